@@ -1,0 +1,21 @@
+// error - the fatal-error type of the library.
+//
+// Configuration, environment and system problems that must end the process are
+// thrown as dgram::Fatal carrying one clear line. The skeleton catches it once,
+// at the top of run(), logs the line and returns a non-zero exit status.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace dgram {
+
+class Fatal : public std::runtime_error {
+ public:
+  explicit Fatal(const std::string& what) : std::runtime_error(what) {}
+};
+
+// Throws Fatal("<what>: <strerror(errno)>"); call right after a failed system call.
+[[noreturn]] void throw_errno(const std::string& what);
+
+}  // namespace dgram

@@ -1,0 +1,24 @@
+// gate - what a process holds while it waits for a request.
+//
+// Several children of one service share one socket. Only the one holding the
+// gate waits for events on it; the gate is acquired before each wait and
+// released as soon as a request arrives, before it is read. The default gate
+// is the lock file (lock_file_gate.h); with -l (process limit 1) there is no
+// gate at all. Tests and embedders plug in their own through Service::gate.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace dgram {
+
+class Gate {
+ public:
+  virtual ~Gate() = default;
+  // Blocks until this process may wait for events. Throws Fatal on failure.
+  virtual void acquire() = 0;
+  // Lets another process wait. Throws Fatal on failure.
+  virtual void release() = 0;
+};
+
+}  // namespace dgram

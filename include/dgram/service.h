@@ -1,0 +1,81 @@
+// service - what a service author writes: one callback, optional hooks,
+// flags and parameter tables.
+//
+// The skeleton calls on_datagram once per datagram with a view of the bytes
+// (a pointer and a length, never NUL-terminated). A service that wants to read
+// the socket itself (Postfix 3.10's form, e.g. for records longer than the
+// receive buffer) sets on_socket instead: it is called with the readable,
+// non-blocking socket and must read one datagram from it.
+//
+// Hook order: pre_init -> post_init -> (loop -> pre_accept -> service)* -> on_exit.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "dgram/gate.h"
+#include "dgram/log.h"
+#include "dgram/param_tables.h"
+
+namespace dgram {
+
+class Config;
+
+// What every callback can see: the service, its arguments, logging, configuration.
+struct Context {
+  std::string_view service_name;     // master.cf service name (-n), else program name
+  std::span<const std::string> args; // words left over after the options
+  Log& log;
+  Config& config;
+};
+
+// One datagram as received.
+struct Datagram {
+  std::string_view data;  // the bytes in the receive buffer (at most its size)
+  std::size_t length;     // the datagram's real length (> data.size() when truncated)
+  bool truncated;         // the datagram was longer than the receive buffer
+};
+
+using DatagramFn = std::function<void(const Datagram&, Context&)>;
+using SocketFn = std::function<void(int socket_fd, Context&)>;
+using HookFn = std::function<void(Context&)>;
+// Returns how long to wait for the next event, in seconds; -1 waits as long as it takes.
+using LoopFn = std::function<int(Context&)>;
+// Makes the gate for a lock-file path; the default makes a LockFileGate.
+using GateFactory = std::function<std::unique_ptr<Gate>(const std::string& lock_path)>;
+
+struct Hooks {
+  HookFn pre_init;    // after configuration, before privileges are dropped
+  HookFn post_init;   // after privileges are dropped, before serving
+  LoopFn loop;        // before each wait for events
+  HookFn pre_accept;  // when a request arrived, before it is read
+  HookFn on_exit;     // once, on every normal exit
+};
+
+struct Flags {
+  bool in_flow_delay = false;  // take a flow token per request, else pause in_flow_delay
+  bool solitary = false;       // must run with a process limit of 1 (-l)
+  bool unlimited = false;      // must run with a process limit of 0 (-z)
+  bool privileged = false;     // refuses -u
+  std::optional<int> watchdog_seconds;  // overrides the default watchdog timeout
+};
+
+inline constexpr std::size_t kDefaultReceiveBuffer = 4096;
+inline constexpr std::size_t kMaxReceiveBuffer = 65536;
+
+struct Service {
+  DatagramFn on_datagram;  // exactly one of on_datagram and on_socket
+  SocketFn on_socket;
+  Hooks hooks;
+  Flags flags;
+  ParamTables params;
+  std::size_t receive_buffer = kDefaultReceiveBuffer;  // 1 .. kMaxReceiveBuffer
+  GateFactory gate;  // empty: the lock file
+};
+
+}  // namespace dgram

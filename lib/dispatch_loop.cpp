@@ -1,0 +1,122 @@
+// dispatch_loop - serving requests one turn at a time.
+#include "dispatch_loop.h"
+
+#include <event2/event.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dgram/error.h"
+
+namespace dgram {
+
+namespace {
+
+void pause_seconds(int seconds) {
+  timespec delay{seconds, 0};
+  while (::nanosleep(&delay, &delay) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChannel& status,
+                           Gate* gate, const std::vector<int>& listen_fds,
+                           DispatchSettings settings)
+    : service_(service), context_(context), status_(status), gate_(gate), settings_(settings) {
+  if (service_.on_datagram) buffer_.resize(service_.receive_buffer);
+  for (int fd : listen_fds) {
+    auto event = std::make_unique<Event>(base_, fd, EV_READ | EV_PERSIST,
+                                         [this, fd](short) { on_request(fd); });
+    event->add();
+    listen_events_.push_back(std::move(event));
+  }
+  status_event_ = std::make_unique<Event>(base_, status_.fd(), EV_READ | EV_PERSIST,
+                                          [this](short) { stop("master disconnect"); });
+  status_event_->add();
+  idle_timer_ = std::make_unique<Event>(base_, -1, 0, [this](short) { stop("idle timeout"); });
+  loop_timer_ = std::make_unique<Event>(base_, -1, 0, [](short) {});
+  arm_idle_timer();
+}
+
+void DispatchLoop::arm_idle_timer() {
+  if (settings_.max_idle > 0) idle_timer_->add(std::chrono::seconds(settings_.max_idle));
+}
+
+void DispatchLoop::stop(std::string reason) {
+  if (!stop_reason_) stop_reason_ = std::move(reason);
+  base_.break_turn();
+}
+
+std::string DispatchLoop::run() {
+  while (!stop_reason_) {
+    if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
+      stop_reason_ = "use limit reached";
+      break;
+    }
+    if (gate_) gate_->acquire();
+    int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
+    if (delay >= 0) {
+      loop_timer_->add(std::chrono::seconds(delay));
+    } else {
+      loop_timer_->remove();
+    }
+    base_.run_once();
+  }
+  if (gate_) gate_->release();
+  context_.log.debug(1, "%s -- exiting", stop_reason_->c_str());
+  return *stop_reason_;
+}
+
+void DispatchLoop::on_request(int fd) {
+  if (stop_reason_) return;  // a reason to exit was found earlier in this turn
+  if (gate_) gate_->release();
+  context_.log.debug(1, "request arrived on fd %d", fd);
+  if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
+  // A failed TAKEN report is not fatal: the AVAIL report below decides.
+  (void)status_.notify(ChildStatus::taken);
+  if (service_.flags.in_flow_delay && !take_flow_token(settings_.flow_read_fd)) {
+    pause_seconds(settings_.in_flow_delay);
+  }
+  bool served = receive_and_serve(fd);
+  if (!status_.notify(ChildStatus::avail)) {
+    stop("master status channel write failed");
+  }
+  arm_idle_timer();
+  if (served) ++uses_;
+  if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
+    stop("use limit reached");
+  }
+}
+
+bool DispatchLoop::receive_and_serve(int fd) {
+  if (service_.on_socket) {
+    service_.on_socket(fd, context_);
+    return true;
+  }
+  ssize_t length;
+  do {
+    length = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
+  } while (length < 0 && errno == EINTR);
+  if (length < 0) {
+    // Another child sharing the socket may have taken the datagram first.
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      context_.log.warn("receive on fd %d: %s", fd, std::strerror(errno));
+    }
+    return false;
+  }
+  auto real_length = static_cast<std::size_t>(length);
+  bool truncated = real_length > buffer_.size();
+  std::size_t kept = truncated ? buffer_.size() : real_length;
+  if (truncated) {
+    context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
+                      real_length, buffer_.size());
+  }
+  service_.on_datagram(Datagram{std::string_view(buffer_.data(), kept), real_length, truncated},
+                       context_);
+  return true;
+}
+
+}  // namespace dgram

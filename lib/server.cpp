@@ -1,0 +1,198 @@
+// server - the start-up sequence of a child, then the dispatch loop.
+#include "dgram/server.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+
+#include "dgram/config.h"
+#include "dgram/error.h"
+#include "dgram/lock_file_gate.h"
+#include "dgram/options.h"
+#include "dgram/privileges.h"
+#include "dispatch_loop.h"
+#include "skeleton_params.h"
+
+extern char** environ;
+
+namespace dgram {
+
+namespace {
+
+constexpr const char* kTransport = "unix-dgram";
+constexpr const char* kDefaultConfigDirectory = "/etc/postfix";
+
+const std::string* find_env(const Launch& launch, const char* name) {
+  auto it = launch.env.find(name);
+  return it == launch.env.end() ? nullptr : &it->second;
+}
+
+void set_close_on_exec(int fd, const char* role) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
+    throw_errno(std::string("close-on-exec for the ") + role + " (fd " + std::to_string(fd) + ")");
+  }
+}
+
+void check_service(const Service& service) {
+  if (static_cast<bool>(service.on_datagram) == static_cast<bool>(service.on_socket)) {
+    throw Fatal("service definition error: set exactly one of on_datagram and on_socket");
+  }
+  if (service.receive_buffer == 0 || service.receive_buffer > kMaxReceiveBuffer) {
+    throw Fatal("service definition error: receive buffer of " +
+                std::to_string(service.receive_buffer) + " bytes is not in 1.." +
+                std::to_string(kMaxReceiveBuffer));
+  }
+}
+
+void check_process_limit_flags(const Service& service, const Options& options) {
+  if (service.flags.solitary && !options.alone) {
+    throw Fatal("service " + options.service_name + " requires a process limit of 1");
+  }
+  if (service.flags.unlimited && !options.zero_limit) {
+    throw Fatal("service " + options.service_name + " requires a process limit of 0");
+  }
+  if (service.flags.privileged && options.unprivileged) {
+    throw Fatal("service " + options.service_name + " requires privileged operation");
+  }
+}
+
+void check_transport(const Options& options) {
+  if (!options.transport) throw Fatal("no transport type specified");
+  if (::strcasecmp(options.transport->c_str(), kTransport) != 0) {
+    throw Fatal("unsupported transport type: " + *options.transport);
+  }
+}
+
+std::vector<int> listen_descriptors(const Launch& launch, const Options& options) {
+  if (!launch.fds.listen.empty()) return launch.fds.listen;
+  std::vector<int> fds;
+  for (int i = 0; i < options.socket_count; ++i) fds.push_back(kFirstListenFd + i);
+  return fds;
+}
+
+// Everything from the command line to the exit hook. Throws Fatal.
+int run_child(const Service& service, const Launch& launch, Log& log) {
+  check_service(service);
+  if (find_env(launch, "MAIL_VERBOSE")) log.set_verbose(1);
+  bool debug_me = find_env(launch, "MAIL_DEBUG") != nullptr;
+
+  Options options = parse_options(launch.argv);
+  log.set_program(options.program_name);
+  log.set_verbose(log.verbose() + options.verbose);
+  debug_me = debug_me || options.debug;
+  log.debug(1, "daemon started");
+
+  Config config;
+  const std::string* config_dir = find_env(launch, "MAIL_CONFIG");
+  config.read_main_cf(config_dir ? *config_dir : kDefaultConfigDirectory);
+  config.set("process_name", options.program_name);
+  config.set("service_name", options.service_name);
+  for (const auto& [name, value] : options.overrides) config.set(name, value);
+  SkeletonParams params = load_skeleton_params(config);
+  log.set_program(params.syslog_name + "/" + options.program_name);
+
+  if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
+    throw Fatal("do not run this command by hand");
+  }
+
+  config.load(service.params);
+  check_process_limit_flags(service, options);
+  check_transport(options);
+
+  unsigned generation = 0;
+  if (const std::string* text = find_env(launch, "GENERATION")) {
+    generation = parse_generation(*text);
+    log.debug(1, "process generation: %s (%o)", text->c_str(), generation);
+  }
+  if (debug_me) {
+    log.warn("debugger requested (-D or MAIL_DEBUG) but not supported yet: continuing without");
+  }
+
+  std::unique_ptr<Gate> gate;
+  if (!options.alone) {
+    std::string path = lock_file_path(params.queue_directory, kTransport, options.service_name);
+    gate = service.gate ? service.gate(path) : std::make_unique<LockFileGate>(path);
+  }
+
+  Context context{options.service_name, options.args, log, config};
+  if (::chdir(params.queue_directory.c_str()) < 0) {
+    throw_errno("chdir(\"" + params.queue_directory + "\")");
+  }
+  if (service.hooks.pre_init) service.hooks.pre_init(context);
+  ::tzset();
+  std::optional<std::string> root;
+  std::optional<std::string> user;
+  if (options.chroot) root = params.queue_directory;
+  if (options.unprivileged) user = params.mail_owner;
+  drop_privileges(root, user);
+  if (service.hooks.post_init) service.hooks.post_init(context);
+
+  std::vector<int> listen_fds = listen_descriptors(launch, options);
+  for (int fd : listen_fds) set_close_on_exec(fd, "listen socket");
+  set_close_on_exec(launch.fds.status, "master status channel");
+  set_close_on_exec(launch.fds.flow_read, "flow-control pipe");
+  set_close_on_exec(launch.fds.flow_write, "flow-control pipe");
+
+  StatusChannel status(launch.fds.status, ::getpid(), generation);
+  DispatchSettings settings;
+  settings.max_idle = params.max_idle;
+  settings.max_use = params.max_use;
+  settings.in_flow_delay = params.in_flow_delay;
+  settings.flow_read_fd = launch.fds.flow_read;
+  {
+    DispatchLoop loop(service, context, status, gate.get(), listen_fds, settings);
+    loop.run();
+  }
+  if (service.hooks.on_exit) service.hooks.on_exit(context);
+  return 0;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string_view text(*entry);
+    auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    env.emplace(std::string(text.substr(0, equals)), std::string(text.substr(equals + 1)));
+  }
+  return env;
+}
+
+int run(const Service& service, const Launch& launch) {
+  // A client that goes away must not kill the server, nor a large file.
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGXFSZ, SIG_IGN);
+  Log log(launch.argv.empty() ? "dgram-server" : launch.argv[0]);
+  if (!launch.argv.empty()) {
+    auto slash = launch.argv[0].find_last_of('/');
+    if (slash != std::string::npos) log.set_program(launch.argv[0].substr(slash + 1));
+  }
+  if (launch.log_sink) log.set_sink(*launch.log_sink);
+  try {
+    return run_child(service, launch, log);
+  } catch (const Fatal& error) {
+    log.fatal(error.what());
+  } catch (const std::exception& error) {
+    log.fatal(std::string("unexpected error: ") + error.what());
+  } catch (...) {
+    log.fatal("unexpected error of unknown type");
+  }
+  return 1;
+}
+
+int run(const Service& service, int argc, char** argv) {
+  Launch launch;
+  launch.argv.assign(argv, argv + argc);
+  launch.env = process_environment();
+  return run(service, launch);
+}
+
+}  // namespace dgram

@@ -1,0 +1,87 @@
+// dgram-sink - a datagram service that counts what it is sent.
+//
+// It counts datagrams, bytes and truncated datagrams and, with
+// dgram_sink_check_sequence = yes, checks that the leading sequence numbers
+// (as dgram-flood --sequence writes them) arrive without gaps or repeats.
+// When it exits it logs one summary line of key=value words, which it also
+// appends to dgram_sink_summary_file when that is set, so scripts can add up
+// the reports of several processes:
+//
+//   exit: pid=P service=S datagrams=N bytes=B truncated=T [seq_first=..
+//   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+
+#include "dgram/error.h"
+#include "dgram/server.h"
+#include "sequence_check.h"
+
+namespace {
+
+struct SinkState {
+  bool check_sequence = false;
+  std::string summary_file;
+  std::uint64_t datagrams = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t truncated = 0;
+  dgram::sink::SequenceCheck sequence;
+};
+
+std::string summary_line(const SinkState& state, const dgram::Context& context) {
+  std::string line = "exit: pid=" + std::to_string(::getpid()) +
+                     " service=" + std::string(context.service_name) +
+                     " datagrams=" + std::to_string(state.datagrams) +
+                     " bytes=" + std::to_string(state.bytes) +
+                     " truncated=" + std::to_string(state.truncated);
+  if (state.check_sequence) {
+    const auto& seq = state.sequence;
+    auto number = [](const std::optional<std::uint64_t>& v) {
+      return v ? std::to_string(*v) : std::string("none");
+    };
+    std::string runs = seq.runs();
+    for (char& c : runs) {
+      if (c == ' ') c = ',';
+    }
+    line += " seq_first=" + number(seq.first()) + " seq_last=" + number(seq.last()) +
+            " seq_gaps=" + std::to_string(seq.gaps()) +
+            " seq_repeats=" + std::to_string(seq.repeats()) +
+            " seq_malformed=" + std::to_string(seq.malformed()) +
+            " seq_runs=" + (runs.empty() ? std::string("none") : runs);
+  }
+  return line;
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) dgram::throw_errno("open summary file " + path);
+  std::string text = line + "\n";
+  ssize_t written = ::write(fd, text.data(), text.size());
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (written != static_cast<ssize_t>(text.size())) dgram::throw_errno("write summary file " + path);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  SinkState state;
+  dgram::Service service;
+  service.params.bools.push_back({"dgram_sink_check_sequence", false, &state.check_sequence});
+  service.params.strs.push_back({"dgram_sink_summary_file", "", &state.summary_file});
+  service.on_datagram = [&state](const dgram::Datagram& datagram, dgram::Context&) {
+    ++state.datagrams;
+    state.bytes += datagram.data.size();
+    if (datagram.truncated) ++state.truncated;
+    if (state.check_sequence) state.sequence.observe(datagram.data);
+  };
+  service.hooks.on_exit = [&state](dgram::Context& context) {
+    std::string line = summary_line(state, context);
+    context.log.info("%s", line.c_str());
+    if (!state.summary_file.empty()) append_line(state.summary_file, line);
+  };
+  return dgram::run(service, argc, argv);
+}

@@ -67,8 +67,14 @@ class Config {
   // Loads every entry of every table into its target, in table order.
   void load(const ParamTables& tables);
 
+  // Problems that Postfix only warns about and skips (continuation text with
+  // nothing to continue, text after a null byte), one line each, in the order
+  // found. The caller decides where to log them.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
  private:
   std::unordered_map<std::string, std::string> values_;
+  std::vector<std::string> warnings_;
 };
 
 // Converts a Postfix time value ("10", "10s", "5m", "1h", "2d", "1w") to

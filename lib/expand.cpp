@@ -1,0 +1,284 @@
+// expand - $name expansion of main.cf values, as Postfix does it.
+// See expand.h for the forms that are understood and the diagnostics.
+#include "expand.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include "dgram/config.h"
+#include "main_cf_reader.h"
+
+namespace dgram::detail {
+
+namespace {
+
+// is_name_char - a character of a parameter name: ASCII letter, digit or '_'.
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// skip_space - drop leading white space.
+std::string_view skip_space(std::string_view s) {
+  while (!s.empty() && is_config_space(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+// all_digits - non-empty and only decimal digits.
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// quoted - text in double quotes, shortened when long.
+std::string quoted(std::string_view s) {
+  constexpr std::size_t limit = 60;
+  std::string q = "\"";
+  q += s.substr(0, limit);
+  if (s.size() > limit) q += "...";
+  return q + "\"";
+}
+
+// One expansion: the lookup, and the parameters whose values are being
+// expanded (outermost first) for loop detection and for messages.
+class Expansion {
+ public:
+  Expansion(const RawLookup& lookup, std::string_view owner) : lookup_(lookup) {
+    if (!owner.empty()) active_.emplace_back(owner);
+  }
+
+  std::string run(std::string_view text) {
+    std::string out;
+    parse(text, 0, out);
+    return out;
+  }
+
+ private:
+  // parse - split text into literal pieces and $references and expand each;
+  // depth counts the expansions that enclose the pieces of this text.
+  void parse(std::string_view text, int depth, std::string& out) {
+    std::string literal;
+    auto flush_literal = [&] {
+      if (literal.empty()) return;
+      check_depth(depth);
+      out += literal;
+      literal.clear();
+    };
+    std::size_t i = 0;
+    while (i < text.size()) {
+      if (text[i] != '$') {
+        literal += text[i++];
+        continue;
+      }
+      if (i + 1 < text.size() && text[i + 1] == '$') {
+        literal += '$';
+        i += 2;
+        continue;
+      }
+      flush_literal();
+      ++i;
+      std::string_view expr;
+      if (i < text.size() && (text[i] == '{' || text[i] == '(')) {
+        const char open = text[i];
+        const char close = open == '{' ? '}' : ')';
+        std::size_t j = i + 1;
+        for (int level = 1; level > 0; ++j) {
+          if (j == text.size())
+            fail(std::string("unterminated \"$") + open + "\" reference in " + quoted(text));
+          if (text[j] == open) ++level;
+          if (text[j] == close) --level;
+        }
+        expr = text.substr(i + 1, j - i - 2);
+        i = j;
+      } else {
+        std::size_t j = i;
+        while (j < text.size() && is_name_char(text[j])) ++j;
+        expr = text.substr(i, j - i);
+        i = j;
+      }
+      if (expr.empty()) fail("\"$\" without a parameter name in " + quoted(text));
+      check_depth(depth);
+      expression(expr, depth, out);
+    }
+    flush_literal();
+  }
+
+  // expression - one reference: the text after "$", or inside ${} or $().
+  void expression(std::string_view expr, int depth, std::string& out) {
+    std::string_view rest = skip_space(expr);
+    std::optional<std::string> value;  // what a condition tests; nullopt = undefined
+    char op = 0;
+
+    if (!rest.empty() && rest.front() == '{') {
+      value = relational(rest);
+      if (!rest.empty()) {
+        op = rest.front();
+        if (op != '?' && op != ':')
+          fail("\"?\" or \":\" expected after a comparison, at " + quoted(rest));
+        rest.remove_prefix(1);
+      }
+    } else {
+      // The name, then optional white space, then the end, '?' or ':'.
+      std::size_t k = 0;
+      for (;;) {
+        std::size_t after = k;
+        while (after < rest.size() && is_config_space(rest[after])) ++after;
+        if (after == rest.size() || rest[after] == '?' || rest[after] == ':') {
+          std::string_view name = rest.substr(0, k);
+          if (after == rest.size()) {
+            use_name(name, depth, out);
+            return;
+          }
+          op = rest[after];
+          if (const std::string* raw = lookup_(name)) value = *raw;
+          rest.remove_prefix(after + 1);
+          break;
+        }
+        if (!is_name_char(rest[k]))
+          fail("bad parameter name in \"${" + std::string(expr) + "}\" at " +
+               quoted(rest.substr(k)));
+        ++k;
+      }
+    }
+
+    const bool nonempty = value && !value->empty();
+    switch (op) {
+      case '?': {
+        std::string_view text = operand(rest);
+        if (nonempty) parse(text, depth + 1, out);
+        if (rest.empty()) return;
+        if (rest.front() != ':') fail("\":\" expected after {" + std::string(text) + "} at " +
+                                      quoted(rest));
+        rest.remove_prefix(1);
+        [[fallthrough]];
+      }
+      case ':': {
+        std::string_view text = operand(rest);
+        if (!nonempty) parse(text, depth + 1, out);
+        if (!rest.empty())
+          fail("unexpected text after {" + std::string(text) + "} at " + quoted(rest));
+        return;
+      }
+      default:  // a comparison on its own: "true" or nothing
+        if (nonempty) parse(*value, depth + 1, out);
+        return;
+    }
+  }
+
+  // use_name - the value of a parameter, expanded; nothing when undefined.
+  void use_name(std::string_view name, int depth, std::string& out) {
+    const std::string* raw = lookup_(name);
+    if (raw == nullptr || raw->empty()) return;
+    auto seen = std::find(active_.begin(), active_.end(), name);
+    if (seen != active_.end()) {
+      std::string path;
+      for (auto it = seen; it != active_.end(); ++it) path += *it + " -> ";
+      path += std::string(name);
+      throw ConfigError(prefix(true) + "reference loop: " + path);
+    }
+    active_.emplace_back(name);
+    parse(std::string(*raw), depth + 1, out);
+    active_.pop_back();
+  }
+
+  // operand - the text of a ?/: branch: {text} (white space around it
+  // skipped) or plain text up to the end. Advances rest past it.
+  std::string_view operand(std::string_view& rest) {
+    std::string_view after_space = skip_space(rest);
+    if (!after_space.empty() && after_space.front() == '{') {
+      rest = after_space;
+      return braced(rest);
+    }
+    std::string_view text = rest;
+    rest = {};
+    return text;
+  }
+
+  // braced - the content of {...} at the start of rest, braces balanced;
+  // rest is advanced past the '}' and the white space after it.
+  std::string_view braced(std::string_view& rest) {
+    int level = 0;
+    for (std::size_t j = 0; j < rest.size(); ++j) {
+      if (rest[j] == '{') ++level;
+      if (rest[j] == '}' && --level == 0) {
+        std::string_view content = rest.substr(1, j - 1);
+        rest = skip_space(rest.substr(j + 1));
+        return content;
+      }
+    }
+    fail("unbalanced {} in " + quoted(rest));
+  }
+
+  // relational - {t1} OP {t2} at the start of rest: "true" or "".
+  std::string relational(std::string_view& rest) {
+    std::string_view left = braced(rest);
+    std::size_t op_len = 0;
+    while (op_len < rest.size() &&
+           std::string_view("<>!=?+-*/~&|%").find(rest[op_len]) != std::string_view::npos)
+      ++op_len;
+    const std::string_view op = rest.substr(0, op_len);
+    if (op != "==" && op != "!=" && op != "<" && op != "<=" && op != ">=" && op != ">")
+      fail("one of == != < <= >= > expected after {" + std::string(left) + "} at " +
+           quoted(rest));
+    rest.remove_prefix(op_len);
+    rest = skip_space(rest);
+    if (rest.empty() || rest.front() != '{')
+      fail("{text} expected after \"" + std::string(op) + "\" at " + quoted(rest));
+    std::string_view right = braced(rest);
+
+    // Postfix expands each side as a new expansion: the nesting count starts over.
+    std::string l, r;
+    parse(left, 0, l);
+    parse(right, 0, r);
+    long diff = 0;
+    if (all_digits(l) && all_digits(r)) {
+      diff = number(l) - number(r);
+    } else {
+      int c = l.compare(r);
+      diff = c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    bool result = op == "==" ? diff == 0 : op == "!=" ? diff != 0 : op == "<"  ? diff < 0
+                : op == "<=" ? diff <= 0 : op == ">=" ? diff >= 0 : diff > 0;
+    return result ? "true" : "";
+  }
+
+  // number - a comparison operand of digits only, within the range of long.
+  long number(const std::string& digits) {
+    errno = 0;
+    long n = std::strtol(digits.c_str(), nullptr, 10);
+    if (errno == ERANGE) fail("number out of range in comparison: " + digits);
+    // Both sides are at most LONG_MAX, so their difference cannot overflow.
+    return n;
+  }
+
+  void check_depth(int depth) const {
+    if (depth > max_nesting)
+      throw ConfigError(prefix(true) + "$name references nested more than " +
+                        std::to_string(max_nesting) + " levels deep");
+  }
+
+  // prefix - "parameter NAME: " naming the outermost parameter (top) or the
+  // one whose value holds the text being read.
+  std::string prefix(bool top) const {
+    if (active_.empty()) return "";
+    return "parameter " + (top ? active_.front() : active_.back()) + ": ";
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    std::string line = prefix(false) + what;
+    if (active_.size() > 1) line += " (while expanding " + active_.front() + ")";
+    throw ConfigError(line);
+  }
+
+  const RawLookup& lookup_;
+  std::vector<std::string> active_;
+};
+
+}  // namespace
+
+std::string expand_value(std::string_view text, std::string_view owner, const RawLookup& lookup) {
+  return Expansion(lookup, owner).run(text);
+}
+
+}  // namespace dgram::detail

@@ -56,7 +56,8 @@ namespace {
 
 // Child side after fork(): only async-signal-safe calls.
 [[noreturn]] void exec_child(const char* program, char* const* argv, char* const* envp,
-                             const std::vector<int>& sources, int stdin_fd, int report_fd) {
+                             const std::vector<int>& sources, int stdin_fd, int stderr_fd,
+                             int report_fd) {
   constexpr int kHigh = 100;
   int moved[64];
   std::size_t count = sources.size() < 64 ? sources.size() : 64;
@@ -66,6 +67,7 @@ namespace {
   }
   int input = stdin_fd >= 0 ? stdin_fd : ::open("/dev/null", O_RDONLY);
   if (input < 0 || ::dup2(input, 0) < 0) report_and_exit(report_fd);
+  if (stderr_fd >= 0 && ::dup2(stderr_fd, 2) < 0) report_and_exit(report_fd);
   for (std::size_t i = 0; i < count; ++i) {
     // dup2 leaves the copy without close-on-exec, as the master's children get them.
     if (::dup2(moved[i], 3 + static_cast<int>(i)) < 0) report_and_exit(report_fd);
@@ -85,7 +87,7 @@ std::vector<char*> c_strings(std::vector<std::string>& words) {
 
 pid_t MasterSide::spawn(const std::string& program, const std::vector<std::string>& argv,
                         const std::map<std::string, std::string>& env,
-                        const std::vector<int>& listen_fds, int stdin_fd) {
+                        const std::vector<int>& listen_fds, int stdin_fd, int stderr_fd) {
   if (!status_child_) throw Fatal("spawn after the master side closed its status channel");
   std::vector<std::string> argv_copy = argv;
   std::vector<std::string> env_words;
@@ -102,7 +104,10 @@ pid_t MasterSide::spawn(const std::string& program, const std::vector<std::strin
   UniqueFd report_write(report[1]);
   pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
-  if (pid == 0) exec_child(program.c_str(), argv_c.data(), envp_c.data(), sources, stdin_fd, report[1]);
+  if (pid == 0) {
+    exec_child(program.c_str(), argv_c.data(), envp_c.data(), sources, stdin_fd, stderr_fd,
+               report[1]);
+  }
   report_write.reset();
   int child_errno = 0;
   ssize_t n;

@@ -1,0 +1,484 @@
+// server_test - the whole skeleton run in-process on descriptors the test
+// owns: this test plays the master (status channel, flow pipe) and the client.
+#include "dgram/server.h"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "dgram/config.h"
+#include "dgram/lock_file_gate.h"
+#include "dgram/master_protocol.h"
+#include "dgram/unique_fd.h"
+#include "support/datagram_socket.h"
+#include "support/temp_dir.h"
+
+namespace dgram {
+namespace {
+
+using testing::DatagramSocket;
+using testing::TempDir;
+
+struct Pair {
+  UniqueFd ours;
+  UniqueFd theirs;
+};
+
+Pair stream_pair() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) throw_errno("socketpair");
+  return {UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cwd_.reset(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    dir_.write_main_cf();
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+    flow_read_.reset(pipe_fds[0]);
+    flow_write_.reset(pipe_fds[1]);
+    null_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+  void TearDown() override { ASSERT_EQ(::fchdir(cwd_.get()), 0); }
+
+  // Runs the skeleton with the master's usual words plus `words`.
+  int run_with(const Service& service, std::vector<std::string> words,
+               std::vector<int> listen = {}) {
+    Launch launch;
+    launch.argv = {"/usr/libexec/test-service"};
+    launch.argv.insert(launch.argv.end(), words.begin(), words.end());
+    launch.env = env_;
+    launch.env.try_emplace("MAIL_CONFIG", dir_.path());
+    launch.fds.flow_read = flow_read_.get();
+    launch.fds.flow_write = flow_write_.get();
+    launch.fds.status = status_.theirs.get();
+    launch.fds.listen = listen.empty() ? std::vector<int>{socket_.listen_fd()} : listen;
+    launch.fds.terminal_check = terminal_ ? terminal_ : null_.get();
+    launch.log_sink = [this](Severity, std::string_view line) { log_.emplace_back(line); };
+    return run(service, launch);
+  }
+
+  // The records the skeleton wrote, as "T"/"A" letters; checks pid and generation.
+  std::string records(unsigned generation = 0) {
+    std::string letters;
+    StatusRecord record;
+    while (::recv(status_.ours.get(), &record, sizeof(record), MSG_DONTWAIT) ==
+           static_cast<ssize_t>(sizeof(record))) {
+      EXPECT_EQ(record.pid, ::getpid());
+      EXPECT_EQ(record.generation, generation);
+      letters += record.avail == 1 ? "A" : record.avail == 0 ? "T" : "?";
+    }
+    return letters;
+  }
+
+  bool logged(const std::string& text) const {
+    for (const auto& line : log_) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  std::string log_text() const {
+    std::string text;
+    for (const auto& line : log_) text += line + "\n";
+    return text;
+  }
+
+  TempDir dir_;
+  DatagramSocket socket_{dir_.file("socket")};
+  Pair status_ = stream_pair();
+  UniqueFd flow_read_;
+  UniqueFd flow_write_;
+  UniqueFd null_;
+  UniqueFd cwd_;
+  int terminal_ = 0;
+  std::map<std::string, std::string> env_;
+  std::vector<std::string> log_;
+};
+
+// A service whose hooks and service calls are written down in order.
+struct Recorder {
+  std::vector<std::string> calls;
+  std::vector<std::string> data;
+  Service service() {
+    Service s;
+    s.on_datagram = [this](const Datagram& d, Context&) {
+      calls.push_back("service");
+      data.emplace_back(d.data);
+    };
+    s.hooks.pre_init = [this](Context&) { calls.push_back("pre_init"); };
+    s.hooks.post_init = [this](Context&) { calls.push_back("post_init"); };
+    s.hooks.loop = [this](Context&) {
+      calls.push_back("loop");
+      return -1;
+    };
+    s.hooks.pre_accept = [this](Context&) { calls.push_back("pre_accept"); };
+    s.hooks.on_exit = [this](Context&) { calls.push_back("exit"); };
+    return s;
+  }
+  int count(const std::string& name) const {
+    int n = 0;
+    for (const auto& c : calls) n += c == name;
+    return n;
+  }
+};
+
+TEST_F(ServerTest, HooksRunInTheSeedsOrder) {
+  Recorder recorder;
+  socket_.send("one");
+  socket_.send("two");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "2"}), 0) << log_text();
+  std::vector<std::string> expected{"pre_init", "post_init", "loop", "pre_accept", "service",
+                                    "loop", "pre_accept", "service", "exit"};
+  EXPECT_EQ(recorder.calls, expected);
+  EXPECT_EQ(recorder.data, (std::vector<std::string>{"one", "two"}));
+}
+
+TEST_F(ServerTest, ReportsTakenBeforeAndAvailAfterEachRequestWithGeneration) {
+  Recorder recorder;
+  env_["GENERATION"] = "17";
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "3"}), 0);
+  EXPECT_EQ(records(017), "TATATA");
+}
+
+TEST_F(ServerTest, UseLimitServesExactlyThatMany) {
+  Recorder recorder;
+  for (int i = 0; i < 5; ++i) socket_.send(std::to_string(i));
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "3"}), 0);
+  EXPECT_EQ(recorder.count("service"), 3);
+  EXPECT_EQ(recorder.count("exit"), 1);
+  EXPECT_EQ(socket_.drain(), 2);
+}
+
+TEST_F(ServerTest, UseLimitFromMainCfAndCommandLineOverride) {
+  dir_.write_main_cf("max_use = 1\n");
+  Recorder recorder;
+  for (int i = 0; i < 4; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0);
+  EXPECT_EQ(recorder.count("service"), 1);
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-o", "max_use=2"}), 0);
+  EXPECT_EQ(recorder.count("service"), 3);
+}
+
+TEST_F(ServerTest, IdleLimitEndsCleanlyWithExitHookOnce) {
+  Recorder recorder;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-i", "1"}), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  EXPECT_EQ(recorder.count("exit"), 1);
+  EXPECT_EQ(recorder.count("service"), 0);
+}
+
+TEST_F(ServerTest, IdleTimerIsReArmedAfterEachRequest) {
+  // The loop hook sends the next datagram, 600 ms apart, four times: with a
+  // 1 s idle limit the process lives past 2 s only if each request re-arms it.
+  Recorder recorder;
+  Service service = recorder.service();
+  int sent = 0;
+  service.hooks.loop = [&](Context&) {
+    if (sent < 4) {
+      ::usleep(600 * 1000);
+      socket_.send("tick");
+      ++sent;
+    }
+    return -1;
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-i", "1"}), 0);
+  EXPECT_EQ(recorder.count("service"), 4);
+  EXPECT_EQ(recorder.count("exit"), 1);
+}
+
+TEST_F(ServerTest, MasterGoneEndsCleanlyWithExitHookOnce) {
+  Recorder recorder;
+  status_.ours.reset();
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0);
+  EXPECT_EQ(recorder.count("exit"), 1);
+  EXPECT_EQ(recorder.count("service"), 0);
+}
+
+TEST_F(ServerTest, FailedAvailWriteEndsAfterServingTheRequest) {
+  Recorder recorder;
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  // The master stops reading: writes fail with EPIPE, nothing becomes readable.
+  ASSERT_EQ(::shutdown(status_.ours.get(), SHUT_RD), 0);
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0);
+  EXPECT_EQ(recorder.count("service"), 1);
+  EXPECT_EQ(recorder.count("exit"), 1);
+  EXPECT_EQ(socket_.drain(), 2);
+}
+
+TEST_F(ServerTest, TruncatedDatagramIsFlaggedAndLoggedWithItsLength) {
+  Recorder recorder;
+  Service service = recorder.service();
+  Datagram seen{};
+  service.on_datagram = [&](const Datagram& d, Context&) { seen = d; };
+  socket_.send(std::string(5000, 'a'));
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_TRUE(seen.truncated);
+  EXPECT_EQ(seen.data.size(), 4096u);
+  EXPECT_EQ(seen.length, 5000u);
+  EXPECT_TRUE(logged("datagram of 5000 bytes truncated to the 4096-byte receive buffer"))
+      << log_text();
+}
+
+TEST_F(ServerTest, ZeroLengthDatagramIsDelivered) {
+  Service service;
+  int calls = 0;
+  std::size_t size = 99;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    ++calls;
+    size = d.data.size();
+    EXPECT_FALSE(d.truncated);
+  };
+  socket_.send("");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(size, 0u);
+}
+
+TEST_F(ServerTest, LargestReceiveBufferKeepsA64KiBDatagramWhole) {
+  Service service;
+  service.receive_buffer = kMaxReceiveBuffer;
+  std::string payload(kMaxReceiveBuffer, 'z');
+  payload[0] = 'A';
+  payload.back() = 'Z';
+  std::string seen;
+  bool truncated = true;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    seen = d.data;
+    truncated = d.truncated;
+  };
+  socket_.send(payload);
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
+  EXPECT_FALSE(truncated);
+  EXPECT_EQ(seen, payload);
+}
+
+TEST_F(ServerTest, ReceiveBufferOutOfRangeIsFatal) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) {};
+  service.receive_buffer = kMaxReceiveBuffer + 1;
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("receive buffer of 65537 bytes is not in 1..65536")) << log_text();
+}
+
+TEST_F(ServerTest, SocketFormHandsTheReadableSocketToTheService) {
+  Service service;
+  std::string seen;
+  service.on_socket = [&](int fd, Context&) {
+    std::string buffer(20000, '\0');
+    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    ASSERT_GT(n, 0);
+    seen.assign(buffer.data(), static_cast<std::size_t>(n));
+  };
+  std::string record(10000, 'r');
+  socket_.send(record);
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_EQ(seen, record);
+}
+
+TEST_F(ServerTest, ServesEveryListenSocket) {
+  DatagramSocket second(dir_.file("socket2"));
+  Recorder recorder;
+  socket_.send("first");
+  second.send("second");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-s", "2", "-m", "2"},
+                     {socket_.listen_fd(), second.listen_fd()}),
+            0);
+  std::sort(recorder.data.begin(), recorder.data.end());
+  EXPECT_EQ(recorder.data, (std::vector<std::string>{"first", "second"}));
+}
+
+TEST_F(ServerTest, LoopHookDelayWakesTheLoopWithoutEvents) {
+  Recorder recorder;
+  Service service = recorder.service();
+  int loops = 0;
+  service.hooks.loop = [&](Context&) {
+    ++loops;
+    if (loops == 5) socket_.send("done");
+    return loops < 5 ? 0 : -1;
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_EQ(loops, 5);
+  EXPECT_EQ(recorder.count("service"), 1);
+}
+
+TEST_F(ServerTest, ProtocolDescriptorsAreCloseOnExec) {
+  Recorder recorder;
+  socket_.send("x");
+  for (int fd : {socket_.listen_fd(), status_.theirs.get(), flow_read_.get(), flow_write_.get()}) {
+    ASSERT_EQ(::fcntl(fd, F_SETFD, 0), 0);
+  }
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  for (int fd : {socket_.listen_fd(), status_.theirs.get(), flow_read_.get(), flow_write_.get()}) {
+    EXPECT_TRUE(::fcntl(fd, F_GETFD) & FD_CLOEXEC) << "fd " << fd;
+  }
+}
+
+class CountingGate final : public Gate {
+ public:
+  explicit CountingGate(std::string* trace) : trace_(trace) {}
+  void acquire() override { *trace_ += "+"; }
+  void release() override { *trace_ += "-"; }
+
+ private:
+  std::string* trace_;
+};
+
+TEST_F(ServerTest, GateIsAcquiredBeforeEachWaitAndReleasedOnArrival) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string trace;
+  std::string path;
+  service.gate = [&](const std::string& lock_path) {
+    path = lock_path;
+    return std::make_unique<CountingGate>(&trace);
+  };
+  service.hooks.pre_accept = [&](Context&) { trace += "a"; };
+  socket_.send("x");
+  socket_.send("y");
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "2"}), 0);
+  EXPECT_EQ(path, dir_.path() + "/pid/unix-dgram.svc");
+  // acquire, arrival (release, pre-accept), twice; a final release at exit.
+  EXPECT_EQ(trace, "+-a+-a-");
+}
+
+TEST_F(ServerTest, NoGateWithProcessLimitOne) {
+  Recorder recorder;
+  Service service = recorder.service();
+  bool made = false;
+  service.gate = [&](const std::string& lock_path) {
+    made = true;
+    return std::make_unique<LockFileGate>(lock_path);
+  };
+  socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_FALSE(made);
+}
+
+TEST_F(ServerTest, DefaultGateIsTheLockFile) {
+  Recorder recorder;
+  socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-n", "svc", "-t", "unix-dgram", "-m", "1"}), 0)
+      << log_text();
+  struct stat st {};
+  ASSERT_EQ(::stat(dir_.file("pid/unix-dgram.svc").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+TEST_F(ServerTest, InFlowDelayTakesATokenPerRequest) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.flags.in_flow_delay = true;
+  ASSERT_EQ(::write(flow_write_.get(), "xy", 2), 2);
+  socket_.send("1");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  char left[4];
+  EXPECT_EQ(::read(flow_read_.get(), left, sizeof(left)), 1);  // one token taken, one left
+}
+
+TEST_F(ServerTest, InFlowDelayPausesWithoutAToken) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.flags.in_flow_delay = true;
+  socket_.send("1");
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1", "-o", "in_flow_delay=1s"}), 0);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950));
+  EXPECT_EQ(recorder.count("service"), 1);
+}
+
+TEST_F(ServerTest, ExceptionFromTheServiceIsOneFatalLine) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) { throw std::runtime_error("boom"); };
+  int exits = 0;
+  service.hooks.on_exit = [&](Context&) { ++exits; };
+  socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("fatal: unexpected error: boom")) << log_text();
+  EXPECT_EQ(exits, 0);
+}
+
+TEST_F(ServerTest, RefusesATerminalInDaemonMode) {
+  int master_fd = -1, slave_fd = -1;
+  ASSERT_EQ(::openpty(&master_fd, &slave_fd, nullptr, nullptr, nullptr), 0);
+  UniqueFd pty_master(master_fd), pty_slave(slave_fd);
+  terminal_ = slave_fd;
+  Recorder recorder;
+  EXPECT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("fatal: do not run this command by hand")) << log_text();
+  EXPECT_EQ(recorder.count("pre_init"), 0);
+  // With -d (the master in the foreground) a terminal is fine.
+  socket_.send("x");
+  EXPECT_EQ(run_with(recorder.service(), {"-d", "-l", "-t", "unix-dgram", "-m", "1"}), 0);
+}
+
+struct FatalCase {
+  std::vector<std::string> words;
+  std::map<std::string, std::string> env;
+  Flags flags;
+  std::string message;
+};
+
+class ServerFatal : public ServerTest, public ::testing::WithParamInterface<FatalCase> {};
+
+TEST_P(ServerFatal, OneLineNonZeroExitNoHooks) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.flags = GetParam().flags;
+  for (const auto& [name, value] : GetParam().env) env_[name] = value;
+  EXPECT_EQ(run_with(service, GetParam().words), 1);
+  EXPECT_TRUE(logged("fatal: " + GetParam().message)) << log_text();
+  EXPECT_EQ(recorder.count("exit"), 0);
+  EXPECT_EQ(recorder.count("pre_init"), 0);
+  std::size_t fatal_lines = 0;
+  for (const auto& line : log_) fatal_lines += line.find("fatal: ") != std::string::npos;
+  EXPECT_EQ(fatal_lines, 1u);
+}
+
+Flags solitary() { Flags f; f.solitary = true; return f; }
+Flags unlimited() { Flags f; f.unlimited = true; return f; }
+Flags privileged() { Flags f; f.privileged = true; return f; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ServerFatal,
+    ::testing::Values(
+        FatalCase{{"-l"}, {}, {}, "no transport type specified"},
+        FatalCase{{"-l", "-t", "unix"}, {}, {}, "unsupported transport type: unix"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-x"}, {}, {}, "invalid option: -x"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-o", "oops"}, {}, {},
+                  "invalid \"-o oops\" option value: missing '='"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-o", "process_name=x"}, {}, {},
+                  "parameter process_name is read-only"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-s", "0"}, {}, {}, "invalid socket_count: 0"},
+        FatalCase{{"-l", "-t", "unix-dgram"}, {{"GENERATION", "12x"}}, {}, "bad generation: 12x"},
+        FatalCase{{"-l", "-t", "unix-dgram"}, {{"GENERATION", "9"}}, {}, "bad generation: 9"},
+        FatalCase{{"-n", "svc", "-t", "unix-dgram"}, {}, solitary(),
+                  "service svc requires a process limit of 1"},
+        FatalCase{{"-l", "-n", "svc", "-t", "unix-dgram"}, {}, unlimited(),
+                  "service svc requires a process limit of 0"},
+        FatalCase{{"-l", "-u", "-n", "svc", "-t", "unix-dgram"}, {}, privileged(),
+                  "service svc requires privileged operation"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-m", "many"}, {}, {},
+                  "bad numerical configuration: max_use = many"},
+        FatalCase{{"-l", "-t", "unix-dgram", "-i", "10x"}, {}, {},
+                  "parameter max_idle: bad time value or unit: 10x"},
+        FatalCase{{"-l", "-t", "unix-dgram"}, {{"MAIL_CONFIG", "/nonexistent/dgram"}}, {},
+                  "/nonexistent/dgram/main.cf"}));
+
+}  // namespace
+}  // namespace dgram

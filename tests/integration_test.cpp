@@ -1,0 +1,347 @@
+// integration_test - dgram-sink and the trace service run as real child
+// processes, with fds 3/4/5/6 set up the way master(8) does it; this test
+// plays the master (status channel, flow pipe) and the client.
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dgram/master_protocol.h"
+#include "dgram/unique_fd.h"
+#include "master_side.h"
+#include "support/datagram_socket.h"
+#include "support/temp_dir.h"
+
+namespace dgram {
+namespace {
+
+using namespace std::chrono_literals;
+using launch::MasterSide;
+using testing::DatagramSocket;
+using testing::TempDir;
+
+std::string program(const char* variable) {
+  const char* path = std::getenv(variable);
+  if (path == nullptr) throw std::runtime_error(std::string(variable) + " is not set (run from meson test)");
+  return path;
+}
+
+class ChildTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_.write_main_cf(); }
+
+  void TearDown() override {
+    for (pid_t pid : children_) {
+      // Only our own children, by PID, and only those still running.
+      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  }
+
+  pid_t spawn(const std::string& path, std::vector<std::string> words,
+              std::map<std::string, std::string> env = {}, int stdin_fd = -1) {
+    std::vector<std::string> argv{path};
+    argv.insert(argv.end(), words.begin(), words.end());
+    env.try_emplace("MAIL_CONFIG", dir_.path());
+    env.try_emplace("PATH", "/usr/bin:/bin");
+    if (const char* asan = std::getenv("ASAN_OPTIONS")) env.try_emplace("ASAN_OPTIONS", asan);
+    if (const char* ubsan = std::getenv("UBSAN_OPTIONS")) env.try_emplace("UBSAN_OPTIONS", ubsan);
+    UniqueFd err(::open(dir_.file("stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    pid_t pid = master_.spawn(path, argv, env, {socket_.listen_fd()}, stdin_fd, err.get());
+    children_.push_back(pid);
+    return pid;
+  }
+
+  // Waits for the child's exit; returns "exit N" / "signal N" / "timeout".
+  std::string finish(pid_t pid, std::chrono::milliseconds timeout = 10s) {
+    auto status = launch::wait_for_exit(pid, timeout);
+    return status ? launch::describe_wait_status(*status) : "timeout";
+  }
+
+  StatusRecord record() {
+    auto r = master_.read_record(10s);
+    if (!r) throw std::runtime_error("no status record within 10 s");
+    return *r;
+  }
+
+  // Reads n records and returns them as letters T/A, checking pid and generation.
+  std::string records(int n, pid_t pid, unsigned generation) {
+    std::string letters;
+    for (int i = 0; i < n; ++i) {
+      StatusRecord r = record();
+      EXPECT_EQ(r.pid, pid);
+      EXPECT_EQ(r.generation, generation);
+      letters += r.avail == 1 ? "A" : r.avail == 0 ? "T" : "?";
+    }
+    return letters;
+  }
+
+  std::string stderr_text() const { return dir_.read("stderr"); }
+
+  TempDir dir_;
+  DatagramSocket socket_{dir_.file("socket")};
+  MasterSide master_;
+  std::vector<pid_t> children_;
+};
+
+class SinkTest : public ChildTest {
+ protected:
+  pid_t sink(std::vector<std::string> words, std::map<std::string, std::string> env = {},
+             int stdin_fd = -1) {
+    words.insert(words.begin(), {"-o", "dgram_sink_summary_file=" + dir_.file("summary")});
+    return spawn(program("DGRAM_SINK"), words, std::move(env), stdin_fd);
+  }
+  std::string summary() const { return dir_.read("summary"); }
+};
+
+TEST_F(SinkTest, ReportsTakenAndAvailPerRequestAndCountsWhatItServed) {
+  pid_t pid = sink({"-l", "-t", "unix-dgram"}, {{"GENERATION", "17"}});
+  socket_.send("a");
+  socket_.send("bb");
+  socket_.send("ccc");
+  EXPECT_EQ(records(6, pid, 017), "TATATA");
+  master_.close_status();  // the master goes away
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find(" datagrams=3 bytes=6 truncated=0"), std::string::npos) << summary();
+  EXPECT_NE(stderr_text().find("exit: pid=" + std::to_string(pid)), std::string::npos);
+}
+
+TEST_F(SinkTest, ChecksSequenceNumbersWithoutGapsOrRepeats) {
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-o", "dgram_sink_check_sequence=yes", "-m", "8"});
+  for (int i = 0; i < 8; ++i) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%012d payload", i);
+    socket_.send(text);
+  }
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find("datagrams=8"), std::string::npos) << summary();
+  EXPECT_NE(summary().find("seq_first=0 seq_last=7 seq_gaps=0 seq_repeats=0 seq_malformed=0 "
+                           "seq_runs=0-7"),
+            std::string::npos)
+      << summary();
+}
+
+TEST_F(SinkTest, UseLimitEndsTheProcessAfterExactlyThatMany) {
+  for (int i = 0; i < 5; ++i) socket_.send("x");
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "3"});
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find(" datagrams=3 "), std::string::npos) << summary();
+  EXPECT_EQ(socket_.drain(), 2);
+}
+
+TEST_F(SinkTest, IdleLimitEndsTheProcess) {
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-i", "1"});
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find(" datagrams=0 "), std::string::npos) << summary();
+}
+
+TEST_F(SinkTest, TruncatedDatagramIsCountedAndLogged) {
+  socket_.send(std::string(5000, 'x'));
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "1"});
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find(" datagrams=1 bytes=4096 truncated=1"), std::string::npos) << summary();
+  EXPECT_NE(stderr_text().find("warning: datagram of 5000 bytes truncated"), std::string::npos)
+      << stderr_text();
+}
+
+TEST_F(SinkTest, MastersDescriptorsAreCloseOnExecInTheChild) {
+  pid_t pid = sink({"-l", "-t", "unix-dgram"});
+  socket_.send("x");
+  EXPECT_EQ(records(2, pid, 0), "TA");  // it is serving, so set-up is done
+  for (int fd = 3; fd <= 6; ++fd) {
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+    std::string line;
+    unsigned long flags = 0;
+    while (std::getline(info, line)) {
+      if (line.rfind("flags:", 0) == 0) flags = std::stoul(line.substr(6), nullptr, 8);
+    }
+    EXPECT_TRUE(flags & O_CLOEXEC) << "fd " << fd << " flags " << std::oct << flags;
+  }
+  master_.close_status();
+  EXPECT_EQ(finish(pid), "exit 0");
+}
+
+TEST_F(SinkTest, RefusesToRunByHandOnATerminal) {
+  int pty_master = -1, pty_slave = -1;
+  ASSERT_EQ(::openpty(&pty_master, &pty_slave, nullptr, nullptr, nullptr), 0);
+  UniqueFd keep_master(pty_master), keep_slave(pty_slave);
+  pid_t pid = sink({"-l", "-t", "unix-dgram"}, {}, pty_slave);
+  EXPECT_EQ(finish(pid), "exit 1");
+  EXPECT_NE(stderr_text().find("fatal: do not run this command by hand"), std::string::npos)
+      << stderr_text();
+}
+
+struct StartError {
+  std::vector<std::string> words;
+  std::map<std::string, std::string> env;
+  std::string message;
+};
+
+class SinkStartErrors : public SinkTest, public ::testing::WithParamInterface<StartError> {};
+
+TEST_P(SinkStartErrors, ExitNonZeroWithOneClearLine) {
+  pid_t pid = sink(GetParam().words, GetParam().env);
+  EXPECT_EQ(finish(pid), "exit 1");
+  EXPECT_NE(stderr_text().find("fatal: " + GetParam().message), std::string::npos) << stderr_text();
+  EXPECT_EQ(summary(), "");  // the exit hook did not run
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, SinkStartErrors,
+    ::testing::Values(
+        StartError{{"-l"}, {}, "no transport type specified"},
+        StartError{{"-l", "-t", "inet"}, {}, "unsupported transport type: inet"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "service_name=x"}, {},
+                   "parameter service_name is read-only"},
+        StartError{{"-l", "-t", "unix-dgram", "-q"}, {}, "invalid option: -q"},
+        StartError{{"-l", "-t", "unix-dgram"}, {{"GENERATION", "8"}}, "bad generation: 8"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_check_sequence=maybe"}, {},
+                   "bad boolean configuration: dgram_sink_check_sequence = maybe"}));
+
+// --- the trace service: hook order and the lock-file gate between processes
+
+struct TraceLine {
+  pid_t pid;
+  std::string event;
+};
+
+std::vector<TraceLine> read_trace(const std::string& path) {
+  std::vector<TraceLine> lines;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto space = line.find(' ');
+    lines.push_back({static_cast<pid_t>(std::stol(line.substr(0, space))), line.substr(space + 1)});
+  }
+  return lines;
+}
+
+// The non-gate events of one process as one string of letters:
+// i pre_init, p post_init, l loop, a pre_accept, s service, x exit.
+std::string hook_letters(const std::vector<TraceLine>& lines, pid_t pid) {
+  std::string letters;
+  for (const auto& line : lines) {
+    if (line.pid != pid) continue;
+    const std::string& e = line.event;
+    if (e == "pre_init") letters += 'i';
+    else if (e == "post_init") letters += 'p';
+    else if (e == "loop") letters += 'l';
+    else if (e == "pre_accept") letters += 'a';
+    else if (e.rfind("service", 0) == 0) letters += 's';
+    else if (e == "exit") letters += 'x';
+  }
+  return letters;
+}
+
+class TraceTest : public ChildTest {
+ protected:
+  void SetUp() override { dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\n"); }
+  pid_t trace_service(std::vector<std::string> words) {
+    return spawn(program("DGRAM_TRACE_SERVICE"), std::move(words));
+  }
+  std::vector<TraceLine> trace() const { return read_trace(dir_.file("trace")); }
+};
+
+TEST_F(TraceTest, HooksRunPreInitPostInitThenLoopAcceptServiceThenExit) {
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-m", "3"});
+  for (int i = 0; i < 3; ++i) socket_.send("d" + std::to_string(i));
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_EQ(hook_letters(trace(), pid), "iplaslaslasx");
+}
+
+// Opens the FIFO for writing as soon as the blocked service has it open for
+// reading, then writes one byte; bounded by a deadline.
+bool release_blocked_service(const std::string& fifo) {
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+      bool ok = ::write(fd, "go", 1) == 1;
+      ::close(fd);
+      return ok;
+    }
+    if (errno != ENXIO) return false;
+    ::usleep(10 * 1000);  // the reader has not opened it yet; look again
+  }
+  return false;
+}
+
+TEST_F(TraceTest, TwoProcessesShareOneSocketBothServeNeverBothWait) {
+  ASSERT_EQ(::mkfifo(dir_.file("trace.fifo").c_str(), 0600), 0);
+  pid_t first = trace_service({"-n", "shared", "-t", "unix-dgram"});
+  pid_t second = trace_service({"-n", "shared", "-t", "unix-dgram"});
+
+  // Whoever takes "block" stays busy in its callback...
+  socket_.send("block");
+  StatusRecord taken = record();
+  ASSERT_EQ(taken.avail, 0);
+  pid_t busy = taken.pid;
+  pid_t other = busy == first ? second : first;
+  ASSERT_TRUE(busy == first || busy == second);
+  // ...so the other one must serve the next datagram.
+  socket_.send("hello");
+  StatusRecord next = record();
+  EXPECT_EQ(next.pid, other);
+  EXPECT_EQ(next.avail, 0);
+  StatusRecord done = record();
+  EXPECT_EQ(done.pid, other);
+  EXPECT_EQ(done.avail, 1);
+  ASSERT_TRUE(release_blocked_service(dir_.file("trace.fifo")));
+  StatusRecord released = record();
+  EXPECT_EQ(released.pid, busy);
+  EXPECT_EQ(released.avail, 1);
+  // More traffic while both are free.
+  for (int i = 0; i < 8; ++i) {
+    socket_.send("more" + std::to_string(i));
+    EXPECT_EQ(record().avail, 0);
+    EXPECT_EQ(record().avail, 1);
+  }
+  master_.close_status();
+  EXPECT_EQ(finish(first), "exit 0") << stderr_text();
+  EXPECT_EQ(finish(second), "exit 0") << stderr_text();
+
+  auto lines = trace();
+  // Lock holders strictly alternate: a gate+ is always followed by the same
+  // process's gate- before anyone's next gate+.
+  std::optional<pid_t> holder;
+  int acquisitions = 0;
+  std::set<pid_t> served;
+  for (const auto& line : lines) {
+    if (line.event == "gate+") {
+      ASSERT_FALSE(holder.has_value()) << "pid " << line.pid << " waited while pid " << *holder << " did";
+      holder = line.pid;
+      ++acquisitions;
+    } else if (line.event == "gate-") {
+      ASSERT_TRUE(holder.has_value());
+      ASSERT_EQ(*holder, line.pid);
+      holder.reset();
+    } else if (line.event.rfind("service", 0) == 0) {
+      served.insert(line.pid);
+    }
+  }
+  EXPECT_GE(acquisitions, 10);
+  EXPECT_EQ(served, (std::set<pid_t>{first, second}));
+  for (pid_t pid : {first, second}) {
+    EXPECT_TRUE(std::regex_match(hook_letters(lines, pid), std::regex("ip(las)+lx")))
+        << hook_letters(lines, pid);
+  }
+}
+
+}  // namespace
+}  // namespace dgram

@@ -56,7 +56,10 @@ std::string DispatchLoop::run() {
       stop_reason_ = "use limit reached";
       break;
     }
-    if (gate_) gate_->acquire();
+    if (gate_ && !gate_held_) {
+      gate_->acquire();
+      gate_held_ = true;
+    }
     int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
     if (delay >= 0) {
       loop_timer_->add(std::chrono::seconds(delay));
@@ -65,14 +68,21 @@ std::string DispatchLoop::run() {
     }
     base_.run_once();
   }
-  if (gate_) gate_->release();
+  release_gate();
   context_.log.debug(1, "%s -- exiting", stop_reason_->c_str());
   return *stop_reason_;
 }
 
+void DispatchLoop::release_gate() {
+  if (gate_ && gate_held_) {
+    gate_held_ = false;
+    gate_->release();
+  }
+}
+
 void DispatchLoop::on_request(int fd) {
   if (stop_reason_) return;  // a reason to exit was found earlier in this turn
-  if (gate_) gate_->release();
+  release_gate();
   context_.log.debug(1, "request arrived on fd %d", fd);
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
   // A failed TAKEN report is not fatal: the AVAIL report below decides.

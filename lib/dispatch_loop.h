@@ -43,11 +43,13 @@ class DispatchLoop {
   bool receive_and_serve(int fd);
   void stop(std::string reason);
   void arm_idle_timer();
+  void release_gate();
 
   const Service& service_;
   Context& context_;
   StatusChannel& status_;
   Gate* gate_;
+  bool gate_held_ = false;
   DispatchSettings settings_;
   std::vector<char> buffer_;
   unsigned long long uses_ = 0;

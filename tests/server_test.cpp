@@ -353,8 +353,18 @@ TEST_F(ServerTest, GateIsAcquiredBeforeEachWaitAndReleasedOnArrival) {
   socket_.send("y");
   ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "2"}), 0);
   EXPECT_EQ(path, dir_.path() + "/pid/unix-dgram.svc");
-  // acquire, arrival (release, pre-accept), twice; a final release at exit.
-  EXPECT_EQ(trace, "+-a+-a-");
+  // acquire, arrival (release, pre-accept), twice; the use limit then ends
+  // the loop without taking the gate again.
+  EXPECT_EQ(trace, "+-a+-a");
+}
+
+TEST_F(ServerTest, GateHeldAtAnIdleExitIsReleased) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&trace); };
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-i", "1"}), 0);
+  EXPECT_EQ(trace, "+-");
 }
 
 TEST_F(ServerTest, NoGateWithProcessLimitOne) {
@@ -442,7 +452,7 @@ TEST_P(ServerFatal, OneLineNonZeroExitNoHooks) {
   service.flags = GetParam().flags;
   for (const auto& [name, value] : GetParam().env) env_[name] = value;
   EXPECT_EQ(run_with(service, GetParam().words), 1);
-  EXPECT_TRUE(logged("fatal: " + GetParam().message)) << log_text();
+  EXPECT_TRUE(logged(GetParam().message)) << log_text();
   EXPECT_EQ(recorder.count("exit"), 0);
   EXPECT_EQ(recorder.count("pre_init"), 0);
   std::size_t fatal_lines = 0;

@@ -153,6 +153,11 @@ void MasterSide::close_status() {
   status_child_.reset();
 }
 
+void MasterSide::hang_up() {
+  if (status_master_ && ::shutdown(status_master_.get(), SHUT_WR) < 0) throw_errno("shutdown status channel");
+  status_child_.reset();
+}
+
 std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
   int status = 0;
   pid_t done = ::waitpid(pid, &status, WNOHANG);

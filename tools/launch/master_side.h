@@ -44,6 +44,9 @@ class MasterSide {
 
   // The master goes away: closes its descriptors of the status channel.
   void close_status();
+  // What the children see is the same as close_status(), but records they
+  // still write can be read until the last of them has exited (end of file).
+  void hang_up();
 
   int status_fd() const { return status_master_.get(); }
   int flow_write_fd() const { return flow_write_.get(); }

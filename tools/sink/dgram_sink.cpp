@@ -4,7 +4,8 @@
 // dgram_sink_check_sequence = yes, checks that the leading sequence numbers
 // (as dgram-flood --sequence writes them) arrive without gaps or repeats.
 // When it exits it logs one summary line of key=value words, which it also
-// appends to dgram_sink_summary_file when that is set, so scripts can add up
+// appends to dgram_sink_summary_file when that is set (opened before privileges
+// are dropped), so scripts can add up
 // the reports of several processes:
 //
 //   exit: pid=P service=S datagrams=N bytes=B truncated=T [seq_first=..
@@ -17,6 +18,7 @@
 
 #include "dgram/error.h"
 #include "dgram/server.h"
+#include "dgram/unique_fd.h"
 #include "sequence_check.h"
 
 namespace {
@@ -24,6 +26,7 @@ namespace {
 struct SinkState {
   bool check_sequence = false;
   std::string summary_file;
+  dgram::UniqueFd summary_fd;
   std::uint64_t datagrams = 0;
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;
@@ -54,14 +57,17 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
   return line;
 }
 
-void append_line(const std::string& path, const std::string& line) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) dgram::throw_errno("open summary file " + path);
+// Opened in the pre-init hook, before privileges are dropped, so that a
+// file only root may write can still receive the summary.
+dgram::UniqueFd open_summary(const std::string& path) {
+  dgram::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd) dgram::throw_errno("open summary file " + path);
+  return fd;
+}
+
+void append_line(int fd, const std::string& path, const std::string& line) {
   std::string text = line + "\n";
   ssize_t written = ::write(fd, text.data(), text.size());
-  int saved = errno;
-  ::close(fd);
-  errno = saved;
   if (written != static_cast<ssize_t>(text.size())) dgram::throw_errno("write summary file " + path);
 }
 
@@ -78,10 +84,13 @@ int main(int argc, char** argv) {
     if (datagram.truncated) ++state.truncated;
     if (state.check_sequence) state.sequence.observe(datagram.data);
   };
+  service.hooks.pre_init = [&state](dgram::Context&) {
+    if (!state.summary_file.empty()) state.summary_fd = open_summary(state.summary_file);
+  };
   service.hooks.on_exit = [&state](dgram::Context& context) {
     std::string line = summary_line(state, context);
     context.log.info("%s", line.c_str());
-    if (!state.summary_file.empty()) append_line(state.summary_file, line);
+    if (state.summary_fd) append_line(state.summary_fd.get(), state.summary_file, line);
   };
   return dgram::run(service, argc, argv);
 }

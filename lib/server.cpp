@@ -142,7 +142,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   StatusChannel status(launch.fds.status, ::getpid(), generation);
   DispatchSettings settings;
   settings.max_idle = params.max_idle;
-  settings.max_use = params.max_use;
+  settings.max_use = service.flags.ignore_use_limit ? 0 : params.max_use;
   settings.in_flow_delay = params.in_flow_delay;
   settings.flow_read_fd = launch.fds.flow_read;
   {

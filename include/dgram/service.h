@@ -62,6 +62,7 @@ struct Flags {
   bool solitary = false;       // must run with a process limit of 1 (-l)
   bool unlimited = false;      // must run with a process limit of 0 (-z)
   bool privileged = false;     // refuses -u
+  bool ignore_use_limit = false;  // serve until idle or the master goes away (a log service)
   std::optional<int> watchdog_seconds;  // overrides the default watchdog timeout
 };
 

@@ -2,6 +2,7 @@
 #include "dispatch_loop.h"
 
 #include <event2/event.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -36,6 +37,11 @@ DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChann
   status_event_ = std::make_unique<Event>(base_, status_.fd(), EV_READ | EV_PERSIST,
                                           [this](short) { stop("master disconnect"); });
   status_event_->add();
+  // SIGTERM (the master stopping its process group) ends the loop the normal
+  // way: what is in hand is finished and the exit hook runs.
+  terminate_event_ = std::make_unique<Event>(base_, SIGTERM, EV_SIGNAL | EV_PERSIST,
+                                             [this](short) { stop("terminated by SIGTERM"); });
+  terminate_event_->add();
   idle_timer_ = std::make_unique<Event>(base_, -1, 0, [this](short) { stop("idle timeout"); });
   loop_timer_ = std::make_unique<Event>(base_, -1, 0, [](short) {});
   arm_idle_timer();

@@ -5,8 +5,8 @@
 // (with in-flow-delay) take a flow token or pause, receive one datagram,
 // serve it, report AVAIL, re-arm the idle timer and count one use. run()
 // returns when the use limit is reached, the idle timer fires, or the status
-// channel becomes readable (the master went away); a failed AVAIL report also
-// ends it. Nothing that was received is left unserved.
+// channel becomes readable (the master went away) or SIGTERM arrives; a
+// failed AVAIL report also ends it. Nothing that was received is left unserved.
 #pragma once
 
 #include <memory>
@@ -59,6 +59,7 @@ class DispatchLoop {
   EventBase base_;
   std::vector<std::unique_ptr<Event>> listen_events_;
   std::unique_ptr<Event> status_event_;
+  std::unique_ptr<Event> terminate_event_;
   std::unique_ptr<Event> idle_timer_;
   std::unique_ptr<Event> loop_timer_;
 };

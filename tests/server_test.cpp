@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <pty.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -208,6 +209,17 @@ TEST_F(ServerTest, MasterGoneEndsCleanlyWithExitHookOnce) {
   ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0);
   EXPECT_EQ(recorder.count("exit"), 1);
   EXPECT_EQ(recorder.count("service"), 0);
+}
+
+TEST_F(ServerTest, SigtermEndsCleanlyWithExitHookOnce) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.hooks.loop = [](Context&) {
+    ::raise(SIGTERM);  // delivered to the loop's signal event
+    return -1;
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_EQ(recorder.count("exit"), 1);
 }
 
 TEST_F(ServerTest, FailedAvailWriteEndsAfterServingTheRequest) {

@@ -1,0 +1,327 @@
+// postfix_master_test - dgram-server programs as children of the real Postfix
+// master(8), in a private instance (see support/postfix_instance.h), with
+// Postfix's own programs and dgram-flood as clients.
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "master_side.h"
+#include "support/postfix_instance.h"
+
+namespace dgram {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::MasterCfLine;
+using testing::PostfixInstance;
+using testing::process_ended;
+
+std::string program(const char* variable) {
+  const char* path = std::getenv(variable);
+  if (path == nullptr) throw std::runtime_error(std::string(variable) + " is not set (run from meson test)");
+  return path;
+}
+
+// Runs a command to completion (bounded), returns its exit status or -1.
+int run_command(std::vector<std::string> argv, std::chrono::milliseconds bound = 120s) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  auto status = launch::wait_for_exit(pid, bound);
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    launch::wait_for_exit(pid, 5s);
+    return -1;
+  }
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+int flood(const std::string& socket, long count, long first = 0, int size = 100) {
+  return run_command({program("DGRAM_FLOOD"), "--quiet", "--sequence", "-n", std::to_string(count), "--first",
+                      std::to_string(first), "-s", std::to_string(size), socket});
+}
+
+// Everything that dgram-sink's exit lines say, added up.
+struct SinkTotals {
+  long reports = 0;
+  long datagrams = 0;
+  long gaps = 0;
+  long repeats = 0;
+  long malformed = 0;
+  std::vector<std::pair<long, long>> runs;
+
+  // True when the runs cover first..last exactly once.
+  bool covers_exactly_once(long first, long last) const {
+    auto sorted = runs;
+    std::sort(sorted.begin(), sorted.end());
+    long next = first;
+    for (const auto& [from, to] : sorted) {
+      if (from != next) return false;
+      next = to + 1;
+    }
+    return next == last + 1;
+  }
+};
+
+SinkTotals read_summaries(const std::string& path) {
+  SinkTotals totals;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    ++totals.reports;
+    std::istringstream words(line);
+    std::string word;
+    while (words >> word) {
+      auto eq = word.find('=');
+      if (eq == std::string::npos) continue;
+      std::string key = word.substr(0, eq), value = word.substr(eq + 1);
+      if (key == "datagrams") totals.datagrams += std::stol(value);
+      if (key == "seq_gaps") totals.gaps += std::stol(value);
+      if (key == "seq_repeats") totals.repeats += std::stol(value);
+      if (key == "seq_malformed") totals.malformed += std::stol(value);
+      if (key == "seq_runs" && value != "none") {
+        std::istringstream runs(value);
+        std::string run;
+        while (std::getline(runs, run, ',')) {
+          auto dash = run.find('-');
+          totals.runs.emplace_back(std::stol(run.substr(0, dash)), std::stol(run.substr(dash + 1)));
+        }
+      }
+    }
+  }
+  return totals;
+}
+
+// Waits until none of the master's children runs `name` (bounded).
+bool wait_until_no_child(const PostfixInstance& postfix, const std::string& name, std::chrono::seconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    bool any = false;
+    for (pid_t pid : postfix.children()) {
+      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+      std::string text;
+      std::getline(comm, text);
+      any = any || text == name;
+    }
+    if (!any) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::vector<pid_t> children_named(const PostfixInstance& postfix, const std::string& name) {
+  std::vector<pid_t> pids;
+  for (pid_t pid : postfix.children()) {
+    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+    std::string text;
+    std::getline(comm, text);
+    if (text == name) pids.push_back(pid);
+  }
+  return pids;
+}
+
+std::vector<pid_t> wait_for_children(const PostfixInstance& postfix, const std::string& name, std::chrono::seconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    auto pids = children_named(postfix, name);
+    if (!pids.empty() || std::chrono::steady_clock::now() > deadline) return pids;
+    std::this_thread::sleep_for(20ms);
+  }
+}
+
+std::string environment_value(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry.rfind(name + "=", 0) == 0) return entry.substr(name.size() + 1);
+  }
+  return "";
+}
+
+class RealMaster : public ::testing::Test {
+ protected:
+  // A log service (dgram-logd as "postlog") and a dgram-sink service "sink".
+  std::unique_ptr<PostfixInstance> make(std::string sink_maxproc, std::vector<std::string> sink_options,
+                                        std::string chroot = "n") {
+    std::vector<std::string> args{"-o", "dgram_sink_check_sequence=yes"};
+    args.insert(args.end(), sink_options.begin(), sink_options.end());
+    std::vector<MasterCfLine> lines{
+        {"postlog", "dgram-logd", "1", "-", "n", {}},
+        {"sink", "dgram-sink", std::move(sink_maxproc), "-", std::move(chroot), args},
+    };
+    auto postfix = std::make_unique<PostfixInstance>(lines);
+    // The summary file lives in the log folder (set after the folder exists).
+    lines[1].arguments.push_back("-o");
+    lines[1].arguments.push_back("dgram_sink_summary_file=" + postfix->log_dir() + "/summary");
+    postfix->write_master_cf(lines);
+    postfix->install(program("DGRAM_LOGD"));
+    postfix->install(program("DGRAM_SINK"));
+    return postfix;
+  }
+
+  void expect_master_content(const PostfixInstance& postfix) {
+    auto complaints = postfix.master_complaints();
+    EXPECT_TRUE(complaints.empty()) << complaints.front() << "\n(maillog:\n" << postfix.maillog() << ")";
+  }
+};
+
+TEST_F(RealMaster, DgramLogdReplacesPostlogd) {
+  auto postfix = make("1", {});
+  postfix->start();
+  // Postfix's own postlog(1) command sends to our service's socket.
+  ASSERT_EQ(run_command({"/usr/sbin/postlog", "-c", postfix->config_dir(), "-t", "dgram-test", "hello through dgram-logd"}), 0);
+  EXPECT_TRUE(postfix->wait_for_log("dgram-test[", 10s)) << postfix->maillog() << postfix->master_output();
+  EXPECT_NE(postfix->maillog().find("]: hello through dgram-logd\n"), std::string::npos);
+  EXPECT_FALSE(children_named(*postfix, "dgram-logd").empty());
+  // The master's own lines: a reload is logged by the master through the service.
+  postfix->reload();
+  EXPECT_TRUE(postfix->wait_for_log("postfix/master[", 10s));
+  EXPECT_TRUE(postfix->wait_for_log("reload -- version", 10s)) << postfix->maillog();
+  // A 10,000-byte record (longer than postlog(1) sends) arrives whole.
+  std::string record = "Nov 24 04:17:11 host dgram-test[1]: " + std::string(10000 - 36, 'L');
+  ASSERT_EQ(record.size(), 10000u);
+  {
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::string path = postfix->socket_path("postlog");
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    EXPECT_EQ(::sendto(fd, record.data(), record.size(), 0, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+              static_cast<ssize_t>(record.size()));
+    ::close(fd);
+  }
+  EXPECT_TRUE(postfix->wait_for_log(record + "\n", 10s));
+  expect_master_content(*postfix);
+}
+
+TEST_F(RealMaster, FourSinksOnOneSocketServeEveryDatagramExactlyOnce) {
+  auto postfix = make("4", {"-o", "max_use=0", "-o", "max_idle=2s"});
+  postfix->start();
+  constexpr long kCount = 200000;
+  ASSERT_EQ(flood(postfix->socket_path("sink"), kCount), 0);
+  ASSERT_TRUE(wait_until_no_child(*postfix, "dgram-sink", 60s));
+  SinkTotals totals = read_summaries(postfix->log_dir() + "/summary");
+  EXPECT_EQ(totals.datagrams, kCount);
+  EXPECT_EQ(totals.repeats, 0);
+  EXPECT_EQ(totals.malformed, 0);
+  EXPECT_TRUE(totals.covers_exactly_once(0, kCount - 1));
+  EXPECT_GE(totals.reports, 1);
+  expect_master_content(*postfix);
+}
+
+TEST_F(RealMaster, SmallUseLimitMeansManyChildrenAndNothingLost) {
+  auto postfix = make("2", {"-o", "max_use=100", "-o", "max_idle=2s"});
+  postfix->start();
+  constexpr long kCount = 3000;
+  ASSERT_EQ(flood(postfix->socket_path("sink"), kCount), 0);
+  ASSERT_TRUE(wait_until_no_child(*postfix, "dgram-sink", 60s));
+  SinkTotals totals = read_summaries(postfix->log_dir() + "/summary");
+  EXPECT_EQ(totals.datagrams, kCount);
+  EXPECT_GE(totals.reports, kCount / 100);
+  EXPECT_TRUE(totals.covers_exactly_once(0, kCount - 1));
+  expect_master_content(*postfix);
+}
+
+TEST_F(RealMaster, ReloadRetiresOldChildrenAndStartsANewGeneration) {
+  auto postfix = make("2", {"-o", "max_use=0", "-o", "max_idle=100s"});
+  postfix->start();
+  ASSERT_EQ(flood(postfix->socket_path("sink"), 1000, 0), 0);
+  auto old_children = wait_for_children(*postfix, "dgram-sink", 10s);
+  ASSERT_FALSE(old_children.empty());
+  std::string old_generation = environment_value(old_children.front(), "GENERATION");
+  postfix->reload();
+  for (pid_t pid : old_children) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!process_ended(pid) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(process_ended(pid)) << "old child " << pid << " still runs after the reload";
+  }
+  ASSERT_EQ(flood(postfix->socket_path("sink"), 1000, 1000), 0);
+  auto new_children = wait_for_children(*postfix, "dgram-sink", 10s);
+  ASSERT_FALSE(new_children.empty());
+  for (pid_t pid : new_children) {
+    EXPECT_EQ(std::count(old_children.begin(), old_children.end(), pid), 0);
+    EXPECT_NE(environment_value(pid, "GENERATION"), old_generation);
+  }
+  // Retire the new generation too (another reload), then count everything.
+  postfix->reload();
+  ASSERT_TRUE(wait_until_no_child(*postfix, "dgram-sink", 20s));
+  SinkTotals totals = read_summaries(postfix->log_dir() + "/summary");
+  EXPECT_EQ(totals.datagrams, 2000);
+  EXPECT_TRUE(totals.covers_exactly_once(0, 1999));
+  expect_master_content(*postfix);
+}
+
+TEST_F(RealMaster, StoppingTheMasterEndsEveryChild) {
+  auto postfix = make("4", {"-o", "max_use=0"});
+  postfix->start();
+  ASSERT_EQ(flood(postfix->socket_path("sink"), 20000), 0);
+  ASSERT_EQ(run_command({"/usr/sbin/postlog", "-c", postfix->config_dir(), "-t", "t", "x"}), 0);
+  auto children = wait_for_children(*postfix, "dgram-sink", 10s);
+  ASSERT_FALSE(children.empty());
+  auto all = postfix->children();
+  expect_master_content(*postfix);
+  ASSERT_TRUE(postfix->stop(10s));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (pid_t pid : all) {
+    while (!process_ended(pid) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(process_ended(pid)) << "child " << pid << " outlived the master";
+  }
+}
+
+TEST_F(RealMaster, UnprivilegedChrootedChildRunsAsMailOwnerInsideTheQueueDirectory) {
+  auto postfix = make("1", {}, "y");
+  postfix->start();
+  ASSERT_EQ(flood(postfix->socket_path("sink"), 10), 0);
+  auto children = wait_for_children(*postfix, "dgram-sink", 10s);
+  ASSERT_EQ(children.size(), 1u);
+  pid_t pid = children.front();
+  passwd* pw = ::getpwnam("postfix");
+  ASSERT_NE(pw, nullptr);
+  std::string uids, gids;
+  // The child starts as root and drops privileges itself: wait (bounded)
+  // until it has, i.e. until it has served what was sent.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("Uid:", 0) == 0) uids = line;
+      if (line.rfind("Gid:", 0) == 0) gids = line;
+    }
+    if (uids.find("\t0\t") == std::string::npos || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  std::string u = std::to_string(pw->pw_uid), g = std::to_string(pw->pw_gid);
+  EXPECT_EQ(uids, "Uid:\t" + u + "\t" + u + "\t" + u + "\t" + u);
+  EXPECT_EQ(gids, "Gid:\t" + g + "\t" + g + "\t" + g + "\t" + g);
+  char root[4096] = {};
+  ASSERT_GT(::readlink(("/proc/" + std::to_string(pid) + "/root").c_str(), root, sizeof(root) - 1), 0);
+  EXPECT_EQ(std::string(root), postfix->queue_dir());
+  expect_master_content(*postfix);
+}
+
+}  // namespace
+}  // namespace dgram

@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "dgram/config.h"
+#include "dgram/debugger.h"
 #include "dgram/error.h"
 #include "dgram/lock_file_gate.h"
 #include "dgram/options.h"
@@ -110,9 +111,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
     generation = parse_generation(*text);
     log.debug(1, "process generation: %s (%o)", text->c_str(), generation);
   }
-  if (debug_me) {
-    log.warn("debugger requested (-D or MAIL_DEBUG) but not supported yet: continuing without");
-  }
+  if (debug_me) run_debugger(config, log);
 
   std::unique_ptr<Gate> gate;
   if (!options.alone) {

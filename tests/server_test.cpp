@@ -435,6 +435,29 @@ TEST_F(ServerTest, ExceptionFromTheServiceIsOneFatalLine) {
   EXPECT_EQ(exits, 0);
 }
 
+TEST_F(ServerTest, DebugOptionRunsDebuggerCommandWithNameAndPidExpanded) {
+  dir_.write_main_cf("debugger_command = echo $process_name $process_id > " + dir_.file("debug.out") + "\n");
+  Recorder recorder;
+  socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-D", "-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
+  EXPECT_EQ(dir_.read("debug.out"), "test-service " + std::to_string(::getpid()) + "\n");
+  env_["MAIL_DEBUG"] = "";
+  socket_.send("x");
+  ASSERT_EQ(::unlink(dir_.file("debug.out").c_str()), 0);
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
+  EXPECT_EQ(dir_.read("debug.out"), "test-service " + std::to_string(::getpid()) + "\n");
+}
+
+TEST_F(ServerTest, FailingOrMissingDebuggerCommandIsFatal) {
+  Recorder recorder;
+  EXPECT_EQ(run_with(recorder.service(), {"-D", "-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("debugger_command is not set")) << log_text();
+  dir_.write_main_cf("debugger_command = exit 3\n");
+  EXPECT_EQ(run_with(recorder.service(), {"-D", "-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("debugger_command failed (exit status 3): exit 3")) << log_text();
+  EXPECT_EQ(recorder.count("pre_init"), 0);
+}
+
 TEST_F(ServerTest, RefusesATerminalInDaemonMode) {
   int master_fd = -1, slave_fd = -1;
   ASSERT_EQ(::openpty(&master_fd, &slave_fd, nullptr, nullptr, nullptr), 0);

@@ -3,6 +3,7 @@
 // plays the master (status channel, flow pipe) and the client.
 #include <fcntl.h>
 #include <pty.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -258,6 +259,52 @@ class TraceTest : public ChildTest {
   }
   std::vector<TraceLine> trace() const { return read_trace(dir_.file("trace")); }
 };
+
+std::string whereabouts(const std::vector<TraceLine>& lines, const std::string& hook) {
+  for (const auto& line : lines) {
+    if (line.event.rfind("whereabouts " + hook + " ", 0) == 0) return line.event.substr(13 + hook.size());
+  }
+  return "(none)";
+}
+
+TEST_F(TraceTest, StartUpOrderChdirPreInitThenChrootAndUserThenPostInit) {
+  passwd* pw = ::getpwnam("nobody");
+  ASSERT_NE(pw, nullptr);
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chroot and switch users";
+  // The queue directory must be reachable for the unprivileged user.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\nmail_owner = nobody\n");
+  pid_t pid = trace_service({"-l", "-c", "-u", "-t", "unix-dgram", "-m", "1"});
+  socket_.send("x");
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  auto lines = trace();
+  EXPECT_EQ(hook_letters(lines, pid), "iplasx");
+  EXPECT_EQ(whereabouts(lines, "pre_init"), "cwd=" + dir_.path() + " queue_is_root=no uid=0 euid=0 gid=0");
+  std::string u = std::to_string(pw->pw_uid), g = std::to_string(pw->pw_gid);
+  EXPECT_EQ(whereabouts(lines, "post_init"),
+            "cwd=/ queue_is_root=yes uid=" + u + " euid=" + u + " gid=" + g);
+}
+
+TEST_F(TraceTest, UnknownMailOwnerIsFatal) {
+  dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\nmail_owner = no-such-user-here\n");
+  pid_t pid = trace_service({"-l", "-u", "-t", "unix-dgram"});
+  EXPECT_EQ(finish(pid), "exit 1");
+  EXPECT_NE(stderr_text().find("fatal: unknown user: no-such-user-here (mail_owner)"), std::string::npos)
+      << stderr_text();
+  EXPECT_EQ(hook_letters(trace(), pid), "i");  // pre-init ran, post-init did not
+}
+
+TEST_F(TraceTest, FailedChrootIsFatal) {
+  // An unprivileged process cannot chroot: run the service as nobody.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0777), 0);
+  pid_t pid = spawn("/usr/bin/setpriv",
+                    {"--reuid=65534", "--regid=65534", "--clear-groups", "--", program("DGRAM_TRACE_SERVICE"),
+                     "-l", "-c", "-t", "unix-dgram"});
+  EXPECT_EQ(finish(pid), "exit 1");
+  EXPECT_NE(stderr_text().find("fatal: chroot(\"" + dir_.path() + "\"): Operation not permitted"),
+            std::string::npos)
+      << stderr_text();
+}
 
 TEST_F(TraceTest, HooksRunPreInitPostInitThenLoopAcceptServiceThenExit) {
   pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-m", "3"});

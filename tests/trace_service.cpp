@@ -9,8 +9,11 @@
 // up, so between a process's gate+ and gate- no other process can write gate+:
 // the trace shows whether two processes ever waited at once.
 //
+// pre_init and post_init also write a "whereabouts" line: working directory,
+// root directory and user and group IDs, to show the start-up order.
+//
 // A datagram "block" makes the service wait (in its callback) until it can
-// read a line from the FIFO trace_file.fifo, so a test can keep one process
+// read a line from the FIFO trace_fifo (default: trace_file.fifo), so a test can keep one process
 // busy while it checks that another one serves.
 #include <fcntl.h>
 #include <unistd.h>
@@ -21,34 +24,55 @@
 #include "dgram/error.h"
 #include "dgram/lock_file_gate.h"
 #include "dgram/server.h"
+#include "dgram/unique_fd.h"
 
 namespace {
 
-void trace(const std::string& path, const std::string& event) {
-  std::string line = std::to_string(::getpid()) + " " + event + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) dgram::throw_errno("open " + path);
-  ssize_t n = ::write(fd, line.data(), line.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(line.size())) throw dgram::Fatal("write " + path + " failed");
+// The trace file is opened at the first event (pre-init at the latest, while
+// still privileged and outside any chroot) and kept open for the process.
+struct Tracer {
+  std::string path;
+  dgram::UniqueFd fd;
+
+  void operator()(const std::string& event) {
+    if (!fd) {
+      fd.reset(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666));
+      if (!fd) dgram::throw_errno("open " + path);
+    }
+    std::string line = std::to_string(::getpid()) + " " + event + "\n";
+    if (::write(fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      throw dgram::Fatal("write " + path + " failed");
+    }
+  }
+};
+
+// Where the process is and who it is: "cwd=... queue_is_root=yes|no uid=...
+// euid=... gid=...". /proc is not there inside a chroot, so the root is told
+// by whether the queue directory's own pid/ folder is at "/pid".
+std::string whereabouts() {
+  char cwd[4096] = "?";
+  if (::getcwd(cwd, sizeof(cwd)) == nullptr) cwd[0] = '?';
+  bool queue_is_root = ::access("/pid", F_OK) == 0;
+  return std::string("cwd=") + cwd + " queue_is_root=" + (queue_is_root ? "yes" : "no") +
+         " uid=" + std::to_string(::getuid()) +
+         " euid=" + std::to_string(::geteuid()) + " gid=" + std::to_string(::getgid());
 }
 
 class TracingGate final : public dgram::Gate {
  public:
-  TracingGate(const std::string& lock_path, const std::string* trace_file)
-      : lock_(lock_path), trace_file_(trace_file) {}
+  TracingGate(const std::string& lock_path, Tracer* trace) : lock_(lock_path), trace_(trace) {}
   void acquire() override {
     lock_.acquire();
-    trace(*trace_file_, "gate+");
+    (*trace_)("gate+");
   }
   void release() override {
-    trace(*trace_file_, "gate-");
+    (*trace_)("gate-");
     lock_.release();
   }
 
  private:
   dgram::LockFileGate lock_;
-  const std::string* trace_file_;
+  Tracer* trace_;
 };
 
 void wait_for_fifo(const std::string& path) {
@@ -63,27 +87,35 @@ void wait_for_fifo(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string trace_file;
+  Tracer trace;
+  std::string fifo;
   dgram::Service service;
-  service.params.strs.push_back({"trace_file", "/dev/null", &trace_file, 1});
-  auto hook = [&trace_file](const char* name) {
-    return [&trace_file, name](dgram::Context&) { trace(trace_file, name); };
+  service.params.strs.push_back({"trace_file", "/dev/null", &trace.path, 1});
+  service.params.strs.push_back({"trace_fifo", "${trace_file}.fifo", &fifo, 1});
+  auto hook = [&trace](const char* name) {
+    return [&trace, name](dgram::Context&) { trace(name); };
   };
-  service.hooks.pre_init = hook("pre_init");
-  service.hooks.post_init = hook("post_init");
+  service.hooks.pre_init = [&trace](dgram::Context&) {
+    trace("pre_init");
+    trace("whereabouts pre_init " + whereabouts());
+  };
+  service.hooks.post_init = [&trace](dgram::Context&) {
+    trace("post_init");
+    trace("whereabouts post_init " + whereabouts());
+  };
   service.hooks.pre_accept = hook("pre_accept");
   service.hooks.on_exit = hook("exit");
-  service.hooks.loop = [&trace_file](dgram::Context&) {
-    trace(trace_file, "loop");
+  service.hooks.loop = [&trace](dgram::Context&) {
+    trace("loop");
     return -1;
   };
-  service.on_datagram = [&trace_file](const dgram::Datagram& datagram, dgram::Context&) {
+  service.on_datagram = [&trace, &fifo](const dgram::Datagram& datagram, dgram::Context&) {
     std::string data(datagram.data);
-    trace(trace_file, "service " + data);
-    if (data == "block") wait_for_fifo(trace_file + ".fifo");
+    trace("service " + data);
+    if (data == "block") wait_for_fifo(fifo);
   };
-  service.gate = [&trace_file](const std::string& lock_path) {
-    return std::make_unique<TracingGate>(lock_path, &trace_file);
+  service.gate = [&trace](const std::string& lock_path) {
+    return std::make_unique<TracingGate>(lock_path, &trace);
   };
   return dgram::run(service, argc, argv);
 }

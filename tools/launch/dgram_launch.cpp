@@ -149,9 +149,8 @@ int launch(const LaunchOptions& options) {
   while (!wait_status) {
     pollfd fds[2] = {{signal_fd.get(), POLLIN, 0}, {master.status_fd(), POLLIN, 0}};
     int count = master.status_open() ? 2 : 1;
-    if (::poll(fds, static_cast<nfds_t>(count), 1000) < 0 && errno != EINTR) {
-      dgram::throw_errno("poll");
-    }
+    int ready = ::poll(fds, static_cast<nfds_t>(count), 1000);
+    if (ready < 0 && errno != EINTR) dgram::throw_errno("poll");
     if (count == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
       while (auto record = master.read_record(0ms)) {
         bool good = record->pid == child && record->generation == expected_generation &&
@@ -161,14 +160,18 @@ int launch(const LaunchOptions& options) {
         else ++avail;
       }
     }
+    bool look_for_exit = ready == 0;  // a quiet second: look anyway
     if (fds[0].revents & POLLIN) {
       signalfd_siginfo info{};
-      if (::read(signal_fd.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info)) &&
-          info.ssi_signo != SIGCHLD && master.status_open()) {
-        master.close_status();
+      if (::read(signal_fd.get(), &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {
+        if (info.ssi_signo == SIGCHLD) {
+          look_for_exit = true;
+        } else if (master.status_open()) {
+          master.close_status();
+        }
       }
     }
-    wait_status = dgram::launch::wait_for_exit(child, 0ms);
+    if (look_for_exit) wait_status = dgram::launch::wait_for_exit(child, 0ms);
   }
   std::printf("launch: taken=%lu avail=%lu bad=%lu exit=%s\n", taken, avail, bad,
               dgram::launch::describe_wait_status(*wait_status).c_str());

@@ -8,12 +8,15 @@
 // are dropped), so scripts can add up
 // the reports of several processes:
 //
-//   exit: pid=P service=S datagrams=N bytes=B truncated=T [seq_first=..
+//   exit: pid=P service=S datagrams=N bytes=B truncated=T cpu_user=U
+//   cpu_system=S [seq_first=..
 //   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...]
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "dgram/error.h"
@@ -39,6 +42,14 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
                      " datagrams=" + std::to_string(state.datagrams) +
                      " bytes=" + std::to_string(state.bytes) +
                      " truncated=" + std::to_string(state.truncated);
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+    char cpu[96];
+    std::snprintf(cpu, sizeof(cpu), " cpu_user=%ld.%06ld cpu_system=%ld.%06ld",
+                  static_cast<long>(usage.ru_utime.tv_sec), static_cast<long>(usage.ru_utime.tv_usec),
+                  static_cast<long>(usage.ru_stime.tv_sec), static_cast<long>(usage.ru_stime.tv_usec));
+    line += cpu;
+  }
   if (state.check_sequence) {
     const auto& seq = state.sequence;
     auto number = [](const std::optional<std::uint64_t>& v) {

@@ -1,0 +1,266 @@
+// flood_options - parsing the dgram-flood command line.
+#include "flood_options.h"
+
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+
+namespace flood {
+
+namespace {
+
+enum class Id { count, size, rate, sequence, first, mmsg, batch, json, timeout, quiet, help };
+
+struct OptionSpec {
+  std::string_view long_name;  // without the leading "--"
+  char short_name;             // 0 when there is none
+  bool takes_value;
+  Id id;
+};
+
+constexpr OptionSpec kOptions[] = {
+    {"count", 'n', true, Id::count},   {"size", 's', true, Id::size},
+    {"rate", 'r', true, Id::rate},     {"sequence", 'q', false, Id::sequence},
+    {"first", 0, true, Id::first},     {"mmsg", 'm', false, Id::mmsg},
+    {"batch", 0, true, Id::batch},     {"json", 0, false, Id::json},
+    {"timeout", 0, true, Id::timeout}, {"quiet", 0, false, Id::quiet},
+    {"help", 'h', false, Id::help},
+};
+
+// Thrown inside this file only, caught by parse_flood_options().
+struct BadCommandLine {
+  std::string line;
+};
+
+// quoted - the value as it appears in an error line.
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+// parse_unsigned - a decimal number in [low, high], or BadCommandLine naming it.
+std::uint64_t parse_unsigned(std::string_view option, std::string_view text, std::uint64_t low,
+                             std::uint64_t high) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    throw BadCommandLine{"invalid " + std::string(option) + " value " + quoted(text) +
+                         ": expected an unsigned decimal number"};
+  }
+  std::uint64_t value = 0;
+  bool too_big = false;
+  for (char c : text) {
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (digit > high || value > (high - digit) / 10) {  // value * 10 + digit > high
+      too_big = true;
+      break;
+    }
+    value = value * 10 + digit;
+  }
+  if (too_big || value < low) {
+    throw BadCommandLine{"invalid " + std::string(option) + " value " + quoted(text) +
+                         ": must be from " + std::to_string(low) + " to " + std::to_string(high)};
+  }
+  return value;
+}
+
+// parse_decimal - a non-negative number with an optional fraction, up to high.
+double parse_decimal(std::string_view option, std::string_view text, double high) {
+  std::size_t dot = text.find('.');
+  std::string_view whole = text.substr(0, dot);
+  std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  bool digits_only = whole.find_first_not_of("0123456789") == std::string_view::npos &&
+                     fraction.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits_only || (whole.empty() && fraction.empty())) {
+    throw BadCommandLine{"invalid " + std::string(option) + " value " + quoted(text) +
+                         ": expected a non-negative decimal number"};
+  }
+  std::string copy(text);
+  errno = 0;
+  double value = std::strtod(copy.c_str(), nullptr);
+  if (errno != 0 || !std::isfinite(value) || value > high) {
+    throw BadCommandLine{"invalid " + std::string(option) + " value " + quoted(text) +
+                         ": must be at most " + std::to_string(static_cast<std::uint64_t>(high))};
+  }
+  return value;
+}
+
+const OptionSpec* find_long(std::string_view name) {
+  for (const auto& spec : kOptions) {
+    if (spec.long_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const OptionSpec* find_short(char name) {
+  for (const auto& spec : kOptions) {
+    if (spec.short_name != 0 && spec.short_name == name) return &spec;
+  }
+  return nullptr;
+}
+
+// apply - stores one option; spelled is how the user wrote its name.
+void apply(FloodOptions& options, bool& help, const OptionSpec& spec, std::string_view spelled,
+           std::string_view value) {
+  switch (spec.id) {
+    case Id::count:
+      options.count = parse_unsigned(spelled, value, 0, UINT64_MAX);
+      break;
+    case Id::size:
+      options.size = parse_unsigned(spelled, value, 0, kMaxSize);
+      break;
+    case Id::rate:
+      options.rate = parse_decimal(spelled, value, 1e9);
+      break;
+    case Id::first:
+      options.first = parse_unsigned(spelled, value, 0, kSequenceLimit - 1);
+      break;
+    case Id::batch:
+      options.batch = parse_unsigned(spelled, value, 1, kMaxBatch);
+      break;
+    case Id::timeout:
+      options.timeout = parse_decimal(spelled, value, 1e6);
+      break;
+    case Id::sequence:
+      options.sequence = true;
+      break;
+    case Id::mmsg:
+      options.mmsg = true;
+      break;
+    case Id::json:
+      options.json = true;
+      break;
+    case Id::quiet:
+      options.quiet = true;
+      break;
+    case Id::help:
+      help = true;
+      break;
+  }
+}
+
+// check_combination - the rules that tie several options together.
+void check_combination(const FloodOptions& options) {
+  if (options.sequence && options.size < kSequenceHeader) {
+    throw BadCommandLine{"--sequence needs --size of at least " + std::to_string(kSequenceHeader) +
+                         " bytes (12 digits and a space), got " + std::to_string(options.size)};
+  }
+  if (options.sequence && options.count > kSequenceLimit - options.first) {
+    throw BadCommandLine{"--sequence numbers from " + std::to_string(options.first) + " for " +
+                         std::to_string(options.count) +
+                         " datagrams would need more than 12 digits"};
+  }
+  constexpr std::size_t kPathRoom = sizeof(sockaddr_un::sun_path) - 1;
+  if (options.socket_path.size() > kPathRoom) {
+    throw BadCommandLine{"socket path " + quoted(options.socket_path) + " is too long (" +
+                         std::to_string(options.socket_path.size()) + " bytes, at most " +
+                         std::to_string(kPathRoom) + ")"};
+  }
+}
+
+void parse(int argc, char* const argv[], FloodOptions& options, bool& help) {
+  std::optional<std::string> path;
+  auto operand = [&](std::string_view text) {
+    if (path)
+      throw BadCommandLine{"unexpected extra argument " + quoted(text) + " after socket path " +
+                           quoted(*path)};
+    path = std::string(text);
+  };
+  bool options_done = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (options_done || arg.size() < 2 || arg[0] != '-') {
+      operand(arg);
+    } else if (arg == "--") {
+      options_done = true;
+    } else if (arg.starts_with("--")) {
+      std::string_view body = arg.substr(2);
+      std::size_t equals = body.find('=');
+      std::string_view name = body.substr(0, equals);
+      const OptionSpec* spec = find_long(name);
+      std::string spelled = "--" + std::string(name);
+      if (spec == nullptr) throw BadCommandLine{"unknown option " + quoted(spelled)};
+      std::string_view value;
+      if (equals != std::string_view::npos) {
+        if (!spec->takes_value)
+          throw BadCommandLine{"option " + quoted(spelled) + " does not take a value"};
+        value = body.substr(equals + 1);
+      } else if (spec->takes_value) {
+        if (i + 1 >= argc) throw BadCommandLine{"option " + quoted(spelled) + " needs a value"};
+        value = argv[++i];
+      }
+      apply(options, help, *spec, spelled, value);
+    } else {
+      // A cluster of short options: "-qm", "-n5", "-qn 5".
+      for (std::size_t k = 1; k < arg.size(); ++k) {
+        const OptionSpec* spec = find_short(arg[k]);
+        std::string spelled = std::string("-") + arg[k];
+        if (spec == nullptr) throw BadCommandLine{"unknown option " + quoted(spelled)};
+        if (!spec->takes_value) {
+          apply(options, help, *spec, spelled, {});
+          continue;
+        }
+        std::string_view value;
+        if (k + 1 < arg.size()) {
+          value = arg.substr(k + 1);
+        } else if (i + 1 < argc) {
+          value = argv[++i];
+        } else {
+          throw BadCommandLine{"option " + quoted(spelled) + " needs a value"};
+        }
+        apply(options, help, *spec, spelled, value);
+        break;
+      }
+    }
+  }
+  if (help) return;
+  if (!path) throw BadCommandLine{"missing SOCKET_PATH operand"};
+  if (path->empty()) throw BadCommandLine{"empty SOCKET_PATH operand"};
+  options.socket_path = std::move(*path);
+  check_combination(options);
+}
+
+}  // namespace
+
+ParseResult parse_flood_options(int argc, char* const argv[]) {
+  ParseResult result;
+  bool help = false;
+  try {
+    parse(argc, argv, result.options, help);
+    result.action = help ? ParseResult::Action::help : ParseResult::Action::run;
+  } catch (BadCommandLine& bad) {
+    result.action = ParseResult::Action::error;
+    result.error = std::move(bad.line);
+  }
+  return result;
+}
+
+std::string usage_text(const char* program) {
+  std::string p = program;
+  return "Usage: " + p +
+         " [options] SOCKET_PATH\n"
+         "Send datagrams to a UNIX-domain datagram socket.\n"
+         "\n"
+         "  -n, --count N      datagrams to send (default 1000)\n"
+         "  -s, --size S       bytes in each datagram, 0 to 65536 (default 100)\n"
+         "  -r, --rate R       datagrams per second, fractions allowed; 0 = as fast as\n"
+         "                     possible (default 0). Late sends catch up in a burst.\n"
+         "  -q, --sequence     start each datagram with its sequence number: 12 decimal\n"
+         "                     digits, zero-padded, then a space (needs --size >= 13)\n"
+         "      --first N      first sequence number (default 0)\n"
+         "  -m, --mmsg         send with sendmmsg(2) in batches instead of send(2)\n"
+         "      --batch B      datagrams per sendmmsg call, 1 to 1024 (default 64)\n"
+         "      --json         print one JSON object instead of the summary line\n"
+         "      --timeout SEC  give up when no datagram could be sent for SEC seconds,\n"
+         "                     fractions allowed; 0 = wait forever (default 30)\n"
+         "      --quiet        no progress bar and no summary line (--json still prints)\n"
+         "  -h, --help         show this text\n"
+         "\n"
+         "Bytes after the sequence header (or all bytes, without --sequence) are the\n"
+         "pattern 'a' + offset % 26, offset counted from the start of the datagram.\n"
+         "A full receiver queue makes the sender wait; no datagram is ever skipped.\n"
+         "\n"
+         "Exit status: 0 all sent; 1 a send failed or timed out; 2 bad command line\n"
+         "or the socket could not be connected.\n";
+}
+
+}  // namespace flood

@@ -1,0 +1,64 @@
+// NAME
+//   flood_options - the dgram-flood command line, parsed into a plain struct.
+// SUMMARY
+//   ParseResult result = parse_flood_options(argc, argv);
+// DESCRIPTION
+//   parse_flood_options() reads the options described in usage_text() and
+//   the one SOCKET_PATH operand. It does not print or exit: a bad command line
+//   comes back as one error line that names the offending value, and the
+//   caller reports it together with a usage hint and exit status 2.
+//
+//   Numbers are unsigned decimal, with no sign, no blanks and nothing after
+//   the digits; --rate and --timeout also take a fraction ("0.5").
+// DIAGNOSTICS
+//   Unknown options, missing option values, malformed or out-of-range
+//   numbers, a missing or surplus operand, a socket path that does not fit in
+//   sockaddr_un, and --sequence with a size below 13 bytes or with numbers
+//   that would need more than 12 digits.
+// SEE ALSO
+//   sender(3), the dgram-flood usage text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace flood {
+
+// Width of the zero-padded sequence number at the start of a --sequence
+// datagram, and the header it makes with the space that follows it.
+inline constexpr std::size_t kSequenceDigits = 12;
+inline constexpr std::size_t kSequenceHeader = kSequenceDigits + 1;
+inline constexpr std::uint64_t kSequenceLimit = 1'000'000'000'000ULL;  // 10^12
+
+inline constexpr std::size_t kMaxSize = 65536;
+inline constexpr std::size_t kMaxBatch = 1024;  // the kernel's UIO_MAXIOV cap on sendmmsg
+
+struct FloodOptions {
+  std::string socket_path;
+  std::uint64_t count = 1000;
+  std::size_t size = 100;
+  double rate = 0;  // datagrams per second; 0 = unpaced
+  bool sequence = false;
+  std::uint64_t first = 0;
+  bool mmsg = false;
+  std::size_t batch = 64;
+  bool json = false;
+  double timeout = 30;  // seconds without progress before giving up; 0 = never
+  bool quiet = false;
+};
+
+struct ParseResult {
+  enum class Action { run, help, error };
+  Action action = Action::error;
+  FloodOptions options;
+  std::string error;  // one line, for Action::error
+};
+
+// parse_flood_options - reads argv into FloodOptions, or explains the problem.
+ParseResult parse_flood_options(int argc, char* const argv[]);
+
+// usage_text - the --help text, ending in a newline.
+std::string usage_text(const char* program);
+
+}  // namespace flood

@@ -25,7 +25,9 @@ std::string vformat(const char* fmt, va_list ap) {
   return big;
 }
 
-const char* severity_prefix(Severity severity) {
+}  // namespace
+
+const char* severity_prefix(Severity severity) noexcept {
   switch (severity) {
     case Severity::info: return "";
     case Severity::warning: return "warning: ";
@@ -34,8 +36,6 @@ const char* severity_prefix(Severity severity) {
   }
   return "";
 }
-
-}  // namespace
 
 Log::Sink stderr_sink() {
   return [](Severity, std::string_view line) {
@@ -47,21 +47,42 @@ Log::Sink stderr_sink() {
   };
 }
 
-Log::Log(std::string program) : program_(std::move(program)) { sinks_.push_back(stderr_sink()); }
+namespace {
+
+// line_sink - a line sink seen as a record sink.
+Log::RecordSink line_sink(Log::Sink sink) {
+  return [sink = std::move(sink)](const LogRecord& record) { sink(record.severity, record.line); };
+}
+
+}  // namespace
+
+Log::Log(std::string program) : program_(std::move(program)) { add_sink(stderr_sink()); }
 
 void Log::set_sink(Sink sink) {
   sinks_.clear();
-  if (sink) sinks_.push_back(std::move(sink));
+  add_sink(std::move(sink));
 }
 
 void Log::add_sink(Sink sink) {
+  if (sink) sinks_.push_back(line_sink(std::move(sink)));
+}
+
+void Log::set_record_sink(RecordSink sink) {
+  sinks_.clear();
+  add_record_sink(std::move(sink));
+}
+
+void Log::add_record_sink(RecordSink sink) {
   if (sink) sinks_.push_back(std::move(sink));
 }
 
 void Log::write(Severity severity, std::string_view text) {
-  std::string line = program_ + "[" + std::to_string(::getpid()) + "]: " + severity_prefix(severity);
+  long pid = static_cast<long>(::getpid());
+  std::string line = program_ + "[" + std::to_string(pid) + "]: " + severity_prefix(severity);
+  std::size_t text_start = line.size();
   line.append(text);
-  for (auto& sink : sinks_) sink(severity, line);
+  LogRecord record{severity, program_, pid, std::string_view(line).substr(text_start), line};
+  for (auto& sink : sinks_) sink(record);
 }
 
 #define DGRAM_LOG_FORMATTED(severity)      \

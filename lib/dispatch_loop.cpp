@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include "dgram/error.h"
@@ -24,10 +25,17 @@ void pause_seconds(int seconds) {
 }  // namespace
 
 DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChannel& status,
-                           Gate* gate, const std::vector<int>& listen_fds,
+                           Gate* gate, Watchdog* watchdog, const std::vector<int>& listen_fds,
                            DispatchSettings settings)
-    : service_(service), context_(context), status_(status), gate_(gate), settings_(settings) {
-  if (service_.on_datagram) buffer_.resize(service_.receive_buffer);
+    : service_(service),
+      context_(context),
+      status_(status),
+      gate_(gate),
+      watchdog_(watchdog),
+      settings_(settings) {
+  if (service_.on_datagram) {
+    receiver_ = std::make_unique<BatchReceiver>(service_.receive_buffer, settings_.batch_limit);
+  }
   for (int fd : listen_fds) {
     auto event = std::make_unique<Event>(base_, fd, EV_READ | EV_PERSIST,
                                          [this, fd](short) { on_request(fd); });
@@ -63,7 +71,9 @@ std::string DispatchLoop::run() {
       break;
     }
     if (gate_ && !gate_held_) {
+      waiting();
       gate_->acquire();
+      working();
       gate_held_ = true;
     }
     int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
@@ -72,7 +82,9 @@ std::string DispatchLoop::run() {
     } else {
       loop_timer_->remove();
     }
+    waiting();
     base_.run_once();
+    working();
   }
   release_gate();
   context_.log.debug(1, "%s -- exiting", stop_reason_->c_str());
@@ -87,52 +99,53 @@ void DispatchLoop::release_gate() {
 }
 
 void DispatchLoop::on_request(int fd) {
+  working();
   if (stop_reason_) return;  // a reason to exit was found earlier in this turn
   release_gate();
   context_.log.debug(1, "request arrived on fd %d", fd);
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
   // A failed TAKEN report is not fatal: the AVAIL report below decides.
-  (void)status_.notify(ChildStatus::taken);
+  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
   if (service_.flags.in_flow_delay && !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
-  bool served = receive_and_serve(fd);
-  if (!status_.notify(ChildStatus::avail)) {
+  std::size_t served = receive_and_serve(fd);
+  if (settings_.report_status && !status_.notify(ChildStatus::avail)) {
     stop("master status channel write failed");
   }
   arm_idle_timer();
-  if (served) ++uses_;
+  uses_ += served;
   if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
     stop("use limit reached");
   }
 }
 
-bool DispatchLoop::receive_and_serve(int fd) {
+std::size_t DispatchLoop::quota() const {
+  if (settings_.max_use <= 0) return receiver_ ? receiver_->batch_limit() : kMaxReceiveBatch;
+  auto left = static_cast<unsigned long long>(settings_.max_use) - uses_;
+  return static_cast<std::size_t>(left);
+}
+
+std::size_t DispatchLoop::receive_and_serve(int fd) {
   if (service_.on_socket) {
-    service_.on_socket(fd, context_);
-    return true;
+    return service_.on_socket(SocketReady{fd, std::min(quota(), settings_.batch_limit)}, context_);
   }
-  ssize_t length;
-  do {
-    length = ::recv(fd, buffer_.data(), buffer_.size(), MSG_DONTWAIT | MSG_TRUNC);
-  } while (length < 0 && errno == EINTR);
-  if (length < 0) {
-    // Another child sharing the socket may have taken the datagram first.
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      context_.log.warn("receive on fd %d: %s", fd, std::strerror(errno));
+  int count = receiver_->receive(fd, quota());
+  if (count < 0) {
+    context_.log.warn("receive on fd %d: %s", fd, std::strerror(errno));
+    return 0;
+  }
+  // Every datagram taken from the socket is served before anything else can
+  // end the process: exit reasons are looked at only between batches.
+  for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+    Datagram datagram = receiver_->datagram(i);
+    if (datagram.truncated) {
+      context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
+                        datagram.length, datagram.data.size());
     }
-    return false;
+    service_.on_datagram(datagram, context_);
   }
-  auto real_length = static_cast<std::size_t>(length);
-  bool truncated = real_length > buffer_.size();
-  std::size_t kept = truncated ? buffer_.size() : real_length;
-  if (truncated) {
-    context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
-                      real_length, buffer_.size());
-  }
-  service_.on_datagram(Datagram{std::string_view(buffer_.data(), kept), real_length, truncated},
-                       context_);
-  return true;
+  return static_cast<std::size_t>(count);
 }
 
 }  // namespace dgram

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 
@@ -16,6 +17,7 @@
 #include "dgram/lock_file_gate.h"
 #include "dgram/options.h"
 #include "dgram/privileges.h"
+#include "dgram/watchdog.h"
 #include "dispatch_loop.h"
 #include "skeleton_params.h"
 
@@ -68,6 +70,16 @@ void check_transport(const Options& options) {
   if (::strcasecmp(options.transport->c_str(), kTransport) != 0) {
     throw Fatal("unsupported transport type: " + *options.transport);
   }
+}
+
+// Datagrams per wake-up: 1 in Postfix-compatible mode and with in-flow-delay
+// (a flow token per request); else dgram_receive_batch, within 4 MiB of buffers.
+std::size_t batch_limit(const Service& service, const SkeletonParams& params) {
+  if (params.postfix_compatible || service.flags.in_flow_delay) return 1;
+  std::size_t limit = static_cast<std::size_t>(params.receive_batch);
+  constexpr std::size_t kBufferBudget = 4u << 20;
+  if (service.on_datagram) limit = std::min(limit, std::max<std::size_t>(1, kBufferBudget / service.receive_buffer));
+  return limit;
 }
 
 std::vector<int> listen_descriptors(const Launch& launch, const Options& options) {
@@ -139,13 +151,22 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   set_close_on_exec(launch.fds.flow_write, "flow-control pipe");
 
   StatusChannel status(launch.fds.status, ::getpid(), generation);
+  std::vector<int> watchdog_log_fds{STDERR_FILENO};
   DispatchSettings settings;
   settings.max_idle = params.max_idle;
   settings.max_use = service.flags.ignore_use_limit ? 0 : params.max_use;
   settings.in_flow_delay = params.in_flow_delay;
   settings.flow_read_fd = launch.fds.flow_read;
+  settings.batch_limit = batch_limit(service, params);
+  // With a process limit of 1 (-l) the master cannot start another child, so
+  // TAKEN and AVAIL change nothing it does and each would cost it a wake-up.
+  settings.report_status = params.postfix_compatible || !options.alone;
+  log.debug(1, "receive batch %zu, status reports %s", settings.batch_limit,
+            settings.report_status ? "on" : "off (process limit 1)");
   {
-    DispatchLoop loop(service, context, status, gate.get(), listen_fds, settings);
+    int limit = service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
+    Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds);
+    DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, settings);
     loop.run();
   }
   if (service.hooks.on_exit) service.hooks.on_exit(context);

@@ -17,6 +17,10 @@ SkeletonParams load_skeleton_params(Config& config) {
   params.max_idle = config.get_time("max_idle", "100s", 0);
   params.max_use = config.get_int("max_use", 100, 0);
   params.in_flow_delay = config.get_time("in_flow_delay", "1s", 0, 10);
+  // Our own: how many queued datagrams one wake-up takes, and Postfix's
+  // one-datagram-per-turn behaviour for those who want it exactly.
+  params.receive_batch = config.get_int("dgram_receive_batch", 64, 1, 256);
+  params.postfix_compatible = config.get_bool("dgram_postfix_compatible", false);
   return params;
 }
 

@@ -17,6 +17,8 @@ struct SkeletonParams {
   int max_idle = 0;       // seconds; 0 = no idle limit
   int max_use = 0;        // datagrams; 0 = no use limit
   int in_flow_delay = 0;  // seconds
+  int receive_batch = 0;  // datagrams per wake-up (dgram_receive_batch)
+  bool postfix_compatible = false;  // one datagram per turn, TAKEN/AVAIL each time
 };
 
 // Reads them with their Postfix defaults, registering the defaults in config.

@@ -112,7 +112,7 @@ class SinkTest : public ChildTest {
 };
 
 TEST_F(SinkTest, ReportsTakenAndAvailPerRequestAndCountsWhatItServed) {
-  pid_t pid = sink({"-l", "-t", "unix-dgram"}, {{"GENERATION", "17"}});
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"}, {{"GENERATION", "17"}});
   socket_.send("a");
   socket_.send("bb");
   socket_.send("ccc");
@@ -121,6 +121,15 @@ TEST_F(SinkTest, ReportsTakenAndAvailPerRequestAndCountsWhatItServed) {
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
   EXPECT_NE(summary().find(" datagrams=3 bytes=6 truncated=0"), std::string::npos) << summary();
   EXPECT_NE(stderr_text().find("exit: pid=" + std::to_string(pid)), std::string::npos);
+}
+
+TEST_F(SinkTest, SharingTheSocketItReportsTakenAndAvailAroundEachBatch) {
+  for (const char* d : {"a", "bb", "ccc"}) socket_.send(d);
+  pid_t pid = sink({"-n", "shared", "-t", "unix-dgram"}, {{"GENERATION", "3"}});
+  EXPECT_EQ(records(2, pid, 3), "TA");  // the three queued datagrams were one batch
+  master_.close_status();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_NE(summary().find(" datagrams=3 bytes=6 "), std::string::npos) << summary();
 }
 
 TEST_F(SinkTest, ChecksSequenceNumbersWithoutGapsOrRepeats) {
@@ -162,7 +171,7 @@ TEST_F(SinkTest, TruncatedDatagramIsCountedAndLogged) {
 }
 
 TEST_F(SinkTest, MastersDescriptorsAreCloseOnExecInTheChild) {
-  pid_t pid = sink({"-l", "-t", "unix-dgram"});
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"});
   socket_.send("x");
   EXPECT_EQ(records(2, pid, 0), "TA");  // it is serving, so set-up is done
   for (int fd = 3; fd <= 6; ++fd) {
@@ -254,8 +263,8 @@ std::string hook_letters(const std::vector<TraceLine>& lines, pid_t pid) {
 class TraceTest : public ChildTest {
  protected:
   void SetUp() override { dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\n"); }
-  pid_t trace_service(std::vector<std::string> words) {
-    return spawn(program("DGRAM_TRACE_SERVICE"), std::move(words));
+  pid_t trace_service(std::vector<std::string> words, std::map<std::string, std::string> env = {}) {
+    return spawn(program("DGRAM_TRACE_SERVICE"), std::move(words), std::move(env));
   }
   std::vector<TraceLine> trace() const { return read_trace(dir_.file("trace")); }
 };
@@ -285,6 +294,31 @@ TEST_F(TraceTest, StartUpOrderChdirPreInitThenChrootAndUserThenPostInit) {
             "cwd=/ queue_is_root=yes uid=" + u + " euid=" + u + " gid=" + g);
 }
 
+TEST_F(TraceTest, WatchdogKillsAProcessStuckInItsCallback) {
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram"}, {{"TRACE_WATCHDOG", "1"}});
+  socket_.send("stall");
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(finish(pid, 15s), "exit 1");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+  EXPECT_NE(stderr_text().find("trace-service[" + std::to_string(pid) + "]: fatal: watchdog timeout"),
+            std::string::npos)
+      << stderr_text();
+  EXPECT_EQ(hook_letters(trace(), pid), "iplas");  // no exit hook: it was killed
+}
+
+TEST_F(TraceTest, WatchdogNeverKillsAnIdleProcess) {
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"},
+                            {{"TRACE_WATCHDOG", "1"}});
+  // Idle three times the limit (no idle limit is set in this main.cf).
+  EXPECT_EQ(finish(pid, 3s), "timeout");
+  socket_.send("still here");
+  EXPECT_EQ(record().avail, 0);
+  EXPECT_EQ(record().avail, 1);
+  master_.close_status();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_EQ(stderr_text().find("watchdog"), std::string::npos) << stderr_text();
+}
+
 TEST_F(TraceTest, UnknownMailOwnerIsFatal) {
   dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\nmail_owner = no-such-user-here\n");
   pid_t pid = trace_service({"-l", "-u", "-t", "unix-dgram"});
@@ -307,7 +341,7 @@ TEST_F(TraceTest, FailedChrootIsFatal) {
 }
 
 TEST_F(TraceTest, HooksRunPreInitPostInitThenLoopAcceptServiceThenExit) {
-  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-m", "3"});
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-m", "3", "-o", "dgram_postfix_compatible=yes"});
   for (int i = 0; i < 3; ++i) socket_.send("d" + std::to_string(i));
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
   EXPECT_EQ(hook_letters(trace(), pid), "iplaslaslasx");
@@ -388,12 +422,12 @@ TEST_F(TraceTest, TwoProcessesShareOneSocketBothServeNeverBothWait) {
       ++served_data[line.event.substr(8)];
     }
   }
-  EXPECT_GE(acquisitions, 10);
+  EXPECT_GE(acquisitions, 3);
   EXPECT_EQ(served_by, (std::set<pid_t>{first, second}));
   EXPECT_EQ(served_data.size(), 10u);
   for (const auto& [data, times] : served_data) EXPECT_EQ(times, 1) << data;
   for (pid_t pid : {first, second}) {
-    EXPECT_TRUE(std::regex_match(hook_letters(lines, pid), std::regex("ip(la(s)?)+lx")))
+    EXPECT_TRUE(std::regex_match(hook_letters(lines, pid), std::regex("ip(la(s)*)+lx")))
         << hook_letters(lines, pid);
   }
   // Each process's records alternate TAKEN, AVAIL (a process woken for a

@@ -110,6 +110,16 @@ class ServerTest : public ::testing::Test {
   std::vector<std::string> log_;
 };
 
+class CountingGate final : public Gate {
+ public:
+  explicit CountingGate(std::string* trace) : trace_(trace) {}
+  void acquire() override { *trace_ += "+"; }
+  void release() override { *trace_ += "-"; }
+
+ private:
+  std::string* trace_;
+};
+
 // A service whose hooks and service calls are written down in order.
 struct Recorder {
   std::vector<std::string> calls;
@@ -137,23 +147,71 @@ struct Recorder {
   }
 };
 
+const std::vector<std::string> kCompatible{"-o", "dgram_postfix_compatible=yes"};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 TEST_F(ServerTest, HooksRunInTheSeedsOrder) {
   Recorder recorder;
   socket_.send("one");
   socket_.send("two");
-  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "2"}), 0) << log_text();
+  ASSERT_EQ(run_with(recorder.service(), std::vector<std::string>{"-l", "-t", "unix-dgram", "-m", "2"} + kCompatible), 0) << log_text();
   std::vector<std::string> expected{"pre_init", "post_init", "loop", "pre_accept", "service",
                                     "loop", "pre_accept", "service", "exit"};
   EXPECT_EQ(recorder.calls, expected);
   EXPECT_EQ(recorder.data, (std::vector<std::string>{"one", "two"}));
 }
 
+TEST_F(ServerTest, ABatchIsServedInOneTurnInArrivalOrder) {
+  Recorder recorder;
+  for (const char* d : {"one", "two", "three"}) socket_.send(d);
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "3"}), 0) << log_text();
+  std::vector<std::string> expected{"pre_init", "post_init", "loop", "pre_accept", "service",
+                                    "service", "service", "exit"};
+  EXPECT_EQ(recorder.calls, expected);
+  EXPECT_EQ(recorder.data, (std::vector<std::string>{"one", "two", "three"}));
+}
+
 TEST_F(ServerTest, ReportsTakenBeforeAndAvailAfterEachRequestWithGeneration) {
   Recorder recorder;
   env_["GENERATION"] = "17";
   for (int i = 0; i < 3; ++i) socket_.send("x");
-  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "3"}), 0);
+  ASSERT_EQ(run_with(recorder.service(), std::vector<std::string>{"-l", "-t", "unix-dgram", "-m", "3"} + kCompatible), 0);
   EXPECT_EQ(records(017), "TATATA");
+}
+
+TEST_F(ServerTest, ReportsTakenAndAvailOncePerBatchWhenSharingTheSocket) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  env_["GENERATION"] = "5";
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "3"}), 0);
+  EXPECT_EQ(records(5), "TA");
+  EXPECT_EQ(recorder.count("service"), 3);
+}
+
+TEST_F(ServerTest, NoStatusReportsWithProcessLimitOne) {
+  // The master cannot start a second child for a maxproc 1 service, so the
+  // reports could not change what it does; they are left out.
+  Recorder recorder;
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "3"}), 0);
+  EXPECT_EQ(records(), "");
+  EXPECT_EQ(recorder.count("service"), 3);
+}
+
+TEST_F(ServerTest, BatchSizeIsBoundedByDgramReceiveBatch) {
+  Recorder recorder;
+  for (int i = 0; i < 5; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-m", "5", "-o", "dgram_receive_batch=2"}), 0);
+  // 5 datagrams in batches of at most 2: three turns.
+  EXPECT_EQ(recorder.count("loop"), 3);
+  EXPECT_EQ(recorder.count("service"), 5);
 }
 
 TEST_F(ServerTest, UseLimitServesExactlyThatMany) {
@@ -227,10 +285,22 @@ TEST_F(ServerTest, FailedAvailWriteEndsAfterServingTheRequest) {
   for (int i = 0; i < 3; ++i) socket_.send("x");
   // The master stops reading: writes fail with EPIPE, nothing becomes readable.
   ASSERT_EQ(::shutdown(status_.ours.get(), SHUT_RD), 0);
-  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0);
+  ASSERT_EQ(run_with(recorder.service(), std::vector<std::string>{"-l", "-t", "unix-dgram"} + kCompatible), 0);
   EXPECT_EQ(recorder.count("service"), 1);
   EXPECT_EQ(recorder.count("exit"), 1);
   EXPECT_EQ(socket_.drain(), 2);
+}
+
+TEST_F(ServerTest, FailedAvailWriteEndsAfterServingTheWholeBatch) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(::shutdown(status_.ours.get(), SHUT_RD), 0);
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram"}), 0);
+  EXPECT_EQ(recorder.count("service"), 3);  // nothing read is lost
+  EXPECT_EQ(recorder.count("exit"), 1);
 }
 
 TEST_F(ServerTest, TruncatedDatagramIsFlaggedAndLoggedWithItsLength) {
@@ -291,16 +361,20 @@ TEST_F(ServerTest, ReceiveBufferOutOfRangeIsFatal) {
 TEST_F(ServerTest, SocketFormHandsTheReadableSocketToTheService) {
   Service service;
   std::string seen;
-  service.on_socket = [&](int fd, Context&) {
+  std::size_t allowed = 0;
+  service.on_socket = [&](const SocketReady& ready, Context&) -> std::size_t {
+    allowed = ready.max_datagrams;
     std::string buffer(20000, '\0');
-    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-    ASSERT_GT(n, 0);
+    ssize_t n = ::recv(ready.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n < 0) return 0;
     seen.assign(buffer.data(), static_cast<std::size_t>(n));
+    return 1;
   };
   std::string record(10000, 'r');
   socket_.send(record);
   ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
   EXPECT_EQ(seen, record);
+  EXPECT_EQ(allowed, 1u);  // the use limit leaves one
 }
 
 TEST_F(ServerTest, ServesEveryListenSocket) {
@@ -341,15 +415,6 @@ TEST_F(ServerTest, ProtocolDescriptorsAreCloseOnExec) {
   }
 }
 
-class CountingGate final : public Gate {
- public:
-  explicit CountingGate(std::string* trace) : trace_(trace) {}
-  void acquire() override { *trace_ += "+"; }
-  void release() override { *trace_ += "-"; }
-
- private:
-  std::string* trace_;
-};
 
 TEST_F(ServerTest, GateIsAcquiredBeforeEachWaitAndReleasedOnArrival) {
   Recorder recorder;
@@ -363,7 +428,7 @@ TEST_F(ServerTest, GateIsAcquiredBeforeEachWaitAndReleasedOnArrival) {
   service.hooks.pre_accept = [&](Context&) { trace += "a"; };
   socket_.send("x");
   socket_.send("y");
-  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "2"}), 0);
+  ASSERT_EQ(run_with(service, std::vector<std::string>{"-n", "svc", "-t", "unix-dgram", "-m", "2"} + kCompatible), 0);
   EXPECT_EQ(path, dir_.path() + "/pid/unix-dgram.svc");
   // acquire, arrival (release, pre-accept), twice; the use limit then ends
   // the loop without taking the gate again.

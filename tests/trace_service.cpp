@@ -12,12 +12,17 @@
 // pre_init and post_init also write a "whereabouts" line: working directory,
 // root directory and user and group IDs, to show the start-up order.
 //
+// A datagram "stall" keeps the service busy in its callback for 20 s; with
+// TRACE_WATCHDOG=N in the environment the watchdog limit is N seconds.
+//
 // A datagram "block" makes the service wait (in its callback) until it can
 // read a line from the FIFO trace_fifo (default: trace_file.fifo), so a test can keep one process
 // busy while it checks that another one serves.
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -113,7 +118,15 @@ int main(int argc, char** argv) {
     std::string data(datagram.data);
     trace("service " + data);
     if (data == "block") wait_for_fifo(fifo);
+    if (data == "stall") {
+      // Stuck in the callback (bounded, so a broken watchdog cannot hang a test).
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      trace("stall survived");
+    }
   };
+  if (const char* seconds = std::getenv("TRACE_WATCHDOG")) service.flags.watchdog_seconds = std::atoi(seconds);
   service.gate = [&trace](const std::string& lock_path) {
     return std::make_unique<TracingGate>(lock_path, &trace);
   };

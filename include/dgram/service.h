@@ -4,8 +4,9 @@
 // The skeleton calls on_datagram once per datagram with a view of the bytes
 // (a pointer and a length, never NUL-terminated). A service that wants to read
 // the socket itself (Postfix 3.10's form, e.g. for records longer than the
-// receive buffer) sets on_socket instead: it is called with the readable,
-// non-blocking socket and must read one datagram from it.
+// receive buffer) sets on_socket instead: it is called with the readable
+// socket and reads what is queued, at most the number it is given, without
+// blocking, and says how many it read.
 //
 // Hook order: pre_init -> post_init -> (loop -> pre_accept -> service)* -> on_exit.
 #pragma once
@@ -41,8 +42,15 @@ struct Datagram {
   bool truncated;         // the datagram was longer than the receive buffer
 };
 
+// A readable socket handed to the service, and how many datagrams it may read.
+struct SocketReady {
+  int fd;                     // non-blocking reads only (MSG_DONTWAIT)
+  std::size_t max_datagrams;  // read at most this many (the use limit stays exact)
+};
+
 using DatagramFn = std::function<void(const Datagram&, Context&)>;
-using SocketFn = std::function<void(int socket_fd, Context&)>;
+// Reads up to ready.max_datagrams datagrams; returns how many it read.
+using SocketFn = std::function<std::size_t(const SocketReady& ready, Context&)>;
 using HookFn = std::function<void(Context&)>;
 // Returns how long to wait for the next event, in seconds; -1 waits as long as it takes.
 using LoopFn = std::function<int(Context&)>;

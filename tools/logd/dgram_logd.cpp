@@ -34,11 +34,12 @@ struct LogdState {
   unsigned long long failed_writes = 0;
 };
 
-void serve(LogdState& state, int fd, dgram::Context& context) {
+// Appends what is waiting; returns how many records that was.
+std::size_t serve(LogdState& state, int fd, dgram::Context& context) {
   int count = state.reader.receive(fd);
   if (count < 0) {
     context.log.warn("receive log records: %s", std::strerror(errno));
-    return;
+    return 0;
   }
   state.batch.clear();
   for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
@@ -55,6 +56,7 @@ void serve(LogdState& state, int fd, dgram::Context& context) {
                        std::strerror(errno), state.failed_writes);
     }
   }
+  return static_cast<std::size_t>(count);
 }
 
 }  // namespace
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
     dgram::logd::check_log_file_prefix(state.maillog_file, state.maillog_file_prefixes);
     state.file = std::make_unique<dgram::logd::LogFile>(state.maillog_file);
   };
-  service.on_socket = [&state](int fd, dgram::Context& context) { serve(state, fd, context); };
+  service.on_socket = [&state](const dgram::SocketReady& ready, dgram::Context& context) {
+    return serve(state, ready.fd, context);
+  };
   return dgram::run(service, argc, argv);
 }

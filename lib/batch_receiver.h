@@ -1,0 +1,37 @@
+// batch_receiver - takes the datagrams already queued on a socket, in one
+// recvmmsg() call, into buffers allocated once.
+//
+// receive() never blocks and never reads more than it is asked to, so a use
+// limit stays exact. Each datagram keeps its real length, so one longer than
+// the receive buffer is reported as truncated. Nothing is allocated per
+// datagram.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "dgram/service.h"
+
+namespace dgram {
+
+class BatchReceiver {
+ public:
+  BatchReceiver(std::size_t buffer_size, std::size_t batch_limit);
+
+  // Receives up to min(limit, batch_limit()) datagrams without blocking.
+  // Returns how many (0 when none was queued), or -1 with errno set.
+  int receive(int fd, std::size_t limit);
+
+  Datagram datagram(std::size_t i) const;
+  std::size_t batch_limit() const { return headers_.size(); }
+
+ private:
+  std::size_t buffer_size_;
+  std::vector<char> storage_;
+  std::vector<iovec> vectors_;
+  std::vector<mmsghdr> headers_;
+};
+
+}  // namespace dgram

@@ -123,6 +123,18 @@ TEST_F(SyslogSinkTest, ExactDatagramPerFacilityAndSeverity) {
   }
 }
 
+// What glibc's syslog(3) sent to a socket bound at /dev/log on this machine
+// for openlog("postfix/x", LOG_PID | LOG_NDELAY, LOG_MAIL), then
+// syslog(LOG_WARNING, "warning: hi") and syslog(LOG_CRIT, "fatal: x").
+TEST_F(SyslogSinkTest, RecordsAsGlibcSyslogSendsThem) {
+  constexpr std::time_t kSeen = 1795494057;  // 2026-11-24 04:20:57 UTC
+  SyslogSink sink(options());
+  EXPECT_EQ(sink.format(record(Severity::warning, "hi", "postfix/x"), kSeen),
+            "<20>Nov 24 04:20:57 postfix/x[4242]: warning: hi");
+  EXPECT_EQ(sink.format(record(Severity::fatal, "x", "postfix/x"), kSeen),
+            "<18>Nov 24 04:20:57 postfix/x[4242]: fatal: x");
+}
+
 TEST_F(SyslogSinkTest, DayOfMonthIsSpacePaddedLikeSyslog3) {
   struct Case {
     std::time_t when;

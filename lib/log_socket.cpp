@@ -33,11 +33,6 @@ int send_once(int fd, std::string_view record) noexcept {
 
 }  // namespace
 
-void LogSocket::set_path(std::string path) {
-  path_ = std::move(path);
-  close();
-}
-
 int LogSocket::connect() noexcept {
   close();
   sockaddr_un address{};

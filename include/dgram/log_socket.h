@@ -44,9 +44,10 @@ class LogSocket {
   explicit LogSocket(std::string path) : path_(std::move(path)) {}
 
   const std::string& path() const noexcept { return path_; }
-  // Closes the connection; the next send connects to the new path (e.g. the
-  // socket's name inside a chroot jail).
-  void set_path(std::string path);
+  // The name used by the next connect (e.g. the socket's name inside a
+  // chroot jail). A live connection is kept: connect before the chroot, set
+  // the jail's name after it, and a reconnect finds the socket again.
+  void set_path(std::string path) { path_ = std::move(path); }
 
   // Connects now, closing any earlier connection. Returns 0 or an errno
   // value (ENOENT: no socket there; ECONNREFUSED: nobody bound to it).

@@ -110,8 +110,8 @@ class PostlogSink {
   int fd() const noexcept { return socket_.fd(); }
   // Records dropped since the last drop notice got through.
   std::uint64_t dropped() const noexcept { return dropped_; }
-  // The connection, e.g. to connect() before a chroot or to set_path() the
-  // socket's name inside the jail.
+  // The connection: connect() it before a chroot, and set_path() the
+  // socket's name inside the jail (/public/postlog) after it.
   LogSocket& socket() noexcept { return socket_; }
 
  private:

@@ -19,6 +19,7 @@
 #include "dgram/privileges.h"
 #include "dgram/watchdog.h"
 #include "dispatch_loop.h"
+#include "log_destinations.h"
 #include "skeleton_params.h"
 
 extern char** environ;
@@ -109,6 +110,8 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   for (const auto& [name, value] : options.overrides) config.set(name, value);
   SkeletonParams params = load_skeleton_params(config);
   log.set_program(params.syslog_name + "/" + options.program_name);
+  LogDestinations destinations(log, config, params, options.service_name, options.log_to_stderr > 0,
+                               launch.log_sink.has_value());
 
   if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
     throw Fatal("do not run this command by hand");
@@ -141,6 +144,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   std::optional<std::string> user;
   if (options.chroot) root = params.queue_directory;
   if (options.unprivileged) user = params.mail_owner;
+  destinations.prepare_for_chroot(root ? &*root : nullptr);
   drop_privileges(root, user);
   if (service.hooks.post_init) service.hooks.post_init(context);
 
@@ -165,7 +169,8 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
             settings.report_status ? "on" : "off (process limit 1)");
   {
     int limit = service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
-    Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds);
+    Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds,
+                      destinations.watchdog_last_words(log.program(), ::getpid()));
     DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, settings);
     loop.run();
   }

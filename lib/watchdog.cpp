@@ -68,8 +68,9 @@ std::string watchdog_timeout_line(std::string_view program, pid_t pid) {
   return line;
 }
 
-Watchdog::Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds)
-    : limit_seconds_(limit_seconds), line_(std::move(fatal_line)) {
+Watchdog::Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds,
+                   std::vector<LastWords> last_words)
+    : limit_seconds_(limit_seconds), line_(std::move(fatal_line)), last_words_(std::move(last_words)) {
   if (limit_seconds <= 0) {
     throw Fatal("invalid watchdog timeout: " + std::to_string(limit_seconds) +
                 " seconds (must be at least 1)");
@@ -164,6 +165,7 @@ void Watchdog::expire() noexcept {
       write_all(target.fd, line_newline_.data(), line_newline_.size());
     }
   }
+  for (const LastWords& words : last_words_) words();
   ::_exit(1);
 }
 

@@ -112,7 +112,7 @@ class SinkTest : public ChildTest {
 };
 
 TEST_F(SinkTest, ReportsTakenAndAvailPerRequestAndCountsWhatItServed) {
-  pid_t pid = sink({"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"}, {{"GENERATION", "17"}});
+  pid_t pid = sink({"-V", "-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"}, {{"GENERATION", "17"}});
   socket_.send("a");
   socket_.send("bb");
   socket_.send("ccc");
@@ -147,6 +147,17 @@ TEST_F(SinkTest, ChecksSequenceNumbersWithoutGapsOrRepeats) {
       << summary();
 }
 
+TEST_F(SinkTest, WithoutDashVStderrGetsOnlyFatalLines) {
+  socket_.send(std::string(5000, 'x'));
+  pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "1"});
+  EXPECT_EQ(finish(pid), "exit 0");
+  EXPECT_EQ(stderr_text(), "");  // the warning and the exit line went to syslog
+  pid = sink({"-l", "-t", "unix-dgram", "-o", "max_use=x"});
+  EXPECT_EQ(finish(pid), "exit 1");
+  EXPECT_EQ(stderr_text(), "dgram-sink[" + std::to_string(pid) +
+                               "]: fatal: bad numerical configuration: max_use = x\n");
+}
+
 TEST_F(SinkTest, UseLimitEndsTheProcessAfterExactlyThatMany) {
   for (int i = 0; i < 5; ++i) socket_.send("x");
   pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "3"});
@@ -163,7 +174,7 @@ TEST_F(SinkTest, IdleLimitEndsTheProcess) {
 
 TEST_F(SinkTest, TruncatedDatagramIsCountedAndLogged) {
   socket_.send(std::string(5000, 'x'));
-  pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "1"});
+  pid_t pid = sink({"-V", "-l", "-t", "unix-dgram", "-m", "1"});
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
   EXPECT_NE(summary().find(" datagrams=1 bytes=4096 truncated=1"), std::string::npos) << summary();
   EXPECT_NE(stderr_text().find("warning: datagram of 5000 bytes truncated"), std::string::npos)

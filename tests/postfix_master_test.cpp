@@ -217,6 +217,19 @@ TEST_F(RealMaster, DgramLogdReplacesPostlogd) {
   expect_master_content(*postfix);
 }
 
+TEST_F(RealMaster, ChildrenLogThroughThePostlogServiceIntoMaillog) {
+  auto postfix = make("1", {"-o", "max_use=0"});
+  postfix->start();
+  ASSERT_EQ(flood(postfix->socket_path("sink"), 100), 0);
+  auto children = wait_for_children(*postfix, "dgram-sink", 10s);
+  ASSERT_EQ(children.size(), 1u);
+  postfix->reload();  // the child exits and logs its summary
+  std::string expected = "postfix/dgram-sink[" + std::to_string(children.front()) + "]: exit: pid=";
+  EXPECT_TRUE(postfix->wait_for_log(expected, 10s)) << postfix->maillog();
+  EXPECT_NE(postfix->maillog().find(" datagrams=100 "), std::string::npos);
+  expect_master_content(*postfix);
+}
+
 TEST_F(RealMaster, FourSinksOnOneSocketServeEveryDatagramExactlyOnce) {
   auto postfix = make("4", {"-o", "max_use=0", "-o", "max_idle=2s"});
   postfix->start();

@@ -74,6 +74,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -105,8 +106,12 @@ std::string watchdog_timeout_line(std::string_view program, pid_t pid);
 class Watchdog {
  public:
   // Arms the watchdog: installs the SIGALRM handler and starts the timer.
-  // `fatal_line` is written, as is, to each of `log_fds` on a timeout.
-  Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds);
+  // `fatal_line` is written, as is, to each of `log_fds` on a timeout, then
+  // each of `last_words` is called (they must be async-signal-safe, e.g. a
+  // log sink's write_signal_safe()), then the process ends.
+  using LastWords = std::function<void()>;
+  Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds,
+           std::vector<LastWords> last_words = {});
   // Disarms: deletes the timer, drops a pending tick, restores the previous
   // SIGALRM action.
   ~Watchdog();
@@ -138,6 +143,7 @@ class Watchdog {
   std::string line_;          // the line, for message sockets
   std::string line_newline_;  // the line and a newline, for everything else
   std::vector<Target> targets_;
+  std::vector<LastWords> last_words_;
 
   // Written by waiting()/working() only; read by the handler.
   std::atomic<std::uint64_t> progress_{0};

@@ -27,7 +27,6 @@ namespace {
 
 struct LogdState {
   std::string maillog_file;
-  std::string maillog_file_prefixes;
   std::unique_ptr<dgram::logd::LogFile> file;
   dgram::logd::RecordReader reader;
   std::vector<std::string_view> batch;
@@ -66,13 +65,12 @@ int main(int argc, char** argv) {
   dgram::Service service;
   service.flags.solitary = true;
   service.flags.ignore_use_limit = true;
-  service.params.strs.push_back({"maillog_file_prefixes", "/var, /dev/stdout", &state.maillog_file_prefixes});
   service.hooks.pre_init = [&state](dgram::Context& context) {
     state.maillog_file = context.config.get_str("maillog_file", "");
     if (state.maillog_file.empty()) {
       throw dgram::Fatal("maillog_file is not set: there is no file to log to");
     }
-    dgram::logd::check_log_file_prefix(state.maillog_file, state.maillog_file_prefixes);
+    // The skeleton has checked maillog_file against maillog_file_prefixes.
     state.file = std::make_unique<dgram::logd::LogFile>(state.maillog_file);
   };
   service.on_socket = [&state](const dgram::SocketReady& ready, dgram::Context& context) {

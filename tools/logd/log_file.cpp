@@ -53,19 +53,4 @@ bool LogFile::append(const std::vector<std::string_view>& records) {
   return true;
 }
 
-void check_log_file_prefix(const std::string& path, const std::string& prefixes) {
-  std::size_t pos = 0;
-  const char* separators = ", \t\r\n";
-  while (pos < prefixes.size()) {
-    std::size_t start = prefixes.find_first_not_of(separators, pos);
-    if (start == std::string::npos) break;
-    std::size_t end = prefixes.find_first_of(separators, start);
-    std::string prefix = prefixes.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (path.compare(0, prefix.size(), prefix) == 0) return;
-    if (end == std::string::npos) break;
-    pos = end;
-  }
-  throw Fatal("maillog_file (" + path + ") does not match maillog_file_prefixes (" + prefixes + ")");
-}
-
 }  // namespace dgram::logd

@@ -30,8 +30,4 @@ class LogFile {
   UniqueFd fd_;
 };
 
-// Postfix's rule: maillog_file must begin with one of maillog_file_prefixes
-// (a list separated by commas and/or white space). Throws Fatal when not.
-void check_log_file_prefix(const std::string& path, const std::string& prefixes);
-
 }  // namespace dgram::logd

@@ -22,6 +22,10 @@
 //     parameter NAME: bad time value or unit: VALUE
 //     bad string length L < MIN: NAME = VALUE      (str, raw; also > MAX)
 //   plus the syntax and expansion errors of main_cf_reader and expand.
+//
+// SEE ALSO
+//   main_cf_reader.h (file syntax), expand.h ($name expansion),
+//   dgram/param_tables.h (the typed tables), postconf(5).
 #include "dgram/config.h"
 
 #include <fcntl.h>
@@ -58,6 +62,14 @@ std::string read_file(const std::string& path) {
     text.append(buf, static_cast<std::size_t>(n));
   }
   return text;
+}
+
+// lookup_in - the raw-value lookup that expansion uses, over a value map.
+detail::RawLookup lookup_in(const std::unordered_map<std::string, std::string>& values) {
+  return [&values](std::string_view name) -> const std::string* {
+    auto found = values.find(std::string(name));
+    return found == values.end() ? nullptr : &found->second;
+  };
 }
 
 // to_long - a whole decimal number (optional leading white space and sign,
@@ -159,17 +171,11 @@ std::optional<std::string> Config::raw_value(std::string_view name) const {
 std::string Config::expand(std::string_view name) const {
   auto it = values_.find(std::string(name));
   if (it == values_.end()) return "";
-  return detail::expand_value(it->second, name, [this](std::string_view n) -> const std::string* {
-    auto found = values_.find(std::string(n));
-    return found == values_.end() ? nullptr : &found->second;
-  });
+  return detail::expand_value(it->second, name, lookup_in(values_));
 }
 
 std::string Config::expand_text(std::string_view text) const {
-  return detail::expand_value(text, "", [this](std::string_view n) -> const std::string* {
-    auto found = values_.find(std::string(n));
-    return found == values_.end() ? nullptr : &found->second;
-  });
+  return detail::expand_value(text, "", lookup_in(values_));
 }
 
 std::vector<std::string> Config::names() const {
@@ -196,7 +202,10 @@ long Config::get_long(std::string_view name, long def, long min, long max) {
 
 std::string Config::get_str(std::string_view name, std::string_view def, int min_len,
                             int max_len) {
-  if (!has(name)) set(name, expand_text(def));  // Postfix stores the expanded default
+  if (!has(name)) {
+    // As Postfix does: the default is expanded first, and stored expanded.
+    set(name, detail::expand_value(def, name, lookup_in(values_)));
+  }
   std::string value = expand(name);
   check_length(name, value, min_len, max_len);
   return value;

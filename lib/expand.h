@@ -24,6 +24,9 @@
 //   configurations are accepted), an unterminated ${ or $(, a '$' without a
 //   name, a bad name inside ${...}, unbalanced {} or text where an operator,
 //   '?', ':' or {text} was expected.
+//
+// SEE ALSO
+//   config.cpp (the store that supplies raw values), postconf(5).
 #pragma once
 
 #include <functional>

@@ -21,6 +21,9 @@
 //   warning is returned to the caller (which decides where to log it):
 //   continuation text with no logical line to continue (at the top of the
 //   file), and text after a null byte.
+//
+// SEE ALSO
+//   config.cpp (stores the entries), postconf(5).
 #pragma once
 
 #include <string>

@@ -593,6 +593,10 @@ TEST(ConfigDefaults, StrDefaultIsStoredExpanded) {
   Config c = from_text("t_x = X\n");
   EXPECT_EQ(c.get_str("t_s", "<$t_x>"), "<X>");
   EXPECT_EQ(c.raw_value("t_s"), "<X>");
+  // A default that names itself sees no value yet; a bad one names the parameter.
+  EXPECT_EQ(c.get_str("t_self", "[$t_self]"), "[]");
+  EXPECT_EQ(error_of([&] { c.get_str("t_bad", "x${oops"); }),
+            "parameter t_bad: unterminated \"${\" reference in \"x${oops\"");
 }
 
 TEST(ConfigDefaults, ConfiguredValueIsNotReplaced) {

@@ -370,6 +370,8 @@ struct Query {
   std::string name;
   Outcome theirs;
   Outcome mine;
+  Outcome theirs_raw;  // without -x; hand-written cases only
+  Outcome mine_raw;
 };
 
 struct CaseResult {
@@ -416,18 +418,20 @@ const std::map<std::string, CaseResult>& results() {
         continue;
       }
       for (const auto& q : r.c.queries) {
-        r.queries.push_back({q, {}, {}});
+        r.queries.push_back(Query{q, {}, {}, {}, {}});
         jobs.push_back({&r, r.queries.size() - 1});
       }
     }
 
-    auto argv_for = [](const std::string& program, const CaseResult& r, const std::string& name) {
+    auto argv_for = [](const std::string& program, const CaseResult& r, const std::string& name,
+                       bool expand = true) {
       std::vector<std::string> argv = {program, "-c", r.dir};
       for (const auto& o : r.c.options) {
         argv.push_back("-o");
         argv.push_back(o);
       }
-      for (const char* a : {"-x", "-h"}) argv.push_back(a);
+      if (expand) argv.push_back("-x");
+      argv.push_back("-h");
       argv.push_back(name);
       return argv;
     };
@@ -438,6 +442,10 @@ const std::map<std::string, CaseResult>& results() {
         Query& q = r.queries[jobs[i].query];
         q.theirs = run(with_small_stack(argv_for(postconf, r, q.name)));
         q.mine = run(argv_for(ours, r, q.name));
+        if (!r.c.generated) {
+          q.theirs_raw = run(with_small_stack(argv_for(postconf, r, q.name, false)));
+          q.mine_raw = run(argv_for(ours, r, q.name, false));
+        }
       }
     };
     std::vector<std::thread> pool;
@@ -499,6 +507,12 @@ void cross_check(const std::string& title) {
       continue;
     }
     EXPECT_FALSE(crash_expected) << "postconf was expected to crash\n" << context;
+    if (!r.c.generated) {
+      // Without -x both print the raw value (white space normalized).
+      EXPECT_EQ(q.mine_raw.code, q.theirs_raw.code) << "without -x\n" << context;
+      EXPECT_EQ(q.mine_raw.out, q.theirs_raw.out)
+          << "without -x; postconf stderr:\n" << q.theirs_raw.err << context;
+    }
     EXPECT_EQ(mine.code, theirs.code) << context;
     EXPECT_EQ(mine.out, theirs.out) << context;
     // Unknown names are reported by both, and a failure is one fatal line.
@@ -535,6 +549,59 @@ TEST(PostconfCrosscheck, MissingMainCf) {
   EXPECT_EQ(mine.out, theirs.out);
   EXPECT_EQ(fatal_line(mine.err), fatal_line(theirs.err));
   EXPECT_EQ(fatal_line(mine.err), "open " + dir.path() + "/main.cf: No such file or directory");
+}
+
+// Runs postconf and dgram-config with the same arguments after "-c DIR".
+struct Both {
+  Outcome theirs, mine;
+};
+Both run_both(const std::string& main_cf, const std::string& master_cf,
+              const std::vector<std::string>& args) {
+  TempDir dir;
+  Both b;
+  if (!write_backdated(dir.path() + "/main.cf", main_cf) ||
+      !write_backdated(dir.path() + "/master.cf", master_cf)) {
+    ADD_FAILURE() << "cannot write the case files in " << dir.path();
+    return b;
+  }
+  std::vector<std::string> theirs = {find_postconf(), "-c", dir.path()};
+  std::vector<std::string> mine = {std::getenv("DGRAM_CONFIG"), "-c", dir.path()};
+  theirs.insert(theirs.end(), args.begin(), args.end());
+  mine.insert(mine.end(), args.begin(), args.end());
+  b.theirs = run(theirs);
+  b.mine = run(mine);
+  return b;
+}
+
+TEST(PostconfCrosscheck, NameEqualsValueLines) {
+  ASSERT_FALSE(find_postconf().empty()) << install_hint;
+  ASSERT_NE(std::getenv("DGRAM_CONFIG"), nullptr);
+  const std::string main_cf = "t_a = one\n   two\nt_e =\nt_b = [$t_a]\n";
+  const std::string master_cf = "probe unix - n n - - smtpd -o dgram_probe=$t_a,$t_e,$t_b\n";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"t_a", "t_e", "t_b"}, {"-x", "t_b", "t_e"}, {"-h", "t_b", "t_a"}}) {
+    Both b = run_both(main_cf, master_cf, args);
+    EXPECT_EQ(b.mine.code, b.theirs.code) << args[0];
+    EXPECT_EQ(b.mine.out, b.theirs.out) << args[0];
+  }
+}
+
+TEST(PostconfCrosscheck, DgramConfigListsEveryParameterSorted) {
+  // postconf lists its hundreds of built-in parameters here; we list what
+  // main.cf and -o define, which postconf -n would show (minus its additions).
+  const char* ours = std::getenv("DGRAM_CONFIG");
+  ASSERT_NE(ours, nullptr);
+  TempDir dir;
+  ASSERT_TRUE(write_backdated(dir.path() + "/main.cf", "zz = 1\nt_b = [$t_a]\nt_a = A  B\n"));
+  Outcome all = run({ours, "-c", dir.path(), "-o", "mm=$zz"});
+  EXPECT_EQ(all.code, 0);
+  EXPECT_EQ(all.out, "mm = $zz\nt_a = A B\nt_b = [$t_a]\nzz = 1\n");
+  Outcome expanded = run({ours, "-c", dir.path(), "-x", "-h"});
+  EXPECT_EQ(expanded.out, "A B\n[A B]\n1\n");
+  Outcome bad = run({ours, "-c", dir.path(), "-o", "novalue"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.out, "");
+  EXPECT_FALSE(fatal_line(bad.err).empty()) << bad.err;
 }
 
 class CorpusFile : public testing::TestWithParam<std::string> {};

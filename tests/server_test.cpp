@@ -205,6 +205,64 @@ TEST_F(ServerTest, NoStatusReportsWithProcessLimitOne) {
   EXPECT_EQ(recorder.count("service"), 3);
 }
 
+TEST_F(ServerTest, ALoneDatagramIsServedAtOnceWithoutWaitingToFillABatch) {
+  Recorder recorder;
+  socket_.send("alone");
+  // No use limit and a 64-datagram batch: the lone datagram is served in the
+  // first turn; the idle limit ends the process afterwards.
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-i", "1"}), 0);
+  std::vector<std::string> expected{"pre_init", "post_init", "loop", "pre_accept", "service", "loop", "exit"};
+  EXPECT_EQ(recorder.calls, expected);
+}
+
+// Every exit path: whatever was read from the socket was served, whatever
+// was not is still queued, and the exit hook ran once.
+struct ExitPathCase {
+  const char* name;
+  std::vector<std::string> words;
+  bool close_master;
+  bool raise_sigterm;
+  int expect_served;  // -1: any number, as long as nothing read is lost
+};
+
+class NothingLost : public ServerTest, public ::testing::WithParamInterface<ExitPathCase> {};
+
+TEST_P(NothingLost, OnEveryExitPath) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  if (GetParam().raise_sigterm) {
+    service.hooks.loop = [&](Context&) {
+      recorder.calls.push_back("loop");
+      ::raise(SIGTERM);
+      return -1;
+    };
+  }
+  if (GetParam().close_master) status_.ours.reset();
+  for (int i = 0; i < 7; ++i) socket_.send("d" + std::to_string(i));
+  ASSERT_EQ(run_with(service, GetParam().words), 0) << log_text();
+  int served = recorder.count("service");
+  EXPECT_EQ(served + socket_.drain(), 7);
+  if (GetParam().expect_served >= 0) EXPECT_EQ(served, GetParam().expect_served);
+  EXPECT_EQ(recorder.count("exit"), 1);
+  // Served in order: what was served is a prefix of what was sent.
+  for (int i = 0; i < served; ++i) EXPECT_EQ(recorder.data[static_cast<std::size_t>(i)], "d" + std::to_string(i));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, NothingLost,
+    ::testing::Values(
+        ExitPathCase{"use limit", {"-n", "s", "-t", "unix-dgram", "-m", "5", "-o", "dgram_receive_batch=3"}, false, false, 5},
+        ExitPathCase{"master gone", {"-n", "s", "-t", "unix-dgram"}, true, false, -1},
+        ExitPathCase{"sigterm", {"-n", "s", "-t", "unix-dgram"}, false, true, -1},
+        ExitPathCase{"idle", {"-n", "s", "-t", "unix-dgram", "-i", "1", "-o", "dgram_receive_batch=2"}, false, false, 7}),
+    [](const ::testing::TestParamInfo<ExitPathCase>& info) {
+      std::string name = info.param.name;
+      for (char& c : name) if (c == ' ') c = '_';
+      return name;
+    });
+
 TEST_F(ServerTest, BatchSizeIsBoundedByDgramReceiveBatch) {
   Recorder recorder;
   for (int i = 0; i < 5; ++i) socket_.send("x");

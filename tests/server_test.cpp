@@ -244,7 +244,9 @@ TEST_P(NothingLost, OnEveryExitPath) {
   ASSERT_EQ(run_with(service, GetParam().words), 0) << log_text();
   int served = recorder.count("service");
   EXPECT_EQ(served + socket_.drain(), 7);
-  if (GetParam().expect_served >= 0) EXPECT_EQ(served, GetParam().expect_served);
+  if (GetParam().expect_served >= 0) {
+    EXPECT_EQ(served, GetParam().expect_served);
+  }
   EXPECT_EQ(recorder.count("exit"), 1);
   // Served in order: what was served is a prefix of what was sent.
   for (int i = 0; i < served; ++i) EXPECT_EQ(recorder.data[static_cast<std::size_t>(i)], "d" + std::to_string(i));

@@ -164,11 +164,11 @@ class RealMaster : public ::testing::Test {
  protected:
   // A log service (dgram-logd as "postlog") and a dgram-sink service "sink".
   std::unique_ptr<PostfixInstance> make(std::string sink_maxproc, std::vector<std::string> sink_options,
-                                        std::string chroot = "n") {
+                                        std::string chroot = "n", std::vector<std::string> logd_options = {}) {
     std::vector<std::string> args{"-o", "dgram_sink_check_sequence=yes"};
     args.insert(args.end(), sink_options.begin(), sink_options.end());
     std::vector<MasterCfLine> lines{
-        {"postlog", "dgram-logd", "1", "-", "n", {}},
+        {"postlog", "dgram-logd", "1", "-", "n", std::move(logd_options)},
         {"sink", "dgram-sink", std::move(sink_maxproc), "-", std::move(chroot), args},
     };
     auto postfix = std::make_unique<PostfixInstance>(lines);
@@ -188,13 +188,20 @@ class RealMaster : public ::testing::Test {
 };
 
 TEST_F(RealMaster, DgramLogdReplacesPostlogd) {
-  auto postfix = make("1", {});
+  // max_use=1 on its line: like postlogd it ignores the use limit.
+  auto postfix = make("1", {}, "n", {"-o", "max_use=1"});
   postfix->start();
   // Postfix's own postlog(1) command sends to our service's socket.
   ASSERT_EQ(run_command({"/usr/sbin/postlog", "-c", postfix->config_dir(), "-t", "dgram-test", "hello through dgram-logd"}), 0);
   EXPECT_TRUE(postfix->wait_for_log("dgram-test[", 10s)) << postfix->maillog() << postfix->master_output();
   EXPECT_NE(postfix->maillog().find("]: hello through dgram-logd\n"), std::string::npos);
-  EXPECT_FALSE(children_named(*postfix, "dgram-logd").empty());
+  auto logd = children_named(*postfix, "dgram-logd");
+  ASSERT_EQ(logd.size(), 1u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(run_command({"/usr/sbin/postlog", "-c", postfix->config_dir(), "-t", "dgram-test", "record " + std::to_string(i)}), 0);
+  }
+  EXPECT_TRUE(postfix->wait_for_log("]: record 4\n", 10s));
+  EXPECT_EQ(children_named(*postfix, "dgram-logd"), logd);  // the same process served them all
   // The master's own lines: a reload is logged by the master through the service.
   postfix->reload();
   EXPECT_TRUE(postfix->wait_for_log("postfix/master[", 10s));

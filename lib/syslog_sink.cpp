@@ -107,21 +107,14 @@ bool SyslogSink::deliver(const LogRecord& record, std::time_t now) noexcept {
 }
 
 void SyslogSink::write(const LogRecord& record) noexcept {
+  std::time_t now;
   try {
-    std::time_t now = options_.clock ? options_.clock() : ::time(nullptr);
-    if (dropped_ > 0) {
-      std::string notice = log_drop_notice(dropped_);
-      LogRecord warning{Severity::warning, record.program, record.pid, notice, {}};
-      if (!deliver(warning, now)) {
-        ++dropped_;
-        return;
-      }
-      dropped_ = 0;
-    }
-    if (!deliver(record, now)) ++dropped_;
+    now = options_.clock ? options_.clock() : ::time(nullptr);
   } catch (...) {
-    ++dropped_;
+    ++dropped_;  // a clock that throws costs this record, nothing more
+    return;
   }
+  deliver_counting_drops(record, dropped_, [&](const LogRecord& r) { return deliver(r, now); });
 }
 
 }  // namespace dgram

@@ -35,6 +35,7 @@
 #include <string>
 #include <string_view>
 
+#include "dgram/log.h"
 #include "dgram/unique_fd.h"
 
 namespace dgram {
@@ -109,5 +110,27 @@ void append_log_time(RecordWriter& out, const std::tm& time, DayPad pad) noexcep
 // The warning text a sink sends before the first record that gets through
 // after drops: "1 log record dropped", "N log records dropped".
 std::string log_drop_notice(std::uint64_t count);
+
+// deliver_counting_drops - the write() of a record sink: a record that
+// deliver(record) cannot send is counted in `dropped`; when earlier records
+// were dropped, the next one that gets through is preceded by a warning that
+// says how many. Never throws.
+template <typename Deliver>
+void deliver_counting_drops(const LogRecord& record, std::uint64_t& dropped, Deliver&& deliver) noexcept {
+  try {
+    if (dropped > 0) {
+      std::string notice = log_drop_notice(dropped);
+      LogRecord warning{Severity::warning, record.program, record.pid, notice, {}};
+      if (!deliver(warning)) {
+        ++dropped;
+        return;
+      }
+      dropped = 0;
+    }
+    if (!deliver(record)) ++dropped;
+  } catch (...) {
+    ++dropped;
+  }
+}
 
 }  // namespace dgram

@@ -72,3 +72,25 @@ install_packages() {
   fi
   return 0
 }
+
+# install_quiet_packages NAME... - apt-get install whatever of NAME... is
+# missing, with a policy-rc.d that exits 101 in place for the whole install,
+# so that a package that ships a service (rsyslog) is installed but its
+# service is never started. Used by bench/flood-compare for its extras
+# (rsyslog, gnuplot-nox, linux-perf). 0 when all is there.
+install_quiet_packages() {
+  command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "installing missing packages: ${missing[*]}"
+  "${packages_sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q || return 1
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${packages_sudo[@]}" tee /usr/sbin/policy-rc.d >/dev/null &&
+      "${packages_sudo[@]}" chmod 755 /usr/sbin/policy-rc.d && packages_created_policy=1
+  fi
+  apt_install "${missing[@]}"
+  local status=$?
+  remove_policy
+  return "$status"
+}

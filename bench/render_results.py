@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""render_results - bench/RESULTS.md and the throughput plot from one flood-compare JSON.
+
+SUMMARY
+    bench/render_results.py [RESULTS_JSON] [--markdown PATH] [--plot PATH]
+    (default: bench/results/latest.json -> bench/RESULTS.md, bench/results/throughput.png)
+
+DESCRIPTION
+    Leads with ratios measured in the same run (each contender's median
+    datagrams/s over the raw recvmmsg receiver's, Postfix postlogd's and
+    rsyslog's), then the issue-4 targets met or missed, the throughput table
+    (median, min, max), CPU per 10^6 datagrams, system calls per datagram,
+    batch sizes, the loggers' verification runs, latency under light load,
+    the machine facts and the command that produced it. The plot is a
+    grouped bar chart drawn by gnuplot (pngcairo): datagrams/s per contender,
+    one bar per datagram size and sender.
+
+DIAGNOSTICS
+    Exit status 1 when the JSON cannot be read; a missing gnuplot is reported
+    in RESULTS.md instead of a plot.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SENDERS = {"send": "send(2)", "mmsg": "sendmmsg(2)"}
+
+
+def cell_name(cell):
+    size, sender = cell.split("/")
+    return f"{size} B, {SENDERS.get(sender, sender)}"
+
+
+def num(value, digits=0):
+    if value is None:
+        return "-"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(value):
+    return "-" if value is None else f"{value:.2f}×"
+
+
+def cells_of(data):
+    return [f"{size}/{sender}" for size in data["settings"]["sizes"] for sender in data["settings"]["senders"]]
+
+
+def plot(data, path):
+    """plot - grouped bars with gnuplot; returns None or why there is no plot."""
+    summary, order = data["summary"], data["settings"]["contenders"]
+    order = [c for c in order if c in summary] + [c for c in summary if c not in order]
+    cells = cells_of(data)
+    with tempfile.TemporaryDirectory(prefix="dgram-plot.") as tmp:
+        table = os.path.join(tmp, "data.tsv")
+        with open(table, "w") as f:
+            f.write("contender\t" + "\t".join(f'"{cell_name(c)}"' for c in cells) + "\n")
+            for name in order:
+                values = [summary[name].get(c, {}).get("median") for c in cells]
+                f.write(f'"{name}"\t' + "\t".join("NaN" if v is None else f"{v / 1000:.1f}" for v in values) + "\n")
+        columns = ", ".join(f"'{table}' using {i + 2}:xtic(1) title columnheader({i + 2})" for i in range(len(cells)))
+        script = f"""
+set terminal pngcairo noenhanced size 1400,700 font ",12"
+set output '{path}'
+set title "Datagrams per second received (median of {data['settings']['reps']}, {data['settings']['count']:,} datagrams per flood)\\n{data['facts'].get('nproc')} CPUs, kernel {data['facts'].get('kernel')}, net.unix.max_dgram_qlen = {data['facts'].get('max_dgram_qlen')}"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set ylabel "thousand datagrams / s"
+set yrange [0:*]
+set grid ytics
+set key top right
+set xtics rotate by -25
+set datafile separator "\\t"
+plot {columns}
+"""
+        try:
+            p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"gnuplot could not run: {e}"
+        if p.returncode != 0:
+            return "gnuplot failed: " + p.stderr.strip()[:500]
+    return None
+
+
+def targets(data):
+    """The issue-4 targets, from the summary, for each flood."""
+    s = data["summary"]
+    lines = []
+    for cell in cells_of(data):
+        sink, logd = s.get("sink-1", {}).get(cell), s.get("dgram-logd", {}).get(cell)
+        parts = []
+        if sink:
+            for key, goal, what in (("vs_raw", 0.8, "raw recvmmsg"), ("vs_postlogd", 5.0, "postlogd"),
+                                    ("vs_rsyslog", 2.5, "rsyslog")):
+                if sink.get(key) is not None:
+                    mark = "met" if sink[key] >= goal else "missed"
+                    parts.append(f"sink-1 {sink[key]:.2f}× {what} (target {goal}×: {mark})")
+            if sink.get("master_cpu_vs_postlogd") is not None:
+                share = sink["master_cpu_vs_postlogd"]
+                parts.append(f"master CPU {share * 100:.0f}% of postlogd's (target ≤ 5%: "
+                             f"{'met' if share <= 0.05 else 'missed'})")
+        if logd and logd.get("vs_postlogd") is not None:
+            parts.append(f"dgram-logd {logd['vs_postlogd']:.2f}× postlogd (target 4×: "
+                         f"{'met' if logd['vs_postlogd'] >= 4 else 'missed'})")
+        if parts:
+            lines.append(f"- {cell_name(cell)}: " + "; ".join(parts))
+    sink_calls = [e for e in data.get("syscalls", []) if e.get("contender") == "sink-1" and
+                  e.get("child_per_datagram") is not None]
+    for e in sink_calls:
+        lines.append(f"- system calls per datagram in sink-1 ({SENDERS.get(e['sender'], e['sender'])}): "
+                     f"{e['child_per_datagram']:.2f} (target ≤ 1: {'met' if e['child_per_datagram'] <= 1 else 'missed'})"
+                     f"; the master {e.get('master_per_datagram', 0):.2f}")
+    return lines
+
+
+def render(data, plot_path, plot_error):
+    s, order = data["summary"], data["settings"]["contenders"]
+    order = [c for c in order if c in s] + [c for c in s if c not in order]
+    labels = data.get("labels", {})
+    cells = cells_of(data)
+    f = data["facts"]
+    st = data["settings"]
+    out = []
+    w = out.append
+    w("# Datagram receivers side by side")
+    w("")
+    w(f"Generated by `{data['command']}` on {data['generated']} "
+      f"({data['duration_s'] / 60:.1f} minutes; {st['reps']} repetition(s)"
+      + (f" of the {st['reps_requested']} asked for, as the {st['time_budget_minutes']:g}-minute time budget allowed"
+         if st.get("reps_requested", st["reps"]) != st["reps"] else "")
+      + f", {st['count']:,} datagrams per flood, contenders alternated within each repetition, their order "
+      "rotated from one repetition to the next). "
+      "Absolute numbers drift on a shared machine; the ratios are measured in the same run.")
+    if st.get("quick"):
+        w("")
+        w("**A --quick smoke run: too short to mean much.**")
+    w("")
+    w("## Ratios (median datagrams/s over the reference's median, same run)")
+    w("")
+    for base, key in (("raw recvmmsg receiver", "vs_raw"), ("Postfix postlogd", "vs_postlogd"),
+                      ("rsyslog imuxsock", "vs_rsyslog")):
+        w(f"vs {base}:")
+        w("")
+        w("| contender | " + " | ".join(cell_name(c) for c in cells) + " |")
+        w("|---|" + "---:|" * len(cells))
+        for name in order:
+            w(f"| {name} | " + " | ".join(ratio(s[name].get(c, {}).get(key)) for c in cells) + " |")
+        w("")
+    w("## Issue 4 targets")
+    w("")
+    out.extend(targets(data) or ["- (no sink-1/dgram-logd results in this run)"])
+    w("")
+    w("## Throughput, datagrams/s")
+    w("")
+    w("Median (min–max) of the repetitions; a run lasts from the sender's start until every datagram "
+      "was received (the receiver's queue is empty, rsyslog's CPU time has stopped growing).")
+    w("")
+    w("| contender | " + " | ".join(cell_name(c) for c in cells) + " |")
+    w("|---|" + "---:|" * len(cells))
+    for name in order:
+        row = []
+        for c in cells:
+            e = s[name].get(c)
+            row.append("-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})")
+        w(f"| {name} | " + " | ".join(row) + " |")
+    w("")
+    w("Contenders: " + "; ".join(f"**{n}** {labels.get(n, '')}" for n in order) + ".")
+    w("")
+    w("![datagrams/s per contender and flood](results/throughput.png)" if not plot_error else
+      f"(no plot: {plot_error})")
+    w("")
+    w("## CPU seconds per 10^6 datagrams (medians)")
+    w("")
+    w("Child: the receiving process(es); master: the Postfix master, for the services it runs.")
+    w("")
+    w("| contender | " + " | ".join(f"{cell_name(c)}: child / master" for c in cells) + " |")
+    w("|---|" + "---:|" * len(cells))
+    for name in order:
+        row = []
+        for c in cells:
+            e = s[name].get(c, {})
+            row.append(f"{num(e.get('child_cpu_per_1e6'), 2)} / {num(e.get('master_cpu_per_1e6'), 2)}")
+        w(f"| {name} | " + " | ".join(row) + " |")
+    w("")
+    batch_rows = [(n, c, s[n][c]) for n in order for c in cells if s[n].get(c, {}).get("batch_mean") is not None]
+    if batch_rows:
+        w("Batch sizes reported by the receivers (datagrams per receive call; median of the mean, largest seen): " +
+          "; ".join(f"{n} {cell_name(c)}: {e['batch_mean']:.2f}, max {e.get('batch_max', '-')}"
+                    for n, c, e in batch_rows) + ".")
+    else:
+        w("Batch sizes: no receiver reported them.")
+    if not any(n.startswith("sink") for n, _, _ in batch_rows):
+        w(" dgram-sink does not report its batch sizes (no `batches=` in its exit summary); its system calls per "
+          "datagram below show how much each wake-up drained.")
+    w("")
+    w(f"## System calls per datagram ({st['syscall_count']:,} datagrams of {st['sizes'][0]} bytes)")
+    w("")
+    tool = f.get("syscall_counter")
+    if tool == "perf":
+        w("Counted with `perf stat --per-thread -a -e raw_syscalls:sys_enter` around the flood, for the receiving "
+          "processes and the master separately (sink-2, sink-4 and rsyslog get a first flood so that their "
+          "children / worker threads exist when counting starts).")
+    elif tool == "strace":
+        w("Counted with `strace -c -f -p` on the receiving processes and the master together (perf was not usable).")
+    w("")
+    w("| contender | sender | receiver(s) | master | receiving processes | note |")
+    w("|---|---|---:|---:|---:|---|")
+    for e in data.get("syscalls", []):
+        note = e.get("error", "")[:120]
+        if e.get("uncounted_children"):
+            note += f"{e['uncounted_children']} child(ren) started during the count, not counted"
+        if e.get("note"):
+            note += e["note"]
+        child = e.get("child_per_datagram", e.get("child_and_master_per_datagram"))
+        w(f"| {e.get('contender')} | {SENDERS.get(e.get('sender'), e.get('sender'))} | {num(child, 2)} | "
+          f"{num(e.get('master_per_datagram'), 2)} | {e.get('receivers', '-')} | {note} |")
+    w("")
+    ver = data.get("verification", [])
+    if ver:
+        w(f"## Loggers: every record written whole ({st['syscall_count']:,} records to a real file)")
+        w("")
+        w("| logger | size | sent | lines | whole | |")
+        w("|---|---:|---:|---:|---:|---|")
+        for e in ver:
+            w(f"| {e.get('contender')} | {e.get('size')} | {num(e.get('sent'))} | {num(e.get('lines'))} | "
+              f"{num(e.get('whole'))} | {'ok' if e.get('complete') else 'NOT ALL: ' + e.get('error', '')[:120]} |")
+        w("")
+        w("A line counts as whole when it ends with the record's bytes after its first 16 (loggers put their own "
+          "prefix in front; rsyslog parses the first bytes as a tag).")
+        w("")
+    sink_checks = [(n, c, e) for n in order for c, e in s[n].items() if "all_received" in e]
+    if sink_checks:
+        bad = [f"{n} {cell_name(c)}" for n, c, e in sink_checks if not e["all_received"]]
+        w("dgram-sink's exit summaries, added up over its children, account for every datagram sent in every run."
+          if not bad else "Runs where dgram-sink's summaries do not add up to what was sent: " + ", ".join(bad))
+        w("")
+    lat = data.get("latency", [])
+    if lat:
+        w(f"## Latency under light load ({st['latency_count']:,} datagrams of 100 bytes at "
+          f"{st['latency_rate']:,.0f}/s)")
+        w("")
+        w("Each datagram carries its CLOCK_MONOTONIC send time (bench/latency-sender paces them with "
+          "clock_nanosleep); the receiver records receive time minus send time. Microseconds.")
+        w("")
+        w("| receiver | received | p50 | p99 | p99.9 | max |")
+        w("|---|---:|---:|---:|---:|---:|")
+        for e in lat:
+            if "error" in e:
+                w(f"| {e['receiver']} | failed: {e['error'][:100]} | | | | |")
+                continue
+            w(f"| {e.get('label', e['receiver'])} | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | "
+              f"{num(e.get('p99_us'), 1)} | {num(e.get('p999_us'), 1)} | {num(e.get('max_us'), 1)} |")
+        w("")
+    w("## How it is measured")
+    w("")
+    w("- One flood = one `dgram-flood` process (blocking `send(2)`, or `sendmmsg(2)` in batches of 64) sending "
+      "the datagrams as fast as the receiver takes them: with a queue of `max_dgram_qlen` datagrams the sender "
+      "blocks whenever the receiver falls behind, so sender, receiver (and master) share the CPUs.")
+    w("- datagrams/s = datagrams sent / (time from the sender's start until every datagram was received). "
+      "Received: the raw receiver exits after the last one; otherwise the socket's queue is empty (`ss -x`) "
+      "after the sender finished, and for rsyslog its CPU time has also stopped growing for 0.3 s (it queues "
+      "records inside; the end is the last growth seen).")
+    w("- Services under the master get one warm-up datagram first (it starts the child); dgram-sink's children "
+      "are retired after each flood with `kill -HUP` to the master, so that they write their exit summaries.")
+    w("- Child CPU: dgram-sink's exit summaries (getrusage), the raw receiver's getrusage, otherwise "
+      "`/proc/PID/stat` utime+stime deltas (plus the master's cutime/cstime for children it reaped). Master "
+      "CPU: the master's utime+stime delta over the flood; /proc counts in clock ticks (10 ms).")
+    w("- dgram-logd and postlogd are separate master.cf services running those programs the way the stock "
+      "`postlog` line does (`unix-dgram n - n - 1`), with `-o maillog_file=/dev/null`; the instance's own "
+      "`postlog` service (dgram-logd to a real file) is not measured. Records are dgram-flood's bytes: to both "
+      "loggers they are just records.")
+    w("")
+    w("## Machine")
+    w("")
+    w(f"- CPUs: {f.get('nproc')} ({f.get('cpu')}), memory {f.get('memory_gb')} GiB")
+    w(f"- kernel {f.get('kernel')}, Debian {f.get('debian')}")
+    w(f"- net.unix.max_dgram_qlen = {f.get('max_dgram_qlen')} (caps how many datagrams wait on a socket, "
+      "so how much one wake-up can drain)")
+    w(f"- Postfix {f.get('postfix')}, rsyslog {f.get('rsyslog')}")
+    w(f"- load average at start: {f.get('loadavg_start')}; at the end: {f.get('loadavg_end')}")
+    w(f"- dgram-server commit {f.get('commit')}")
+    w("")
+    w("## How")
+    w("")
+    w(f"    {data['command']}")
+    w("")
+    w("One command from a clone: it installs what is missing (Debian packages, Postfix and rsyslog without "
+      "starting their system services), builds `build-bench/` (release), starts a private Postfix master and a "
+      "private rsyslogd under /tmp, floods each contender with `dgram-flood` in turn, alternating them "
+      "repetition by repetition, and writes `bench/results/<time>.json`, `latest.json`, this file and the plot. "
+      "`--quick` is a smoke run; `--help` lists the options.")
+    if data.get("failures"):
+        w("")
+        w("## Problems in this run")
+        w("")
+        for line in data["failures"]:
+            w(f"- {line[:400]}")
+    if data.get("master_complaints"):
+        w("")
+        w("Master log lines worth a look: " + "; ".join(f"`{x[:160]}`" for x in data["master_complaints"][:5]))
+    w("")
+    return "\n".join(out)
+
+
+def main(argv):
+    path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(HERE, "results", "latest.json")
+    markdown = os.path.join(HERE, "RESULTS.md")
+    png = os.path.join(HERE, "results", "throughput.png")
+    if "--markdown" in argv:
+        markdown = argv[argv.index("--markdown") + 1]
+    if "--plot" in argv:
+        png = argv[argv.index("--plot") + 1]
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"render_results: cannot read {path}: {e}", file=sys.stderr)
+        return 1
+    error = plot(data, png)
+    with open(markdown, "w") as f:
+        f.write(render(data, png, error))
+    print(f"render_results: wrote {markdown}" + (f" and {png}" if not error else f" ({error})"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -58,12 +58,16 @@ class Expansion {
   // parse - split text into literal pieces and $references and expand each;
   // depth counts the expansions that enclose the pieces of this text.
   void parse(std::string_view text, int depth, std::string& out) {
+    // Postfix's count starts over inside comparisons; this one never does,
+    // so that no text can exhaust the stack.
+    if (++frames_ > max_frames) fail("$name references and {text} nested too deeply");
     std::string literal;
     auto flush_literal = [&] {
       if (literal.empty()) return;
       check_depth(depth);
       out += literal;
       literal.clear();
+      check_size(out);
     };
     std::size_t i = 0;
     while (i < text.size()) {
@@ -100,8 +104,10 @@ class Expansion {
       if (expr.empty()) fail("\"$\" without a parameter name in " + quoted(text));
       check_depth(depth);
       expression(expr, depth, out);
+      check_size(out);
     }
     flush_literal();
+    --frames_;
   }
 
   // expression - one reference: the text after "$", or inside ${} or $().
@@ -252,6 +258,14 @@ class Expansion {
     return n;
   }
 
+  // check_size - stop references that double at each level before they
+  // exhaust memory (Postfix has no such limit; no sane value comes near it).
+  void check_size(const std::string& out) const {
+    if (out.size() > max_expanded_size)
+      throw ConfigError(prefix(true) + "expanded value is longer than " +
+                        std::to_string(max_expanded_size) + " bytes");
+  }
+
   void check_depth(int depth) const {
     if (depth > max_nesting)
       throw ConfigError(prefix(true) + "$name references nested more than " +
@@ -271,8 +285,12 @@ class Expansion {
     throw ConfigError(line);
   }
 
+  static constexpr int max_frames = 250;  // parse() calls; Postfix's limit needs about 102
+  static constexpr std::size_t max_expanded_size = 16 << 20;
+
   const RawLookup& lookup_;
   std::vector<std::string> active_;
+  int frames_ = 0;
 };
 
 }  // namespace

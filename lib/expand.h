@@ -21,7 +21,9 @@
 //   Every problem is a ConfigError with one line that names the parameter
 //   being expanded: a reference loop (with its path), references nested more
 //   than max_nesting levels deep (Postfix's limit, kept so that the same
-//   configurations are accepted), an unterminated ${ or $(, a '$' without a
+//   configurations are accepted), text nested more than 250 levels deep
+//   (which Postfix would crash on), a result longer than 16 MiB (references
+//   that double at each level), an unterminated ${ or $(, a '$' without a
 //   name, a bad name inside ${...}, unbalanced {} or text where an operator,
 //   '?', ':' or {text} was expected.
 //

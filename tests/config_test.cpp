@@ -287,6 +287,28 @@ TEST(ConfigExpand, LongLoops) {
             "parameter l0: $name references nested more than 100 levels deep");
 }
 
+TEST(ConfigExpand, RunawayTextIsStopped) {
+  // References that double at each level would need gigabytes.
+  std::string text = "t0 = " + std::string(1024, 'x') + "\n";
+  for (int i = 1; i <= 30; ++i)
+    text += "t" + std::to_string(i) + " = $t" + std::to_string(i - 1) + "$t" +
+            std::to_string(i - 1) + "\n";
+  Config c = from_text(text);
+  EXPECT_EQ(c.expand("t10").size(), 1024u << 10);
+  EXPECT_EQ(error_of([&] { c.expand("t30"); }),
+            "parameter t30: expanded value is longer than 16777216 bytes");
+
+  // Comparisons restart Postfix's nesting count; our stack guard does not.
+  std::string e = "a";
+  for (int i = 0; i < 500; ++i) e = "${{" + e + "} == {a}}";
+  Config d = from_text("r = " + e + "\n");
+  EXPECT_EQ(error_of([&] { d.expand("r"); }),
+            "parameter r: $name references and {text} nested too deeply");
+  std::string ok = "a";
+  for (int i = 0; i < 150; ++i) ok = "${{" + ok + "} == {a}?{a}:{b}}";
+  EXPECT_EQ(from_text("r = " + ok + "\n").expand("r"), "a");
+}
+
 TEST(ConfigExpand, TextAndUndefinedName) {
   Config c = from_text("t_a = AA\n");
   EXPECT_EQ(c.expand_text("<$t_a ${t_a?{y}}>"), "<AA y>");

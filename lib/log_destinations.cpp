@@ -40,6 +40,8 @@ LogDestinations::LogDestinations(Log& log, Config& config, const SkeletonParams&
   } else {
     SyslogSink::Options options;
     options.facility = syslog_facility(params.syslog_facility);
+    // Our own parameter: where the syslog daemon listens (tests bind their own).
+    options.path = config.get_str("dgram_syslog_socket", SyslogSink::kDefaultPath, 1);
     syslog_ = std::make_shared<SyslogSink>(options);
     log.add_record_sink(shared_record_sink(syslog_));
   }

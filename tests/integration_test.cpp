@@ -317,7 +317,7 @@ TEST_F(TraceTest, StartUpOrderChdirPreInitThenChrootAndUserThenPostInit) {
   // The queue directory must be reachable for the unprivileged user.
   ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
   dir_.write_main_cf("trace_file = " + dir_.file("trace") + "\nmail_owner = nobody\n");
-  // LeakSanitizer cannot read /proc once the process has switched users.
+  // LeakSanitizer cannot read /proc inside the chroot (sanitizer builds).
   pid_t pid = trace_service({"-l", "-c", "-u", "-t", "unix-dgram", "-m", "1"},
                             {{"ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1"}});
   socket_.send("x");

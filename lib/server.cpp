@@ -112,6 +112,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   log.set_program(params.syslog_name + "/" + options.program_name);
   LogDestinations destinations(log, config, params, options.service_name, options.log_to_stderr > 0,
                                launch.log_sink.has_value());
+  for (const auto& warning : config.warnings()) log.warn("%s", warning.c_str());
 
   if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
     throw Fatal("do not run this command by hand");

@@ -293,6 +293,16 @@ TEST_F(ServerTest, UseLimitFromMainCfAndCommandLineOverride) {
   EXPECT_EQ(recorder.count("service"), 3);
 }
 
+TEST_F(ServerTest, MainCfWarningsAreLogged) {
+  dir_.write("main.cf", "  stray continuation at the top\nqueue_directory = " + dir_.path() + "\nmax_use = 1\n");
+  Recorder recorder;
+  socket_.send("x");
+  ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  bool warned = false;
+  for (const auto& line : log_) warned = warned || line.find("warning: ") != std::string::npos;
+  EXPECT_TRUE(warned) << log_text();
+}
+
 TEST_F(ServerTest, IdleLimitEndsCleanlyWithExitHookOnce) {
   Recorder recorder;
   auto start = std::chrono::steady_clock::now();

@@ -1084,8 +1084,8 @@ def parse_args(argv):
     p.add_argument("--results-dir", default=None)
     p.add_argument("--no-render", action="store_true")
     a = p.parse_args(argv)
-    a.command = "bench/flood-compare " + " ".join(argv)
-    a.command = a.command.strip()
+    # bench/flood-compare passes the command line it was given (it adds --build-dir).
+    a.command = os.environ.get("FLOOD_COMPARE_COMMAND") or ("bench/flood_compare.py " + " ".join(argv)).strip()
     if a.reps is None:
         a.reps = 1 if a.quick else 5
     if a.count is None:

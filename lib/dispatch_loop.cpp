@@ -64,27 +64,32 @@ void DispatchLoop::stop(std::string reason) {
   base_.break_turn();
 }
 
-std::string DispatchLoop::run() {
-  while (!stop_reason_) {
-    if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
-      stop_reason_ = "use limit reached";
-      break;
-    }
-    if (gate_ && !gate_held_) {
-      waiting();
-      gate_->acquire();
-      working();
-      gate_held_ = true;
-    }
-    int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
-    if (delay >= 0) {
-      loop_timer_->add(std::chrono::seconds(delay));
-    } else {
-      loop_timer_->remove();
-    }
+bool DispatchLoop::turn() {
+  if (stop_reason_) return false;
+  if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
+    stop_reason_ = "use limit reached";
+    return false;
+  }
+  if (gate_ && !gate_held_) {
     waiting();
-    base_.run_once();
+    gate_->acquire();
     working();
+    gate_held_ = true;
+  }
+  int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
+  if (delay >= 0) {
+    loop_timer_->add(std::chrono::seconds(delay));
+  } else {
+    loop_timer_->remove();
+  }
+  waiting();
+  base_.run_once();
+  working();
+  return !stop_reason_;
+}
+
+std::string DispatchLoop::run() {
+  while (turn()) {
   }
   release_gate();
   context_.log.debug(1, "%s -- exiting", stop_reason_->c_str());

@@ -47,6 +47,10 @@ class DispatchLoop {
 
   // Serves until a reason to exit; returns that reason (for the log).
   std::string run();
+  // One turn: gate, loop hook, one wait and what it woke for. False once
+  // there is a reason to exit (run() then releases the gate). For run() and
+  // for benchmarks that time a single turn.
+  bool turn();
 
   unsigned long long uses() const noexcept { return uses_; }
 

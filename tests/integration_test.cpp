@@ -130,7 +130,7 @@ TEST_F(SinkTest, SharingTheSocketItReportsTakenAndAvailAroundEachBatch) {
   EXPECT_EQ(records(2, pid, 3), "TA");  // the three queued datagrams were one batch
   master_.close_status();
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
-  EXPECT_NE(summary().find(" datagrams=3 bytes=6 "), std::string::npos) << summary();
+  EXPECT_NE(summary().find(" datagrams=3 bytes=6 truncated=0 batches=1 "), std::string::npos) << summary();
 }
 
 TEST_F(SinkTest, ChecksSequenceNumbersWithoutGapsOrRepeats) {

@@ -8,7 +8,7 @@
 // are dropped), so scripts can add up
 // the reports of several processes:
 //
-//   exit: pid=P service=S datagrams=N bytes=B truncated=T cpu_user=U
+//   exit: pid=P service=S datagrams=N bytes=B truncated=T batches=W cpu_user=U
 //   cpu_system=S [seq_first=..
 //   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...]
 #include <fcntl.h>
@@ -33,6 +33,7 @@ struct SinkState {
   std::uint64_t datagrams = 0;
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;
+  std::uint64_t batches = 0;  // wake-ups that found datagrams waiting
   dgram::sink::SequenceCheck sequence;
 };
 
@@ -41,7 +42,8 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
                      " service=" + std::string(context.service_name) +
                      " datagrams=" + std::to_string(state.datagrams) +
                      " bytes=" + std::to_string(state.bytes) +
-                     " truncated=" + std::to_string(state.truncated);
+                     " truncated=" + std::to_string(state.truncated) +
+                     " batches=" + std::to_string(state.batches);
   rusage usage{};
   if (::getrusage(RUSAGE_SELF, &usage) == 0) {
     char cpu[96];
@@ -95,6 +97,7 @@ int main(int argc, char** argv) {
     if (datagram.truncated) ++state.truncated;
     if (state.check_sequence) state.sequence.observe(datagram.data);
   };
+  service.hooks.pre_accept = [&state](dgram::Context&) { ++state.batches; };
   service.hooks.pre_init = [&state](dgram::Context&) {
     if (!state.summary_file.empty()) state.summary_fd = open_summary(state.summary_file);
   };

@@ -120,10 +120,7 @@ bool wait_until_no_child(const PostfixInstance& postfix, const std::string& name
   for (;;) {
     bool any = false;
     for (pid_t pid : postfix.children()) {
-      std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-      std::string text;
-      std::getline(comm, text);
-      any = any || text == name;
+      any = any || testing::read_proc(pid, "comm") == name + "\n";
     }
     if (!any) return true;
     if (std::chrono::steady_clock::now() > deadline) return false;
@@ -134,10 +131,7 @@ bool wait_until_no_child(const PostfixInstance& postfix, const std::string& name
 std::vector<pid_t> children_named(const PostfixInstance& postfix, const std::string& name) {
   std::vector<pid_t> pids;
   for (pid_t pid : postfix.children()) {
-    std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
-    std::string text;
-    std::getline(comm, text);
-    if (text == name) pids.push_back(pid);
+    if (testing::read_proc(pid, "comm") == name + "\n") pids.push_back(pid);
   }
   return pids;
 }
@@ -152,7 +146,7 @@ std::vector<pid_t> wait_for_children(const PostfixInstance& postfix, const std::
 }
 
 std::string environment_value(pid_t pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/environ");
+  std::istringstream in(testing::read_proc(pid, "environ"));
   std::string entry;
   while (std::getline(in, entry, '\0')) {
     if (entry.rfind(name + "=", 0) == 0) return entry.substr(name.size() + 1);
@@ -272,6 +266,7 @@ TEST_F(RealMaster, ReloadRetiresOldChildrenAndStartsANewGeneration) {
   auto old_children = wait_for_children(*postfix, "dgram-sink", 10s);
   ASSERT_FALSE(old_children.empty());
   std::string old_generation = environment_value(old_children.front(), "GENERATION");
+  ASSERT_FALSE(old_generation.empty()) << "child " << old_children.front() << " is gone already";
   postfix->reload();
   for (pid_t pid : old_children) {
     auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -325,7 +320,7 @@ TEST_F(RealMaster, UnprivilegedChrootedChildRunsAsMailOwnerInsideTheQueueDirecto
   // until it has, i.e. until it has served what was sent.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   for (;;) {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::istringstream status(testing::read_proc(pid, "status"));
     std::string line;
     while (std::getline(status, line)) {
       if (line.rfind("Uid:", 0) == 0) uids = line;

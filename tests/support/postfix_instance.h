@@ -78,4 +78,8 @@ class PostfixInstance {
 // True when pid is gone or a zombie.
 bool process_ended(pid_t pid);
 
+// The contents of /proc/PID/NAME ("" when the process is gone: a process can
+// exit between listing and reading, and then the read fails with ESRCH).
+std::string read_proc(pid_t pid, const std::string& name);
+
 }  // namespace dgram::testing

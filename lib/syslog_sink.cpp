@@ -26,12 +26,7 @@ constexpr std::array<FacilityName, 20> kFacilities{{
 }};
 
 constexpr std::size_t kFramingRoom = 64;  // <PRI>, time stamp, [pid]: , severity prefix
-constexpr std::size_t kSignalBufferSize = 4096;
 
-// limited - the text cut to max bytes (0: no limit).
-std::string_view limited(std::string_view text, std::size_t max) {
-  return max != 0 && text.size() > max ? text.substr(0, max) : text;
-}
 
 }  // namespace
 
@@ -70,17 +65,13 @@ void SyslogSink::compose(RecordWriter& out, const LogRecord& record,
   out.append_decimal(record.pid);
   out.append("]: ");
   out.append(severity_prefix(record.severity));
-  out.append(limited(record.text, options_.max_text));
+  out.append(limit_text(record.text, options_.max_text));
 }
 
 std::string SyslogSink::format(const LogRecord& record, std::time_t now) const {
-  std::string buffer(kFramingRoom + record.program.size() +
-                         limited(record.text, options_.max_text).size(),
-                     '\0');
-  RecordWriter out(buffer.data(), buffer.size());
-  compose(out, record, log_local_time(now));
-  buffer.resize(out.size());
-  return buffer;
+  std::size_t room =
+      kFramingRoom + record.program.size() + limit_text(record.text, options_.max_text).size();
+  return format_record(room, [&](RecordWriter& out) { compose(out, record, log_local_time(now)); });
 }
 
 std::size_t SyslogSink::format_signal_safe(const LogRecord& record, std::time_t now,
@@ -91,11 +82,9 @@ std::size_t SyslogSink::format_signal_safe(const LogRecord& record, std::time_t 
 }
 
 void SyslogSink::write_signal_safe(const LogRecord& record) const noexcept {
-  int fd = socket_.fd();
-  if (fd < 0) return;
-  char buffer[kSignalBufferSize];
-  std::size_t n = format_signal_safe(record, ::time(nullptr), buffer, sizeof(buffer));
-  (void)::send(fd, buffer, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+  send_signal_safe(socket_.fd(), [&](char* buffer, std::size_t size) {
+    return format_signal_safe(record, ::time(nullptr), buffer, size);
+  });
 }
 
 bool SyslogSink::deliver(const LogRecord& record, std::time_t now) noexcept {

@@ -28,6 +28,8 @@
 //   syslog_sink.h, postlog_sink.h
 #pragma once
 
+#include <sys/socket.h>
+
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
@@ -110,6 +112,33 @@ void append_log_time(RecordWriter& out, const std::tm& time, DayPad pad) noexcep
 // The warning text a sink sends before the first record that gets through
 // after drops: "1 log record dropped", "N log records dropped".
 std::string log_drop_notice(std::uint64_t count);
+
+// limit_text - the text cut to max bytes (0: no limit).
+inline std::string_view limit_text(std::string_view text, std::size_t max) noexcept {
+  return max != 0 && text.size() > max ? text.substr(0, max) : text;
+}
+
+// format_record - a record sink's datagram: compose(RecordWriter&) writes it
+// into a buffer of `room` bytes (enough for framing and text).
+template <typename Compose>
+std::string format_record(std::size_t room, Compose&& compose) {
+  std::string buffer(room, '\0');
+  RecordWriter out(buffer.data(), buffer.size());
+  compose(out);
+  buffer.resize(out.size());
+  return buffer;
+}
+
+// send_signal_safe - a last record from a signal handler: format(buffer,
+// size) fills a stack buffer, which is sent on fd (if connected) without
+// blocking; no allocation, no reconnection.
+template <typename Format>
+void send_signal_safe(int fd, Format&& format) noexcept {
+  if (fd < 0) return;
+  char buffer[4096];
+  std::size_t n = format(buffer, sizeof(buffer));
+  (void)::send(fd, buffer, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
 // deliver_counting_drops - the write() of a record sink: a record that
 // deliver(record) cannot send is counted in `dropped`; when earlier records

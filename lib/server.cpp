@@ -47,11 +47,27 @@ void check_service(const Service& service) {
   if (static_cast<bool>(service.on_datagram) == static_cast<bool>(service.on_socket)) {
     throw Fatal("service definition error: set exactly one of on_datagram and on_socket");
   }
+  if (!service.flags.watchdog_parameter.empty() &&
+      std::none_of(service.params.times.begin(), service.params.times.end(),
+                   [&](const TimeParam& param) { return param.name == service.flags.watchdog_parameter; })) {
+    throw Fatal("service definition error: watchdog parameter " + service.flags.watchdog_parameter +
+                " is not declared in the service's time parameters");
+  }
   if (service.receive_buffer == 0 || service.receive_buffer > kMaxReceiveBuffer) {
     throw Fatal("service definition error: receive buffer of " +
                 std::to_string(service.receive_buffer) + " bytes is not in 1.." +
                 std::to_string(kMaxReceiveBuffer));
   }
+}
+
+// The watchdog limit: the service's watchdog parameter, else its fixed value, else 1000 s.
+int watchdog_limit(const Service& service) {
+  if (!service.flags.watchdog_parameter.empty()) {
+    for (const auto& param : service.params.times) {
+      if (param.name == service.flags.watchdog_parameter) return *param.target;
+    }
+  }
+  return service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
 }
 
 void check_process_limit_flags(const Service& service, const Options& options) {
@@ -169,7 +185,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   log.debug(1, "receive batch %zu, status reports %s", settings.batch_limit,
             settings.report_status ? "on" : "off (process limit 1)");
   {
-    int limit = service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
+    int limit = watchdog_limit(service);
     Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds,
                       destinations.watchdog_last_words(log.program(), ::getpid()));
     DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, settings);

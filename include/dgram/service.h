@@ -72,6 +72,10 @@ struct Flags {
   bool privileged = false;     // refuses -u
   bool ignore_use_limit = false;  // serve until idle or the master goes away (a log service)
   std::optional<int> watchdog_seconds;  // overrides the default watchdog timeout
+  // The name of a time parameter declared in params.times (for example
+  // postlogd_watchdog_timeout) whose value, once main.cf and -o are read,
+  // sets the watchdog timeout; it wins over watchdog_seconds.
+  std::string watchdog_parameter;
 };
 
 inline constexpr std::size_t kDefaultReceiveBuffer = 4096;

@@ -9,16 +9,38 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <string>
 
 #include "dgram/error.h"
+#include "termination.h"
 
 namespace dgram {
 
 namespace {
 
+// pause_seconds - sleeps, but not past a stop request.
 void pause_seconds(int seconds) {
   timespec delay{seconds, 0};
-  while (::nanosleep(&delay, &delay) < 0 && errno == EINTR) {
+  while (::nanosleep(&delay, &delay) < 0 && errno == EINTR && !TerminationLatch::requested()) {
+  }
+}
+
+// A receive error that a later receive may not see again.
+bool transient_receive_error(int error) {
+  return error == ENOBUFS || error == ENOMEM || error == EINTR;
+}
+
+// what_failed - the text of the exception being handled.
+std::string what_failed(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Fatal& fatal) {
+    return fatal.what();
+  } catch (const std::exception& other) {
+    return std::string("unexpected error: ") + other.what();
+  } catch (...) {
+    return "unexpected error of unknown type";
   }
 }
 
@@ -46,9 +68,15 @@ DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChann
                                           [this](short) { stop("master disconnect"); });
   status_event_->add();
   // SIGTERM (the master stopping its process group) ends the loop the normal
-  // way: what is in hand is finished and the exit hook runs.
-  terminate_event_ = std::make_unique<Event>(base_, SIGTERM, EV_SIGNAL | EV_PERSIST,
-                                             [this](short) { stop("terminated by SIGTERM"); });
+  // way: what is in hand is finished and the exit hook runs. Under run() the
+  // latch has caught SIGTERM since start-up; its pipe is readable once it came.
+  if (int wake = TerminationLatch::wake_fd(); wake >= 0) {
+    terminate_event_ = std::make_unique<Event>(base_, wake, EV_READ | EV_PERSIST,
+                                               [this](short) { stop("terminated by SIGTERM"); });
+  } else {
+    terminate_event_ = std::make_unique<Event>(base_, SIGTERM, EV_SIGNAL | EV_PERSIST,
+                                               [this](short) { stop("terminated by SIGTERM"); });
+  }
   terminate_event_->add();
   idle_timer_ = std::make_unique<Event>(base_, -1, 0, [this](short) { stop("idle timeout"); });
   loop_timer_ = std::make_unique<Event>(base_, -1, 0, [](short) {});
@@ -72,8 +100,12 @@ bool DispatchLoop::turn() {
   }
   if (gate_ && !gate_held_) {
     waiting();
-    gate_->acquire();
+    bool acquired = gate_->acquire();
     working();
+    if (!acquired) {
+      stop_reason_ = "terminated by SIGTERM";
+      return false;
+    }
     gate_held_ = true;
   }
   int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
@@ -132,25 +164,79 @@ std::size_t DispatchLoop::quota() const {
 }
 
 std::size_t DispatchLoop::receive_and_serve(int fd) {
-  if (service_.on_socket) {
-    return service_.on_socket(SocketReady{fd, std::min(quota(), settings_.batch_limit)}, context_);
-  }
+  if (service_.on_socket) return serve_socket(fd);
   int count = receiver_->receive(fd, quota());
   if (count < 0) {
-    context_.log.warn("receive on fd %d: %s", fd, std::strerror(errno));
+    note_receive_error(fd, errno);
     return 0;
   }
+  receive_failures_ = 0;
+  serve_batch(static_cast<std::size_t>(count));
+  return static_cast<std::size_t>(count);
+}
+
+void DispatchLoop::note_receive_error(int fd, int error) {
+  std::string text = "receive on fd " + std::to_string(fd) + ": " + std::strerror(error);
+  // A permanent error (not a socket, bad descriptor, ...) would fail every
+  // time while the descriptor stays readable: end now, with its cause.
+  if (!transient_receive_error(error)) throw Fatal(text);
+  if (++receive_failures_ >= kMaxReceiveFailures) {
+    throw Fatal(text + " (" + std::to_string(receive_failures_) + " times in a row)");
+  }
+  if (receive_failures_ == 1) context_.log.warn("%s", text.c_str());
+}
+
+std::size_t DispatchLoop::serve_socket(int fd) {
+  std::size_t allowed = std::min(quota(), settings_.batch_limit);
+  std::size_t read = service_.on_socket(SocketReady{fd, allowed}, context_);
+  if (read > allowed) {
+    throw Fatal("service read " + std::to_string(read) + " datagrams from fd " + std::to_string(fd) +
+                " where it was allowed " + std::to_string(allowed) +
+                ": an on_socket service must read at most SocketReady::max_datagrams");
+  }
+  if (read > 0) {
+    empty_socket_turns_ = 0;
+  } else if (++empty_socket_turns_ >= kMaxEmptySocketTurns) {
+    throw Fatal("service read nothing from readable fd " + std::to_string(fd) + " " +
+                std::to_string(empty_socket_turns_) +
+                " times in a row: an on_socket service must read what is queued");
+  }
+  return read;
+}
+
+void DispatchLoop::serve_batch(std::size_t count) {
   // Every datagram taken from the socket is served before anything else can
-  // end the process: exit reasons are looked at only between batches.
-  for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+  // end the process: exit reasons are looked at only between batches. A
+  // datagram whose service throws is lost, and only that one: the rest of
+  // the batch is still served, then the process ends with the first failure.
+  std::exception_ptr first_failure;
+  std::size_t first_failed = 0;
+  std::size_t failures = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (watchdog_) watchdog_->in_hand(count - i);
     Datagram datagram = receiver_->datagram(i);
     if (datagram.truncated) {
       context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
                         datagram.length, datagram.data.size());
     }
-    service_.on_datagram(datagram, context_);
+    try {
+      service_.on_datagram(datagram, context_);
+    } catch (...) {
+      if (failures++ == 0) {
+        first_failure = std::current_exception();
+        first_failed = i + 1;
+      }
+    }
   }
-  return static_cast<std::size_t>(count);
+  if (watchdog_) watchdog_->in_hand(0);
+  if (failures == 0) return;
+  std::string text = what_failed(first_failure);
+  if (count > 1) {
+    text += " (datagram " + std::to_string(first_failed) + " of a batch of " + std::to_string(count);
+    if (failures > 1) text += "; " + std::to_string(failures) + " of them failed";
+    text += "; the other " + std::to_string(count - failures) + " were served)";
+  }
+  throw Fatal(text);
 }
 
 }  // namespace dgram

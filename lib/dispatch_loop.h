@@ -11,6 +11,17 @@
 // returns when the use limit is reached, the idle timer fires, or the status
 // channel becomes readable (the master went away) or SIGTERM arrives; a
 // failed AVAIL report also ends it. Nothing that was received is left unserved.
+//
+// Off the happy path: a datagram whose on_datagram throws is the only one
+// lost; the rest of its batch is served, then run() throws Fatal naming the
+// first failure and where it stood in the batch. A permanent receive error
+// (ENOTSOCK, EBADF, ...) is fatal at once; a transient one (ENOBUFS, ENOMEM)
+// after kMaxReceiveFailures in a row. An on_socket service that says it read
+// more than it was allowed is fatal (the use limit could not stay exact), and
+// so is one that reads nothing kMaxEmptySocketTurns wake-ups in a row (the
+// socket stays readable: it would spin). While a batch is served the
+// watchdog knows how many received datagrams are still in hand, so that its
+// last line can say how many were not served.
 #pragma once
 
 #include <memory>
@@ -29,6 +40,10 @@ namespace dgram {
 
 // Datagrams taken from the socket in one wake-up, at most.
 inline constexpr std::size_t kMaxReceiveBatch = 256;
+// A transient receive error (ENOBUFS, ENOMEM) this many times in a row is fatal.
+inline constexpr unsigned kMaxReceiveFailures = 100;
+// An on_socket service that reads nothing this many wake-ups in a row is broken.
+inline constexpr unsigned kMaxEmptySocketTurns = 100;
 
 struct DispatchSettings {
   int max_idle = 0;       // seconds, 0 = none
@@ -57,6 +72,9 @@ class DispatchLoop {
  private:
   void on_request(int fd);
   std::size_t receive_and_serve(int fd);
+  std::size_t serve_socket(int fd);
+  void serve_batch(std::size_t count);
+  void note_receive_error(int fd, int error);
   // How many datagrams may still be read: what the use limit leaves.
   std::size_t quota() const;
   void stop(std::string reason);
@@ -80,6 +98,8 @@ class DispatchLoop {
   DispatchSettings settings_;
   std::unique_ptr<BatchReceiver> receiver_;
   unsigned long long uses_ = 0;
+  unsigned receive_failures_ = 0;    // transient receive errors in a row
+  unsigned empty_socket_turns_ = 0;  // on_socket wake-ups in a row that read nothing
   std::optional<std::string> stop_reason_;
 
   // The base is declared first so it is destroyed after every event.

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "dgram/error.h"
+#include "termination.h"
 
 namespace dgram {
 
@@ -45,10 +46,13 @@ LockFileGate::LockFileGate(const std::string& path) : path_(path) {
   }
 }
 
-void LockFileGate::acquire() {
-  while (::flock(fd_.get(), LOCK_EX) < 0) {
-    if (errno != EINTR) throw_errno("lock " + path_);
+bool LockFileGate::acquire() {
+  switch (flock_unless_requested(fd_.get())) {
+    case LockWait::locked: return true;
+    case LockWait::terminated: return false;
+    case LockWait::failed: break;
   }
+  throw_errno("lock " + path_);
 }
 
 void LockFileGate::release() {

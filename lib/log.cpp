@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "printable.h"
+
 namespace dgram {
 
 namespace {
@@ -56,7 +58,12 @@ Log::RecordSink line_sink(Log::Sink sink) {
 
 }  // namespace
 
-Log::Log(std::string program) : program_(std::move(program)) { add_sink(stderr_sink()); }
+Log::Log(std::string program) : program_(printable(program)) { add_sink(stderr_sink()); }
+
+void Log::set_program(std::string program) {
+  make_printable(program);
+  program_ = std::move(program);
+}
 
 void Log::set_sink(Sink sink) {
   sinks_.clear();
@@ -81,6 +88,13 @@ void Log::write(Severity severity, std::string_view text) {
   std::string line = program_ + "[" + std::to_string(pid) + "]: " + severity_prefix(severity);
   std::size_t text_start = line.size();
   line.append(text);
+  // No message may start a line of its own in the log: control characters
+  // (a newline in a quoted value, an escape sequence) become '?'.
+  if (!is_printable(text)) {
+    std::string safe(text);
+    make_printable(safe);
+    line.replace(text_start, std::string::npos, safe);
+  }
   LogRecord record{severity, program_, pid, std::string_view(line).substr(text_start), line};
   for (auto& sink : sinks_) sink(record);
 }

@@ -1,13 +1,21 @@
 // log_destinations - where a child's log lines go, the way a Postfix daemon
-// decides it.
+// decides it, from its first instruction on.
 //
 // With maillog_file set (Postfix's own log-file mode) records go to the
 // postlog service socket, $queue_directory/public/$postlog_service_name,
 // except in the postlog service itself (its own socket would loop); else to
-// syslog (/dev/log) with syslog_facility. -V adds every line on stderr;
-// without it stderr still gets fatal lines, so a start-up failure is never
-// silent. A Launch that brings its own sink (tests, embedders) gets exactly
-// that sink. The object owns the sinks for as long as the Log uses them.
+// syslog (dgram_syslog_socket, /dev/log by default) with syslog_facility.
+// -V adds every line on stderr; without it stderr still gets fatal lines, so
+// a start-up failure is never silent. A Launch that brings its own sink
+// (tests, embedders) gets exactly that sink. The object owns the sinks for
+// as long as the Log uses them.
+//
+// The skeleton installs destinations three times, so that no fatal line is
+// only on stderr (which the master points at /dev/null): with the defaults
+// before anything is read (syslog, facility mail), with what main.cf says
+// once it is read (best_effort_log_settings: a bad value there falls back to
+// its default, so the line that reports it still gets out), and with the
+// checked parameters once they are all known (log_settings).
 #pragma once
 
 #include <memory>
@@ -24,11 +32,31 @@ namespace dgram {
 struct SkeletonParams;
 class Config;
 
+// What decides the destinations; the defaults are Postfix's.
+struct LogSettings {
+  std::string queue_directory = "/var/spool/postfix";
+  std::string syslog_facility = "mail";
+  std::string syslog_socket = std::string(SyslogSink::kDefaultPath);
+  std::string maillog_file;  // empty: syslog
+  std::string postlog_service_name = std::string(kDefaultPostlogServiceName);
+  std::string hostname;
+};
+
+// The checked settings: throws Fatal for an unknown syslog_facility or a
+// maillog_file outside maillog_file_prefixes (as Postfix refuses it).
+LogSettings log_settings(Config& config, const SkeletonParams& params);
+// The same from whatever main.cf and -o say so far; never throws: a value
+// that cannot be read or is refused is replaced by its default.
+LogSettings best_effort_log_settings(const Config& config);
+// syslog_name/program from what main.cf says so far ("postfix/program" when
+// syslog_name cannot be read); never throws.
+std::string best_effort_program(const Config& config, const std::string& program);
+
 class LogDestinations {
  public:
-  // Replaces log's sinks. Throws Fatal for an unknown syslog_facility.
-  LogDestinations(Log& log, Config& config, const SkeletonParams& params,
-                  const std::string& service_name, bool to_stderr, bool custom_sink);
+  // Replaces log's sinks. service_name empty: not yet known (not the postlog service).
+  LogDestinations(Log& log, const LogSettings& settings, const std::string& service_name,
+                  bool to_stderr, bool custom_sink);
 
   // Connects now (before a chroot can hide the sockets) and, with a chroot
   // to root_directory, names the sockets as they are seen inside it.
@@ -41,10 +69,9 @@ class LogDestinations {
  private:
   std::shared_ptr<PostlogSink> postlog_;
   std::shared_ptr<SyslogSink> syslog_;
-  std::string queue_directory_;
   std::string postlog_name_;
   std::string program_;
-  std::string line_;
+  std::string line_prefix_;  // program[pid]: fatal:
 };
 
 }  // namespace dgram

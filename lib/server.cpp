@@ -21,6 +21,7 @@
 #include "dispatch_loop.h"
 #include "log_destinations.h"
 #include "skeleton_params.h"
+#include "termination.h"
 
 extern char** environ;
 
@@ -106,28 +107,57 @@ std::vector<int> listen_descriptors(const Launch& launch, const Options& options
   return fds;
 }
 
+// program_basename - argv[0] without its directories.
+std::string program_basename(const Launch& launch) {
+  if (launch.argv.empty()) return "dgram-server";
+  const std::string& path = launch.argv[0];
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 // Everything from the command line to the exit hook. Throws Fatal.
+// Logging is set up first and refined as the parameters become known, so
+// that every fatal line reaches the log, not only stderr.
 int run_child(const Service& service, const Launch& launch, Log& log) {
+  bool custom_sink = launch.log_sink.has_value();
+  std::string program = program_basename(launch);
+  log.set_program("postfix/" + program);  // syslog_name's default until main.cf says more
+  auto destinations = std::make_unique<LogDestinations>(log, LogSettings{}, "", false, custom_sink);
   check_service(service);
   if (find_env(launch, "MAIL_VERBOSE")) log.set_verbose(1);
   bool debug_me = find_env(launch, "MAIL_DEBUG") != nullptr;
 
+  Config config;
+  const std::string* config_dir = find_env(launch, "MAIL_CONFIG");
+  config.read_main_cf(config_dir ? *config_dir : kDefaultConfigDirectory);
+  log.set_program(best_effort_program(config, program));
+  destinations = std::make_unique<LogDestinations>(log, best_effort_log_settings(config), "", false,
+                                                   custom_sink);
+
   Options options = parse_options(launch.argv);
-  log.set_program(options.program_name);
   log.set_verbose(log.verbose() + options.verbose);
   debug_me = debug_me || options.debug;
   log.debug(1, "daemon started");
 
-  Config config;
-  const std::string* config_dir = find_env(launch, "MAIL_CONFIG");
-  config.read_main_cf(config_dir ? *config_dir : kDefaultConfigDirectory);
   config.set("process_name", options.program_name);
   config.set("service_name", options.service_name);
   for (const auto& [name, value] : options.overrides) config.set(name, value);
-  SkeletonParams params = load_skeleton_params(config);
+  bool to_stderr = options.log_to_stderr > 0;
+  SkeletonParams params;
+  LogSettings settings;
+  try {
+    params = load_skeleton_params(config);
+    settings = log_settings(config, params);
+  } catch (const Fatal&) {
+    // The line that reports a bad parameter goes where the rest say to.
+    log.set_program(best_effort_program(config, options.program_name));
+    destinations = std::make_unique<LogDestinations>(log, best_effort_log_settings(config),
+                                                     options.service_name, to_stderr, custom_sink);
+    throw;
+  }
   log.set_program(params.syslog_name + "/" + options.program_name);
-  LogDestinations destinations(log, config, params, options.service_name, options.log_to_stderr > 0,
-                               launch.log_sink.has_value());
+  destinations = std::make_unique<LogDestinations>(log, settings, options.service_name, to_stderr,
+                                                   custom_sink);
   for (const auto& warning : config.warnings()) log.warn("%s", warning.c_str());
 
   if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
@@ -161,7 +191,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   std::optional<std::string> user;
   if (options.chroot) root = params.queue_directory;
   if (options.unprivileged) user = params.mail_owner;
-  destinations.prepare_for_chroot(root ? &*root : nullptr);
+  destinations->prepare_for_chroot(root ? &*root : nullptr);
   drop_privileges(root, user);
   if (service.hooks.post_init) service.hooks.post_init(context);
 
@@ -173,25 +203,28 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
 
   StatusChannel status(launch.fds.status, ::getpid(), generation);
   std::vector<int> watchdog_log_fds{STDERR_FILENO};
-  DispatchSettings settings;
-  settings.max_idle = params.max_idle;
-  settings.max_use = service.flags.ignore_use_limit ? 0 : params.max_use;
-  settings.in_flow_delay = params.in_flow_delay;
-  settings.flow_read_fd = launch.fds.flow_read;
-  settings.batch_limit = batch_limit(service, params);
+  DispatchSettings dispatch;
+  dispatch.max_idle = params.max_idle;
+  dispatch.max_use = service.flags.ignore_use_limit ? 0 : params.max_use;
+  dispatch.in_flow_delay = params.in_flow_delay;
+  dispatch.flow_read_fd = launch.fds.flow_read;
+  dispatch.batch_limit = batch_limit(service, params);
   // With a process limit of 1 (-l) the master cannot start another child, so
   // TAKEN and AVAIL change nothing it does and each would cost it a wake-up.
-  settings.report_status = params.postfix_compatible || !options.alone;
-  log.debug(1, "receive batch %zu, status reports %s", settings.batch_limit,
-            settings.report_status ? "on" : "off (process limit 1)");
+  dispatch.report_status = params.postfix_compatible || !options.alone;
+  log.debug(1, "receive batch %zu, status reports %s", dispatch.batch_limit,
+            dispatch.report_status ? "on" : "off (process limit 1)");
   {
     int limit = watchdog_limit(service);
     Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds,
-                      destinations.watchdog_last_words(log.program(), ::getpid()));
-    DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, settings);
+                      destinations->watchdog_last_words(log.program(), ::getpid()));
+    DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, dispatch);
     loop.run();
+    // The watchdog stays armed while the exit hook runs: a hook that hangs
+    // is ended like a stuck turn.
+    watchdog.working();
+    if (service.hooks.on_exit) service.hooks.on_exit(context);
   }
-  if (service.hooks.on_exit) service.hooks.on_exit(context);
   return 0;
 }
 
@@ -212,13 +245,12 @@ int run(const Service& service, const Launch& launch) {
   // A client that goes away must not kill the server, nor a large file.
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGXFSZ, SIG_IGN);
-  Log log(launch.argv.empty() ? "dgram-server" : launch.argv[0]);
-  if (!launch.argv.empty()) {
-    auto slash = launch.argv[0].find_last_of('/');
-    if (slash != std::string::npos) log.set_program(launch.argv[0].substr(slash + 1));
-  }
+  Log log("postfix/" + program_basename(launch));
   if (launch.log_sink) log.set_sink(*launch.log_sink);
   try {
+    // From here on SIGTERM ends the child the normal way, whenever it comes:
+    // during start-up the loop is entered and ends at once, exit status 0.
+    TerminationLatch termination;
     return run_child(service, launch, log);
   } catch (const Fatal& error) {
     log.fatal(error.what());

@@ -75,7 +75,6 @@ Watchdog::Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> l
     throw Fatal("invalid watchdog timeout: " + std::to_string(limit_seconds) +
                 " seconds (must be at least 1)");
   }
-  line_newline_ = line_ + "\n";
   for (int fd : log_fds) targets_.push_back(Target{fd, is_message_socket(fd)});
 
   Watchdog* expected = nullptr;
@@ -151,6 +150,29 @@ void Watchdog::on_tick(int) {
   errno = saved_errno;
 }
 
+namespace {
+
+// unserved_suffix - ": N received datagrams not served" into buffer (size >= 64),
+// or nothing for 0; returns its length. Async-signal-safe.
+std::size_t unserved_suffix(std::size_t unserved, char* buffer) noexcept {
+  if (unserved == 0) return 0;
+  char digits[24];
+  std::size_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + unserved % 10);
+    unserved /= 10;
+  } while (unserved > 0 && n < sizeof(digits));
+  std::size_t length = 0;
+  buffer[length++] = ':';
+  buffer[length++] = ' ';
+  while (n > 0) buffer[length++] = digits[--n];
+  const char tail[] = " received datagrams not served";
+  std::memcpy(buffer + length, tail, sizeof(tail) - 1);
+  return length + sizeof(tail) - 1;
+}
+
+}  // namespace
+
 void Watchdog::expire() noexcept {
   expiring_ = 1;
   // Let the next tick in, so that a write that blocks cannot keep us alive.
@@ -158,14 +180,35 @@ void Watchdog::expire() noexcept {
   sigemptyset(&alarm);
   sigaddset(&alarm, SIGALRM);
   ::sigprocmask(SIG_UNBLOCK, &alarm, nullptr);
+  char suffix[64];
+  std::size_t suffix_length = unserved_suffix(in_hand_.load(std::memory_order_relaxed), suffix);
   for (const Target& target : targets_) {
     if (target.message) {
-      (void)::send(target.fd, line_.data(), line_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      iovec parts[2] = {{line_.data(), line_.size()}, {suffix, suffix_length}};
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = 2;
+      (void)::sendmsg(target.fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     } else {
-      write_all(target.fd, line_newline_.data(), line_newline_.size());
+      // One write() where the line fits, so that lines of processes do not mix.
+      char out[1024];
+      if (line_.size() + suffix_length + 1 <= sizeof(out)) {
+        std::memcpy(out, line_.data(), line_.size());
+        std::memcpy(out + line_.size(), suffix, suffix_length);
+        out[line_.size() + suffix_length] = '\n';
+        write_all(target.fd, out, line_.size() + suffix_length + 1);
+      } else {
+        write_all(target.fd, line_.data(), line_.size());
+        write_all(target.fd, suffix, suffix_length);
+        write_all(target.fd, "\n", 1);
+      }
     }
   }
-  for (const LastWords& words : last_words_) words();
+  char text[96] = "watchdog timeout";
+  std::size_t text_length = sizeof("watchdog timeout") - 1;
+  std::memcpy(text + text_length, suffix, suffix_length);
+  text_length += suffix_length;
+  for (const LastWords& words : last_words_) words(std::string_view(text, text_length));
   ::_exit(1);
 }
 

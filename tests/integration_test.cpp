@@ -155,7 +155,7 @@ TEST_F(SinkTest, WithoutDashVStderrGetsOnlyFatalLines) {
   EXPECT_EQ(stderr_text(), "");  // the warning and the exit line went to syslog
   pid = sink({"-l", "-t", "unix-dgram", "-o", "max_use=x"});
   EXPECT_EQ(finish(pid), "exit 1");
-  EXPECT_EQ(stderr_text(), "dgram-sink[" + std::to_string(pid) +
+  EXPECT_EQ(stderr_text(), "postfix/dgram-sink[" + std::to_string(pid) +
                                "]: fatal: bad numerical configuration: max_use = x\n");
 }
 

@@ -53,7 +53,7 @@ TEST(LockFileGate, HoldsTheLockExclusivelyBetweenAcquireAndRelease) {
   std::string path = dir.file("pid/unix-dgram.svc");
   LockFileGate gate(path);
   EXPECT_TRUE(can_lock_now(path));
-  gate.acquire();
+  ASSERT_TRUE(gate.acquire());
   EXPECT_FALSE(can_lock_now(path));
   gate.release();
   EXPECT_TRUE(can_lock_now(path));
@@ -64,7 +64,7 @@ TEST(LockFileGate, TwoGatesOnOneFileExcludeEachOther) {
   std::string path = dir.file("pid/unix-dgram.svc");
   LockFileGate first(path);
   LockFileGate second(path);
-  first.acquire();
+  ASSERT_TRUE(first.acquire());
   EXPECT_NE(::flock(second.fd(), LOCK_EX | LOCK_NB), 0);
   first.release();
   EXPECT_EQ(::flock(second.fd(), LOCK_EX | LOCK_NB), 0);

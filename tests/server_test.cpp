@@ -113,7 +113,10 @@ class ServerTest : public ::testing::Test {
 class CountingGate final : public Gate {
  public:
   explicit CountingGate(std::string* trace) : trace_(trace) {}
-  void acquire() override { *trace_ += "+"; }
+  bool acquire() override {
+    *trace_ += "+";
+    return true;
+  }
   void release() override { *trace_ += "-"; }
 
  private:

@@ -66,9 +66,10 @@ std::string whereabouts() {
 class TracingGate final : public dgram::Gate {
  public:
   TracingGate(const std::string& lock_path, Tracer* trace) : lock_(lock_path), trace_(trace) {}
-  void acquire() override {
-    lock_.acquire();
+  bool acquire() override {
+    if (!lock_.acquire()) return false;
     (*trace_)("gate+");
+    return true;
   }
   void release() override {
     (*trace_)("gate-");

@@ -15,8 +15,10 @@ namespace dgram {
 class Gate {
  public:
   virtual ~Gate() = default;
-  // Blocks until this process may wait for events. Throws Fatal on failure.
-  virtual void acquire() = 0;
+  // Blocks until this process may wait for events and returns true; returns
+  // false instead when the process was asked to stop (SIGTERM) before or
+  // while it waited, so that it can exit at once. Throws Fatal on failure.
+  virtual bool acquire() = 0;
   // Lets another process wait. Throws Fatal on failure.
   virtual void release() = 0;
 };

@@ -17,7 +17,7 @@ class LockFileGate final : public Gate {
   // Opens (creating) the lock file. Throws Fatal("open lock file PATH: why").
   explicit LockFileGate(const std::string& path);
 
-  void acquire() override;
+  bool acquire() override;
   void release() override;
 
   int fd() const noexcept { return fd_.get(); }

@@ -1,6 +1,8 @@
 // log - informational, warning and error lines of a daemon.
 //
 // A Log formats one line per message as `program[pid]: severity: text` and
+// replaces control characters and broken UTF-8 in the text by '?', so that no
+// message can forge a second line (printable.h); it
 // hands it to its sinks (stderr by default; tests and embedders add their
 // own). A line sink gets that line; a record sink gets its parts as well
 // (LogRecord), so that it can frame them its own way (syslog_sink.h,
@@ -40,7 +42,8 @@ class Log {
 
   explicit Log(std::string program = "dgram-server");
 
-  void set_program(std::string program) { program_ = std::move(program); }
+  // The program part of each line; control characters in it become '?'.
+  void set_program(std::string program);
   const std::string& program() const { return program_; }
   void set_verbose(int level) { verbose_ = level; }
   int verbose() const { return verbose_; }

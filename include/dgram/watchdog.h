@@ -106,10 +106,12 @@ std::string watchdog_timeout_line(std::string_view program, pid_t pid);
 class Watchdog {
  public:
   // Arms the watchdog: installs the SIGALRM handler and starts the timer.
-  // `fatal_line` is written, as is, to each of `log_fds` on a timeout, then
-  // each of `last_words` is called (they must be async-signal-safe, e.g. a
-  // log sink's write_signal_safe()), then the process ends.
-  using LastWords = std::function<void()>;
+  // `fatal_line` is written to each of `log_fds` on a timeout, then each of
+  // `last_words` is called with the message text ("watchdog timeout", plus
+  // ": N received datagrams not served" when in_hand() said so; they must be
+  // async-signal-safe, e.g. a log sink's write_signal_safe()), then the
+  // process ends. The suffix is appended to `fatal_line` too.
+  using LastWords = std::function<void(std::string_view text)>;
   Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds,
            std::vector<LastWords> last_words = {});
   // Disarms: deletes the timer, drops a pending tick, restores the previous
@@ -127,6 +129,10 @@ class Watchdog {
     progress_.store(turn_, std::memory_order_relaxed);
   }
 
+  // How many received datagrams the process holds that are not served yet
+  // (the one being served included); 0 between batches. A relaxed store.
+  void in_hand(std::size_t unserved) noexcept { in_hand_.store(unserved, std::memory_order_relaxed); }
+
   int limit_seconds() const noexcept { return limit_seconds_; }
 
  private:
@@ -140,14 +146,14 @@ class Watchdog {
   [[noreturn]] void expire() noexcept;
 
   int limit_seconds_;
-  std::string line_;          // the line, for message sockets
-  std::string line_newline_;  // the line and a newline, for everything else
+  std::string line_;  // the fatal line, without a newline
   std::vector<Target> targets_;
   std::vector<LastWords> last_words_;
 
   // Written by waiting()/working() only; read by the handler.
   std::atomic<std::uint64_t> progress_{0};
   std::uint64_t turn_ = 0;  // the current turn << 1; owned by the arming thread
+  std::atomic<std::size_t> in_hand_{0};
   static_assert(std::atomic<std::uint64_t>::is_always_lock_free,
                 "the signal handler reads the progress word: it must be lock-free");
 

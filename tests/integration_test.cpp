@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "dgram/lock_file_gate.h"
 #include "dgram/master_protocol.h"
 #include "dgram/unique_fd.h"
 #include "master_side.h"
@@ -474,6 +475,164 @@ TEST_F(TraceTest, TwoProcessesShareOneSocketBothServeNeverBothWait) {
     EXPECT_TRUE(pid == first || pid == second) << pid;
     EXPECT_TRUE(std::regex_match(text, std::regex("(TA)+"))) << text;
   }
+}
+
+
+// --- off the happy path: SIGTERM at any moment, the watchdog to the end
+
+// wait_for_event - polls the trace for pid's event, up to timeout.
+bool wait_for_event(const std::string& trace_path, pid_t pid, const std::string& event,
+                    std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& line : read_trace(trace_path)) {
+      if (line.pid == pid && line.event == event) return true;
+    }
+    ::usleep(2000);
+  }
+  return false;
+}
+
+TEST_F(TraceTest, SigtermDuringStartUpEndsTheChildWithStatusZero) {
+  // A master that sees a child killed before its first request throttles
+  // the service; a clean exit 0 does not.
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram"}, {{"TRACE_PRE_INIT_NAP", "30"}});
+  ASSERT_TRUE(wait_for_event(dir_.file("trace"), pid, "napping")) << stderr_text();
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(finish(pid, 10s), "exit 0") << stderr_text();
+  // Start-up went on to the loop, which ended at once: the exit hook ran once.
+  EXPECT_EQ(hook_letters(trace(), pid), "iplx");
+}
+
+TEST_F(TraceTest, SigtermWhileWaitingForTheLockEndsTheChildAtOnce) {
+  // This test holds the service's lock file, as a busy sibling would.
+  LockFileGate sibling(dir_.file("pid/unix-dgram.shared"));
+  ASSERT_TRUE(sibling.acquire());
+  pid_t pid = trace_service({"-n", "shared", "-t", "unix-dgram"});
+  ASSERT_TRUE(wait_for_event(dir_.file("trace"), pid, "post_init")) << stderr_text();
+  // It is now blocked in the lock (or about to be): nothing ends that wait but SIGTERM.
+  ASSERT_EQ(finish(pid, 300ms), "timeout");
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(finish(pid, 5s), "exit 0") << stderr_text();
+  auto lines = trace();
+  EXPECT_EQ(hook_letters(lines, pid), "ipx");  // never held the gate, never looped
+  for (const auto& line : lines) EXPECT_NE(line.event, "gate+");
+  sibling.release();
+}
+
+TEST_F(TraceTest, WatchdogStaysArmedWhileTheExitHookRuns) {
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-m", "1"},
+                            {{"TRACE_WATCHDOG", "1"}, {"TRACE_EXIT_STALL", "1"}});
+  socket_.send("one");
+  EXPECT_EQ(finish(pid, 15s), "exit 1");
+  EXPECT_NE(stderr_text().find("trace-service[" + std::to_string(pid) + "]: fatal: watchdog timeout"),
+            std::string::npos)
+      << stderr_text();
+  auto lines = trace();
+  EXPECT_EQ(hook_letters(lines, pid), "iplasx");
+  for (const auto& line : lines) EXPECT_NE(line.event, "exit stall survived");
+}
+
+TEST_F(TraceTest, WatchdogKillInABatchSaysHowManyReceivedDatagramsWereNotServed) {
+  for (const char* d : {"a", "stall", "c", "d", "e"}) socket_.send(d);
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram"}, {{"TRACE_WATCHDOG", "1"}});
+  EXPECT_EQ(finish(pid, 15s), "exit 1");
+  // One batch of five: "a" was served, "stall" and the three after it were not.
+  EXPECT_NE(stderr_text().find("]: fatal: watchdog timeout: 4 received datagrams not served\n"),
+            std::string::npos)
+      << stderr_text();
+}
+
+TEST_F(TraceTest, AFailingDatagramInARealChildIsOneFatalLineAndTheRestIsServed) {
+  for (const char* d : {"a", "fail", "c", "d"}) socket_.send(d);
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram"});
+  EXPECT_EQ(finish(pid), "exit 1");
+  std::string err = stderr_text();
+  EXPECT_EQ(err, "postfix/trace-service[" + std::to_string(pid) +
+                     "]: fatal: cannot serve \"fail\" (datagram 2 of a batch of 4; the other 3 were "
+                     "served)\n");
+  EXPECT_EQ(hook_letters(trace(), pid), "iplassss");  // no exit hook after a fatal error
+  EXPECT_EQ(socket_.drain(), 0);
+}
+
+// --- early fatal lines: they reach the log, not only stderr
+
+struct EarlyFatal {
+  std::string name;
+  std::vector<std::string> words;
+  std::string main_cf;  // appended to dgram_syslog_socket = ...
+  std::string line;     // expected after "fatal: "
+};
+
+class EarlyFatalLines : public SinkTest, public ::testing::WithParamInterface<EarlyFatal> {};
+
+TEST_P(EarlyFatalLines, ReachTheSyslogSocketWithTheSyslogNamePrefix) {
+  DatagramSocket syslog(dir_.file("syslog"));
+  dir_.write_main_cf("dgram_syslog_socket = " + dir_.file("syslog") + "\n" + GetParam().main_cf);
+  pid_t pid = sink(GetParam().words);
+  EXPECT_EQ(finish(pid), "exit 1");
+  std::vector<char> buffer(70000);
+  std::vector<std::string> records;
+  ssize_t n;
+  while ((n = ::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
+    records.emplace_back(buffer.data(), static_cast<std::size_t>(n));
+  }
+  ASSERT_EQ(records.size(), 1u) << stderr_text();
+  // mail = 2: fatal is LOG_CRIT, 2*8+2 = 18.
+  EXPECT_EQ(records[0].rfind("<18>", 0), 0u) << records[0];
+  std::string tail = " postfix/dgram-sink[" + std::to_string(pid) + "]: fatal: " + GetParam().line;
+  EXPECT_EQ(records[0].substr(records[0].size() - std::min(records[0].size(), tail.size())), tail);
+  EXPECT_EQ(records[0].find('\n'), std::string::npos);
+  // stderr has the same line, once.
+  EXPECT_EQ(stderr_text(), tail.substr(1) + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, EarlyFatalLines,
+    ::testing::Values(
+        EarlyFatal{"bad_option", {"-l", "-t", "unix-dgram", "-q"}, "", "invalid option: -q (in \"-q\")"},
+        EarlyFatal{"bad_o_value", {"-l", "-t", "unix-dgram", "-o", "novalue"}, "",
+                   "invalid \"-o novalue\" option value: missing '=' after parameter name"},
+        EarlyFatal{"bad_max_use", {"-l", "-t", "unix-dgram", "-o", "max_use=many"}, "",
+                   "bad numerical configuration: max_use = many"},
+        EarlyFatal{"bad_max_idle_in_main_cf", {"-l", "-t", "unix-dgram"}, "max_idle = soon\n",
+                   "parameter max_idle: bad time value or unit: soon"},
+        EarlyFatal{"bad_facility", {"-l", "-t", "unix-dgram"}, "syslog_facility = nowhere\n",
+                   "unknown syslog_facility: nowhere"},
+        EarlyFatal{"maillog_file_outside_prefixes", {"-l", "-t", "unix-dgram"},
+                   "maillog_file = /tmp/elsewhere.log\n",
+                   "maillog_file value '/tmp/elsewhere.log' does not match any prefix in "
+                   "maillog_file_prefixes"},
+        EarlyFatal{"newline_in_a_quoted_value", {"-l", "-t", "unix-dgram", "-o", "max_use=1\nforged: line"},
+                   "", "bad numerical configuration: max_use = 1?forged: line"}),
+    [](const ::testing::TestParamInfo<EarlyFatal>& info) { return info.param.name; });
+
+TEST_F(SinkTest, AMalformedMainCfIsReportedToDevLogWithTheDefaults) {
+  // main.cf cannot say where syslog is when it cannot be read: the line goes
+  // to /dev/log. The child runs in a mount namespace of its own whose /dev
+  // is a fresh tmpfs, with this test's socket mounted on /dev/log.
+  if (::geteuid() != 0 || ::access("/usr/bin/unshare", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and unshare(1) for a private /dev";
+  }
+  DatagramSocket syslog(dir_.file("syslog"));
+  dir_.write_main_cf("queue_directory = " + dir_.path() + "\nthis line has no equals sign\n");
+  const std::string script =
+      "mount -t tmpfs -o mode=0755 dgram-test-dev /dev && mknod -m 0666 /dev/null c 1 3 && "
+      ": > /dev/log && mount --bind \"$1\" /dev/log && shift && exec \"$@\"";
+  pid_t pid = spawn("/usr/bin/unshare",
+                    {"--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh",
+                     dir_.file("syslog"), program("DGRAM_SINK"), "-l", "-t", "unix-dgram"});
+  EXPECT_EQ(finish(pid), "exit 1") << stderr_text();
+  std::vector<char> buffer(70000);
+  ssize_t n = ::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+  ASSERT_GT(n, 0) << "nothing reached /dev/log; stderr: " << stderr_text();
+  std::string record(buffer.data(), static_cast<std::size_t>(n));
+  EXPECT_EQ(record.rfind("<18>", 0), 0u) << record;  // facility mail, LOG_CRIT
+  EXPECT_NE(record.find(" postfix/dgram-sink[" + std::to_string(pid) + "]: fatal: " + dir_.path() +
+                        "/main.cf, line 3: missing '=' after attribute name"),
+            std::string::npos)
+      << record;
+  EXPECT_LT(::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT), 0);  // one line
 }
 
 }  // namespace

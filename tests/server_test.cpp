@@ -663,5 +663,138 @@ INSTANTIATE_TEST_SUITE_P(
         FatalCase{{"-l", "-t", "unix-dgram"}, {{"MAIL_CONFIG", "/nonexistent/dgram"}}, {},
                   "/nonexistent/dgram/main.cf"}));
 
+// --- off the happy path: a failing service, a failing socket, forged lines
+
+struct FailureCase {
+  std::string name;
+  std::vector<std::string> words;
+  int served;  // how many on_datagram calls returned normally
+  int queued;  // how many datagrams were left in the socket
+  std::string fatal;
+};
+
+class FailingService : public ServerTest, public ::testing::WithParamInterface<FailureCase> {};
+
+TEST_P(FailingService, LosesOnlyTheDatagramInHand) {
+  int calls = 0;
+  Service service;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    ++calls;
+    if (d.data == "d1") throw Fatal("cannot store d1");
+  };
+  int exits = 0;
+  service.hooks.on_exit = [&](Context&) { ++exits; };
+  for (int i = 0; i < 10; ++i) socket_.send("d" + std::to_string(i));
+  EXPECT_EQ(run_with(service, GetParam().words), 1);
+  int served = calls - 1;
+  int queued = socket_.drain();
+  EXPECT_EQ(served + queued, 9);  // only the failing one is gone
+  EXPECT_EQ(served, GetParam().served);
+  EXPECT_EQ(queued, GetParam().queued);
+  EXPECT_EQ(exits, 0);
+  int fatal_lines = 0;
+  for (const auto& line : log_) fatal_lines += line.find(": fatal: ") != std::string::npos;
+  EXPECT_EQ(fatal_lines, 1) << log_text();
+  EXPECT_TRUE(logged("fatal: " + GetParam().fatal)) << log_text();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, FailingService,
+    ::testing::Values(
+        FailureCase{"batched", {"-l", "-t", "unix-dgram"}, 9, 0,
+                    "cannot store d1 (datagram 2 of a batch of 10; the other 9 were served)"},
+        FailureCase{"postfix_compatible", std::vector<std::string>{"-l", "-t", "unix-dgram"} + kCompatible, 1, 8,
+                    "cannot store d1"}),
+    [](const ::testing::TestParamInfo<FailureCase>& info) { return info.param.name; });
+
+TEST_F(ServerTest, AnyExceptionFromTheServiceIsOneFatalLineNamingIt) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) { throw std::runtime_error("disk on fire"); };
+  socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_EQ(log_.size(), 1u) << log_text();
+  EXPECT_TRUE(logged("fatal: unexpected error: disk on fire")) << log_text();
+}
+
+TEST_F(ServerTest, APermanentReceiveErrorIsFatalAtOnce) {
+  // A listen descriptor that is readable but no socket: every recvmmsg fails.
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC), 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  ASSERT_EQ(::write(write_end.get(), "x", 1), 1);
+  Recorder recorder;
+  EXPECT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}, {read_end.get()}), 1);
+  EXPECT_EQ(log_.size(), 1u) << log_text();  // one line, not a warning per turn
+  EXPECT_TRUE(logged("fatal: receive on fd " + std::to_string(read_end.get()) +
+                     ": Socket operation on non-socket"))
+      << log_text();
+  EXPECT_EQ(recorder.count("exit"), 0);
+}
+
+TEST_F(ServerTest, ASocketServiceThatNeverReadsIsFatalInsteadOfSpinning) {
+  Service service;
+  int calls = 0;
+  service.on_socket = [&](const SocketReady&, Context&) -> std::size_t {
+    ++calls;
+    return 0;
+  };
+  socket_.send("never read");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_EQ(calls, 100);
+  EXPECT_TRUE(logged("fatal: service read nothing from readable fd " +
+                     std::to_string(socket_.listen_fd()) + " 100 times in a row"))
+      << log_text();
+  EXPECT_EQ(socket_.drain(), 1);  // still there for the next process
+}
+
+TEST_F(ServerTest, ASocketServiceThatReadsMoreThanItMayIsFatal) {
+  Service service;
+  service.on_socket = [&](const SocketReady& ready, Context&) -> std::size_t {
+    char buffer[16];
+    while (::recv(ready.fd, buffer, sizeof(buffer), MSG_DONTWAIT) >= 0) {
+    }
+    return ready.max_datagrams + 2;
+  };
+  for (int i = 0; i < 5; ++i) socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "3"}), 1);
+  EXPECT_TRUE(logged("fatal: service read 5 datagrams from fd " + std::to_string(socket_.listen_fd()) +
+                     " where it was allowed 3"))
+      << log_text();
+}
+
+TEST_F(ServerTest, ASocketServiceThatSometimesFindsNothingKeepsServing) {
+  // A sibling may take the datagram first: one empty read is no error.
+  Service service;
+  int calls = 0;
+  service.on_socket = [&](const SocketReady& ready, Context&) -> std::size_t {
+    if (++calls == 1) return 0;
+    char buffer[16];
+    return ::recv(ready.fd, buffer, sizeof(buffer), MSG_DONTWAIT) >= 0 ? 1 : 0;
+  };
+  socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(ServerTest, ControlCharactersInLoggedTextBecomeQuestionMarks) {
+  Service service;
+  service.on_datagram = [](const Datagram& d, Context& context) {
+    context.log.warn("client said: %s", std::string(d.data).c_str());
+  };
+  socket_.send("hi\nDec  1 12:00:00 host postfix/smtpd[1]: forged\r\x1b[2J\x7f caf\xc3\xa9 \xff");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  ASSERT_EQ(log_.size(), 1u) << log_text();
+  EXPECT_EQ(log_[0].substr(log_[0].find(": warning: ")),
+            ": warning: client said: hi?Dec  1 12:00:00 host postfix/smtpd[1]: forged??[2J? caf\xc3\xa9 ?");
+}
+
+TEST_F(ServerTest, AQuotedValueInAFatalLineCannotStartASecondLine) {
+  Recorder recorder;
+  EXPECT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram", "-o", "max_use=1\nfatal: forged"}), 1);
+  ASSERT_EQ(log_.size(), 1u) << log_text();
+  EXPECT_EQ(log_[0].find('\n'), std::string::npos);
+  EXPECT_TRUE(logged("fatal: bad numerical configuration: max_use = 1?fatal: forged")) << log_text();
+}
+
 }  // namespace
 }  // namespace dgram

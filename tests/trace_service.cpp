@@ -19,6 +19,7 @@
 // read a line from the FIFO trace_fifo (default: trace_file.fifo), so a test can keep one process
 // busy while it checks that another one serves.
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -104,13 +105,28 @@ int main(int argc, char** argv) {
   service.hooks.pre_init = [&trace](dgram::Context&) {
     trace("pre_init");
     trace("whereabouts pre_init " + whereabouts());
+    // TRACE_PRE_INIT_NAP=S: a slow start-up, S seconds, cut short by a signal.
+    if (const char* nap = std::getenv("TRACE_PRE_INIT_NAP")) {
+      trace("napping");
+      timespec delay{std::atoi(nap), 0};
+      if (::nanosleep(&delay, nullptr) < 0) trace("nap interrupted");
+    }
   };
   service.hooks.post_init = [&trace](dgram::Context&) {
     trace("post_init");
     trace("whereabouts post_init " + whereabouts());
   };
   service.hooks.pre_accept = hook("pre_accept");
-  service.hooks.on_exit = hook("exit");
+  service.hooks.on_exit = [&trace](dgram::Context&) {
+    trace("exit");
+    // TRACE_EXIT_STALL: an exit hook stuck for 20 s (bounded for a broken watchdog).
+    if (std::getenv("TRACE_EXIT_STALL") != nullptr) {
+      auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      trace("exit stall survived");
+    }
+  };
   service.hooks.loop = [&trace](dgram::Context&) {
     trace("loop");
     return -1;
@@ -119,6 +135,7 @@ int main(int argc, char** argv) {
     std::string data(datagram.data);
     trace("service " + data);
     if (data == "block") wait_for_fifo(fifo);
+    if (data == "fail") throw dgram::Fatal("cannot serve \"fail\"");
     if (data == "stall") {
       // Stuck in the callback (bounded, so a broken watchdog cannot hang a test).
       auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -8,6 +8,20 @@
 // socket and reads what is queued, at most the number it is given, without
 // blocking, and says how many it read.
 //
+// When on_datagram throws (dgram::Fatal or any other exception), that
+// datagram is lost and only that one: the rest of the wake-up's batch is
+// still served, then the process ends with one fatal line naming the first
+// failure (exit status 1, no exit hook). An on_socket service must read at
+// most max_datagrams: saying it read more is fatal (the use limit could not
+// stay exact). Returning 0 now and then is fine (a sibling may have taken
+// the datagram), but a service that reads nothing from a readable socket 100
+// wake-ups in a row is ended with a fatal line instead of spinning.
+//
+// SIGTERM ends the process cleanly at any moment from the start of run():
+// during start-up the loop is entered and left at once, a process waiting for
+// the lock file stops waiting, a batch in hand is finished; then the exit
+// hook runs and the exit status is 0.
+//
 // Hook order: pre_init -> post_init -> (loop -> pre_accept -> service)* -> on_exit.
 #pragma once
 

@@ -138,6 +138,12 @@ void DispatchLoop::release_gate() {
 void DispatchLoop::on_request(int fd) {
   working();
   if (stop_reason_) return;  // a reason to exit was found earlier in this turn
+  // After SIGTERM nothing new is taken, whatever order the events of this
+  // turn come in: what is queued stays for the next process.
+  if (TerminationLatch::requested()) {
+    stop("terminated by SIGTERM");
+    return;
+  }
   release_gate();
   context_.log.debug(1, "request arrived on fd %d", fd);
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);

@@ -496,7 +496,7 @@ bool wait_for_event(const std::string& trace_path, pid_t pid, const std::string&
 TEST_F(TraceTest, SigtermDuringStartUpEndsTheChildWithStatusZero) {
   // A master that sees a child killed before its first request throttles
   // the service; a clean exit 0 does not.
-  pid_t pid = trace_service({"-l", "-t", "unix-dgram"}, {{"TRACE_PRE_INIT_NAP", "30"}});
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-o", "trace_pre_init_nap=30"});
   ASSERT_TRUE(wait_for_event(dir_.file("trace"), pid, "napping")) << stderr_text();
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_EQ(finish(pid, 10s), "exit 0") << stderr_text();

@@ -338,5 +338,55 @@ TEST_F(RealMaster, UnprivilegedChrootedChildRunsAsMailOwnerInsideTheQueueDirecto
   expect_master_content(*postfix);
 }
 
+// trace_has - whether the trace file holds "PID event" (polled up to bound).
+bool trace_has(const std::string& path, pid_t pid, const std::string& event, std::chrono::seconds bound) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  std::string wanted = std::to_string(pid) + " " + event;
+  for (;;) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line == wanted) return true;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+TEST_F(RealMaster, SigtermDuringStartUpIsACleanExitAndTheMasterDoesNotThrottle) {
+  std::vector<MasterCfLine> lines{
+      {"postlog", "dgram-logd", "1", "-", "n", {}},
+      {"trace", "trace-service", "1", "-", "n", {}},
+  };
+  auto postfix = std::make_unique<PostfixInstance>(lines);
+  std::string trace = postfix->log_dir() + "/trace";
+  lines[1].arguments = {"-o", "trace_file=" + trace, "-o", "trace_pre_init_nap=60"};
+  postfix->write_master_cf(lines);
+  postfix->install(program("DGRAM_LOGD"));
+  postfix->install(program("DGRAM_TRACE_SERVICE"));
+  postfix->start();
+  // A datagram makes the master start a child, which takes its time in pre-init.
+  ASSERT_EQ(flood(postfix->socket_path("trace"), 1), 0);
+  auto first = wait_for_children(*postfix, "trace-service", 10s);
+  ASSERT_EQ(first.size(), 1u) << postfix->maillog();
+  ASSERT_TRUE(trace_has(trace, first[0], "napping", 10s)) << postfix->maillog();
+  ASSERT_EQ(::kill(first[0], SIGTERM), 0);
+  // The datagram is still queued, so a master that is not throttling the
+  // service starts the next child at once (a throttled one waits a minute).
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  std::vector<pid_t> next;
+  while (std::chrono::steady_clock::now() < deadline) {
+    next = children_named(*postfix, "trace-service");
+    next.erase(std::remove(next.begin(), next.end(), first[0]), next.end());
+    if (!next.empty()) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_EQ(next.size(), 1u) << postfix->maillog();
+  EXPECT_TRUE(trace_has(trace, first[0], "exit", 1s));  // it left through the exit hook
+  EXPECT_TRUE(trace_has(trace, next[0], "napping", 10s));
+  expect_master_content(*postfix);
+  EXPECT_EQ(postfix->maillog().find("terminated on signal"), std::string::npos) << postfix->maillog();
+}
+
 }  // namespace
 }  // namespace dgram

@@ -102,13 +102,15 @@ int main(int argc, char** argv) {
   auto hook = [&trace](const char* name) {
     return [&trace, name](dgram::Context&) { trace(name); };
   };
-  service.hooks.pre_init = [&trace](dgram::Context&) {
+  int pre_init_nap = 0;
+  service.params.ints.push_back({"trace_pre_init_nap", 0, &pre_init_nap, 0, 3600});
+  service.hooks.pre_init = [&trace, &pre_init_nap](dgram::Context&) {
     trace("pre_init");
     trace("whereabouts pre_init " + whereabouts());
-    // TRACE_PRE_INIT_NAP=S: a slow start-up, S seconds, cut short by a signal.
-    if (const char* nap = std::getenv("TRACE_PRE_INIT_NAP")) {
+    // trace_pre_init_nap = S: a slow start-up, S seconds, cut short by a signal.
+    if (pre_init_nap > 0) {
       trace("napping");
-      timespec delay{std::atoi(nap), 0};
+      timespec delay{pre_init_nap, 0};
       if (::nanosleep(&delay, nullptr) < 0) trace("nap interrupted");
     }
   };

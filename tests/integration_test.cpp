@@ -43,6 +43,17 @@ std::string program(const char* variable) {
   return path;
 }
 
+// queued_records - every datagram waiting on a bound socket (a stand-in syslogd).
+std::vector<std::string> queued_records(const DatagramSocket& socket) {
+  std::vector<char> buffer(70000);
+  std::vector<std::string> records;
+  ssize_t n;
+  while ((n = ::recv(socket.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
+    records.emplace_back(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return records;
+}
+
 class ChildTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_.write_main_cf(); }
@@ -167,12 +178,7 @@ TEST_F(SinkTest, LogsToSyslogWithSyslogNameAndFacility) {
   socket_.send(std::string(5000, 'x'));
   pid_t pid = sink({"-l", "-t", "unix-dgram", "-m", "1"});
   EXPECT_EQ(finish(pid), "exit 0");
-  std::vector<char> buffer(70000);
-  std::vector<std::string> records;
-  ssize_t n;
-  while ((n = ::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
-    records.emplace_back(buffer.data(), static_cast<std::size_t>(n));
-  }
+  std::vector<std::string> records = queued_records(syslog);
   ASSERT_EQ(records.size(), 2u);
   std::string tag = " mailer/dgram-sink[" + std::to_string(pid) + "]: ";
   // local3 = 19: warning 19*8+4 = 156, info 19*8+6 = 158.
@@ -571,12 +577,7 @@ TEST_P(EarlyFatalLines, ReachTheSyslogSocketWithTheSyslogNamePrefix) {
   dir_.write_main_cf("dgram_syslog_socket = " + dir_.file("syslog") + "\n" + GetParam().main_cf);
   pid_t pid = sink(GetParam().words);
   EXPECT_EQ(finish(pid), "exit 1");
-  std::vector<char> buffer(70000);
-  std::vector<std::string> records;
-  ssize_t n;
-  while ((n = ::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT)) > 0) {
-    records.emplace_back(buffer.data(), static_cast<std::size_t>(n));
-  }
+  std::vector<std::string> records = queued_records(syslog);
   ASSERT_EQ(records.size(), 1u) << stderr_text();
   // mail = 2: fatal is LOG_CRIT, 2*8+2 = 18.
   EXPECT_EQ(records[0].rfind("<18>", 0), 0u) << records[0];

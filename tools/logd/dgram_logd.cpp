@@ -66,6 +66,7 @@ struct LogdState {
   RecordReader reader;
   std::array<std::string_view, RecordReader::kBatch> lines;
   std::uint64_t received = 0;
+  std::uint64_t written = 0;  // records whole in the file (our own lines not counted)
   std::uint64_t truncated = 0;
 };
 
@@ -81,7 +82,9 @@ void write_own_line(LogdState& state, const dgram::LogRecord& record) {
 // of the lost records when it takes writes again.
 void append_records(LogdState& state, std::size_t count) {
   std::uint64_t unreported = state.file->unreported();
-  if (state.file->append({state.lines.data(), count}) == count || unreported > 0) return;
+  std::size_t whole = state.file->append({state.lines.data(), count});
+  state.written += whole;
+  if (whole == count || unreported > 0) return;
   std::string text = "write " + state.file->path() + ": " + std::strerror(errno) +
                      "; log records are lost until it takes writes again";
   state.stderr_line(dgram::Severity::warning, "warning: " + text);
@@ -153,7 +156,7 @@ void say_goodbye(LogdState& state, dgram::Context& context) {
                      static_cast<unsigned long long>(state.truncated));
     return;
   }
-  auto written = static_cast<unsigned long long>(state.file->written());
+  auto written = static_cast<unsigned long long>(state.written);
   auto lost = static_cast<unsigned long long>(state.file->lost());
   auto truncated = static_cast<unsigned long long>(state.truncated);
   if (lost > 0) {

@@ -5,57 +5,166 @@
 //   postlog unix-dgram n - n - 1 dgram-logd
 //
 // It appends every record that Postfix programs send to the postlog socket,
-// plus a newline, to maillog_file. Like postlogd it must run alone (process
+// as one line, to maillog_file. Like postlogd it must run alone (process
 // limit 1), opens the file in its pre-init hook while still privileged (the
 // stock line passes -u), ignores the use limit (it ends when idle or when the
-// master goes away), and never treats a record as a C string. It reads the
-// socket itself, so records up to 64 KiB stay whole, and writes everything
-// that was waiting with one writev().
+// master goes away), refuses command-line arguments, and takes its watchdog
+// limit from postlogd_watchdog_timeout (default 10s). It reads the socket
+// itself, so records up to 64 KiB stay whole, and writes everything that was
+// waiting with one writev() (one record per turn with
+// dgram_postfix_compatible = yes).
+//
+// Beyond postlogd:
+// - Each record is exactly one line: control bytes become '?', a client's
+//   own trailing newline is dropped (record_line.h).
+// - A record is whole in the file or absent; records a full disk did not
+//   take are counted, told about in the file once it takes writes again,
+//   and in the exit line (log_file.h).
+// - maillog_file is opened like Postfix's safe_open() and created with
+//   maillog_file_permissions (log_file_open.h).
+// - Its own messages (truncated records, receive errors, the exit line) go
+//   into maillog_file in the records' own format, not to syslog: with
+//   maillog_file = /dev/stdout and no syslog daemon nothing vanishes. Fatal
+//   lines also go to stderr; an own line the file does not take goes to
+//   stderr instead.
+// - With an empty maillog_file the records are forwarded to syslog, as
+//   postlogd does (syslog_forward.h).
+#include <unistd.h>
+
+#include <array>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "dgram/config.h"
 #include "dgram/error.h"
+#include "dgram/postlog_sink.h"
 #include "dgram/server.h"
+#include "dgram/syslog_sink.h"
 #include "log_file.h"
+#include "log_file_open.h"
+#include "record_line.h"
 #include "record_reader.h"
+#include "syslog_forward.h"
 
 namespace {
 
+using dgram::logd::LogFile;
+using dgram::logd::RecordReader;
+
 struct LogdState {
-  std::string maillog_file;
-  std::unique_ptr<dgram::logd::LogFile> file;
-  dgram::logd::RecordReader reader;
-  std::vector<std::string_view> batch;
-  unsigned long long failed_writes = 0;
+  std::string permissions;  // maillog_file_permissions
+  int watchdog_timeout = 10;  // postlogd_watchdog_timeout, seconds
+  std::unique_ptr<dgram::PostlogSink> own_format;  // frames our own lines; sends nothing
+  std::unique_ptr<LogFile> file;                     // when maillog_file is set
+  std::unique_ptr<dgram::logd::SyslogForwarder> forwarder;  // when it is empty
+  dgram::Log::Sink stderr_line = dgram::stderr_sink();
+  RecordReader reader;
+  std::array<std::string_view, RecordReader::kBatch> lines;
+  std::uint64_t received = 0;
+  std::uint64_t written = 0;  // records whole in the file (our own lines not counted)
+  std::uint64_t truncated = 0;
 };
 
-// Appends what is waiting; returns how many records that was.
-std::size_t serve(LogdState& state, int fd, dgram::Context& context) {
-  int count = state.reader.receive(fd);
+// One of our own messages, as a line of maillog_file.
+void write_own_line(LogdState& state, const dgram::LogRecord& record) {
+  std::string line = state.own_format->format(record, ::time(nullptr));
+  line.resize(dgram::logd::make_one_line(line.data(), line.size()));
+  std::string_view view = line;
+  if (state.file->append({&view, 1}) != 1) state.stderr_line(record.severity, record.line);
+}
+
+// The first failure of an outage is said on stderr at once; the file hears
+// of the lost records when it takes writes again.
+void append_records(LogdState& state, std::size_t count) {
+  std::uint64_t unreported = state.file->unreported();
+  std::size_t whole = state.file->append({state.lines.data(), count});
+  state.written += whole;
+  if (whole == count || unreported > 0) return;
+  std::string text = "write " + state.file->path() + ": " + std::strerror(errno) +
+                     "; log records are lost until it takes writes again";
+  state.stderr_line(dgram::Severity::warning, "warning: " + text);
+}
+
+std::size_t serve(LogdState& state, const dgram::SocketReady& ready, dgram::Context& context) {
+  int count = state.reader.receive(ready.fd, ready.max_datagrams);
   if (count < 0) {
     context.log.warn("receive log records: %s", std::strerror(errno));
     return 0;
   }
-  state.batch.clear();
-  for (std::size_t i = 0; i < static_cast<std::size_t>(count); ++i) {
+  auto received = static_cast<std::size_t>(count);
+  for (std::size_t i = 0; i < received; ++i) {
+    std::string_view record = state.reader.record(i);
     if (state.reader.truncated(i)) {
+      ++state.truncated;
       context.log.warn("log record of %zu bytes truncated to %zu bytes", state.reader.sent_length(i),
-                       state.reader.record(i).size());
+                       record.size());
     }
-    state.batch.push_back(state.reader.record(i));
+    std::size_t length = dgram::logd::make_one_line(state.reader.data(i), record.size());
+    state.lines[i] = std::string_view(state.reader.data(i), length);
   }
-  if (!state.batch.empty() && !state.file->append(state.batch)) {
-    // Tell whoever still listens (syslog or stderr), but once in a while.
-    if (state.failed_writes++ % 1000 == 0) {
-      context.log.warn("write %s: %s (%llu failed writes)", state.file->path().c_str(),
-                       std::strerror(errno), state.failed_writes);
-    }
+  state.received += received;
+  if (received == 0) return 0;
+  if (state.file) {
+    append_records(state, received);
+  } else {
+    for (std::size_t i = 0; i < received; ++i) state.forwarder->forward(state.lines[i]);
   }
-  return static_cast<std::size_t>(count);
+  return received;
+}
+
+void open_destination(LogdState& state, dgram::Context& context) {
+  std::string maillog_file = context.config.get_str("maillog_file", "");
+  if (maillog_file.empty()) {
+    // As postlogd: forward to syslog; our own lines stay on the skeleton's
+    // syslog sink.
+    dgram::SyslogSink::Options options;
+    options.facility = dgram::syslog_facility(context.config.get_str("syslog_facility", "mail", 1));
+    options.path = context.config.get_str("dgram_syslog_socket", dgram::SyslogSink::kDefaultPath, 1);
+    state.forwarder = std::make_unique<dgram::logd::SyslogForwarder>(options, context.log.program(),
+                                                                     static_cast<long>(::getpid()));
+    (void)state.forwarder->sink().socket().connect();  // before a chroot; else retried per record
+    return;
+  }
+  // The skeleton has checked maillog_file against maillog_file_prefixes.
+  mode_t mode = dgram::logd::parse_maillog_file_permissions(state.permissions);
+  dgram::PostlogSink::Options format;
+  format.hostname = context.config.get_str("myhostname", "");
+  state.own_format = std::make_unique<dgram::PostlogSink>(format);
+  auto frame = [&state, &context](std::string_view text) {
+    dgram::LogRecord record{dgram::Severity::warning, context.log.program(), static_cast<long>(::getpid()), text, {}};
+    std::string line = state.own_format->format(record, ::time(nullptr));
+    line.resize(dgram::logd::make_one_line(line.data(), line.size()));
+    return line;
+  };
+  state.file = std::make_unique<LogFile>(maillog_file, dgram::logd::open_log_file(maillog_file, mode),
+                                         LogFile::WriteFn{}, frame);
+  context.log.set_record_sink([&state](const dgram::LogRecord& record) { write_own_line(state, record); });
+  context.log.add_sink([&state](dgram::Severity severity, std::string_view line) {
+    if (severity == dgram::Severity::fatal) state.stderr_line(severity, line);
+  });
+}
+
+void say_goodbye(LogdState& state, dgram::Context& context) {
+  if (!state.file) {
+    context.log.info("%llu log records forwarded to syslog, %llu truncated",
+                     static_cast<unsigned long long>(state.received),
+                     static_cast<unsigned long long>(state.truncated));
+    return;
+  }
+  auto written = static_cast<unsigned long long>(state.written);
+  auto lost = static_cast<unsigned long long>(state.file->lost());
+  auto truncated = static_cast<unsigned long long>(state.truncated);
+  if (lost > 0) {
+    context.log.warn("%llu log records written, %llu lost (not written to %s), %llu truncated", written, lost,
+                     state.file->path().c_str(), truncated);
+  } else {
+    context.log.info("%llu log records written, 0 lost, %llu truncated", written, truncated);
+  }
 }
 
 }  // namespace
@@ -65,16 +174,17 @@ int main(int argc, char** argv) {
   dgram::Service service;
   service.flags.solitary = true;
   service.flags.ignore_use_limit = true;
+  service.params.strs.push_back({"maillog_file_permissions",
+                                 std::string(dgram::logd::kDefaultMaillogFilePermissions), &state.permissions, 1});
+  service.params.times.push_back({"postlogd_watchdog_timeout", "10s", &state.watchdog_timeout, 1});
+  service.flags.watchdog_parameter = "postlogd_watchdog_timeout";
   service.hooks.pre_init = [&state](dgram::Context& context) {
-    state.maillog_file = context.config.get_str("maillog_file", "");
-    if (state.maillog_file.empty()) {
-      throw dgram::Fatal("maillog_file is not set: there is no file to log to");
-    }
-    // The skeleton has checked maillog_file against maillog_file_prefixes.
-    state.file = std::make_unique<dgram::logd::LogFile>(state.maillog_file);
+    if (!context.args.empty()) throw dgram::Fatal("unexpected command-line argument: " + context.args.front());
+    open_destination(state, context);
   };
   service.on_socket = [&state](const dgram::SocketReady& ready, dgram::Context& context) {
-    return serve(state, ready.fd, context);
+    return serve(state, ready, context);
   };
+  service.hooks.on_exit = [&state](dgram::Context& context) { say_goodbye(state, context); };
   return dgram::run(service, argc, argv);
 }

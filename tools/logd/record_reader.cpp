@@ -12,15 +12,17 @@ RecordReader::RecordReader()
   }
 }
 
-int RecordReader::receive(int fd) {
-  for (std::size_t i = 0; i < kBatch; ++i) {
+int RecordReader::receive(int fd, std::size_t most) {
+  auto batch = static_cast<unsigned>(most < kBatch ? most : kBatch);
+  if (batch == 0) return 0;
+  for (std::size_t i = 0; i < batch; ++i) {
     headers_[i] = {};
     headers_[i].msg_hdr.msg_iov = &vectors_[i];
     headers_[i].msg_hdr.msg_iovlen = 1;
   }
   int count;
   do {
-    count = ::recvmmsg(fd, headers_.data(), kBatch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+    count = ::recvmmsg(fd, headers_.data(), batch, MSG_DONTWAIT | MSG_TRUNC, nullptr);
   } while (count < 0 && errno == EINTR);
   if (count < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
   for (int i = 0; i < count; ++i) lengths_[static_cast<std::size_t>(i)] = headers_[static_cast<std::size_t>(i)].msg_len;

@@ -1,0 +1,365 @@
+// logd_daemon_test - dgram-logd as a real child process, with fds 3/4/5/6
+// set up the way master(8) does it; the test plays the master (status
+// channel) and the Postfix clients (records sent to the socket), and reads
+// maillog_file, stderr and a syslog socket it binds itself.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dgram/unique_fd.h"
+#include "master_side.h"
+#include "support/datagram_socket.h"
+#include "support/log_receiver.h"
+#include "support/temp_dir.h"
+
+namespace dgram {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace std::string_literals;
+using launch::MasterSide;
+using testing::DatagramSocket;
+using testing::LogReceiver;
+using testing::TempDir;
+
+std::string logd_program() {
+  const char* path = std::getenv("DGRAM_LOGD");
+  if (path == nullptr) throw std::runtime_error("DGRAM_LOGD is not set (run from meson test)");
+  return path;
+}
+
+// Polls `done` every 10 ms until it holds or `bound` has passed.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds bound = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The framing of dgram-logd's own lines: "Mmm dd hh:mm:ss HOST PROGRAM[PID]: ".
+std::string own_line_pattern(pid_t pid, const std::string& text) {
+  return R"(^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ postfix/dgram-logd\[)" + std::to_string(pid) + R"(\]: )" + text + "$";
+}
+
+class LogdTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (pid_t pid : children_) {
+      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+  }
+
+  // main.cf with maillog_file in the test's folder (unless maillog_file is
+  // given in extra), and a syslog socket of the test's own.
+  void write_main_cf(const std::string& extra = "", bool with_maillog_file = true) {
+    std::string text = "maillog_file_prefixes = " + dir_.path() + ", /dev/stdout\n" +
+                       "dgram_syslog_socket = " + syslog_.path() + "\n";
+    if (with_maillog_file) text += "maillog_file = " + maillog_path_ + "\n";
+    dir_.write_main_cf(text + extra);
+  }
+
+  // Starts dgram-logd as master(8) starts postlog; stdout_fd, when given,
+  // becomes its standard output.
+  pid_t spawn(std::vector<std::string> words = {}, int stdout_fd = -1) {
+    std::vector<std::string> argv{logd_program(), "-n", "postlog", "-t", "unix-dgram", "-l"};
+    argv.insert(argv.end(), words.begin(), words.end());
+    std::map<std::string, std::string> env{{"MAIL_CONFIG", dir_.path()}, {"PATH", "/usr/bin:/bin"}};
+    if (const char* asan = std::getenv("ASAN_OPTIONS")) env.try_emplace("ASAN_OPTIONS", asan);
+    if (const char* ubsan = std::getenv("UBSAN_OPTIONS")) env.try_emplace("UBSAN_OPTIONS", ubsan);
+    UniqueFd err(::open(dir_.file("stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    // MasterSide gives the child our stdout: put the wanted one there for the fork.
+    std::fflush(stdout);
+    UniqueFd saved_stdout;
+    if (stdout_fd >= 0) {
+      saved_stdout.reset(::dup(STDOUT_FILENO));
+      if (!saved_stdout || ::dup2(stdout_fd, STDOUT_FILENO) < 0) throw std::runtime_error("dup2 stdout failed");
+    }
+    pid_t pid = master_.spawn(argv[0], argv, env, {socket_.listen_fd()}, -1, err.get());
+    if (saved_stdout && ::dup2(saved_stdout.get(), STDOUT_FILENO) < 0) throw std::runtime_error("restore stdout failed");
+    children_.push_back(pid);
+    return pid;
+  }
+
+  // The master goes away; dgram-logd runs its exit hook and exits.
+  std::string finish(pid_t pid, std::chrono::milliseconds bound = 10s) {
+    master_.close_status();
+    return wait_exit(pid, bound);
+  }
+  std::string wait_exit(pid_t pid, std::chrono::milliseconds bound = 10s) {
+    auto status = launch::wait_for_exit(pid, bound);
+    return status ? launch::describe_wait_status(*status) : "timeout";
+  }
+
+  std::string maillog() const { return dir_.read("maillog"); }
+  std::string stderr_text() const { return dir_.read("stderr"); }
+  bool maillog_has(const std::string& text, std::chrono::milliseconds bound = 10s) const {
+    return wait_until([&] { return maillog().find(text) != std::string::npos; }, bound);
+  }
+  std::vector<std::string> fatal_lines() const {
+    std::vector<std::string> fatal;
+    for (const auto& line : split_lines(stderr_text())) {
+      if (line.find("fatal: ") != std::string::npos) fatal.push_back(line);
+    }
+    return fatal;
+  }
+
+  TempDir dir_;
+  std::string maillog_path_ = dir_.file("maillog");
+  LogReceiver syslog_{dir_.file("syslog")};
+  DatagramSocket socket_{dir_.file("postlog")};
+  MasterSide master_;
+  std::vector<pid_t> children_;
+};
+
+// --- item 12: each record is one line -----------------------------------
+
+TEST_F(LogdTest, ControlBytesInARecordCannotForgeALine) {
+  write_main_cf();
+  pid_t pid = spawn();
+  socket_.send("Dec 05 10:00:00 host postfix/smtpd[1]: hi\nDec 05 10:00:01 host postfix/forged[2]: fake");
+  socket_.send("nul\0and\x1b[31mescape\x7f"s);
+  socket_.send("the client's own newline\n");
+  socket_.send("utf-8 caf\xc3\xa9 stays");
+  socket_.send("last");
+  ASSERT_TRUE(maillog_has("last\n")) << maillog();
+  EXPECT_EQ(maillog(),
+            "Dec 05 10:00:00 host postfix/smtpd[1]: hi?Dec 05 10:00:01 host postfix/forged[2]: fake\n"
+            "nul?and?[31mescape?\n"
+            "the client's own newline\n"
+            "utf-8 caf\xc3\xa9 stays\n"
+            "last\n");
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+// --- item 8: a record is whole in the file or absent ---------------------
+
+TEST_F(LogdTest, AFileSizeLimitLeavesOnlyWholeRecordsAndTheLossIsTold) {
+  write_main_cf();
+  // Postfix-compatible mode reports TAKEN and AVAIL around each record: the
+  // test knows when a record has been served even when it left no trace.
+  pid_t pid = spawn({"-o", "dgram_postfix_compatible=yes"});
+  // The limit is set on the running child before any record reaches it.
+  // Only the soft limit: lowering the hard one could not be undone without
+  // CAP_SYS_RESOURCE.
+  rlimit original;
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, nullptr, &original), 0) << std::strerror(errno);
+  rlimit small{1000, original.rlim_max};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &small, nullptr), 0) << std::strerror(errno);
+  std::vector<std::string> records;
+  for (char c : std::string("abcde")) records.push_back(std::string(299, c) + "!");  // 301 bytes with '\n'
+  for (const auto& r : records) socket_.send(r);  // 3 fit in 1000 bytes, the 4th is cut at 97
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(master_.read_record(10s)) << "status record " << i;
+  ASSERT_EQ(::prlimit(pid, RLIMIT_FSIZE, &original, nullptr), 0) << std::strerror(errno);
+  socket_.send("after the limit");
+  ASSERT_TRUE(maillog_has("after the limit\n")) << maillog();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  auto lines = split_lines(maillog());
+  ASSERT_EQ(lines.size(), 6u) << maillog();
+  EXPECT_EQ(lines[0], records[0]);
+  EXPECT_EQ(lines[1], records[1]);
+  EXPECT_EQ(lines[2], records[2]);
+  EXPECT_TRUE(std::regex_match(lines[3], std::regex(own_line_pattern(pid,
+      "warning: 2 log records were not written to " + maillog_path_ + R"( \(last error: File too large\))"))))
+      << lines[3];
+  EXPECT_EQ(lines[4], "after the limit");
+  EXPECT_TRUE(std::regex_match(lines[5], std::regex(own_line_pattern(pid,
+      "warning: 4 log records written, 2 lost \\(not written to " + maillog_path_ + "\\), 0 truncated"))))
+      << lines[5];
+  EXPECT_NE(stderr_text().find("warning: write " + maillog_path_ + ": File too large"), std::string::npos)
+      << stderr_text();
+}
+
+// --- item 10: its own warnings go into maillog_file ----------------------
+
+TEST_F(LogdTest, ItsOwnWarningsGoIntoTheFileNotToSyslog) {
+  write_main_cf();
+  pid_t pid = spawn();
+  socket_.send(std::string(70000, 'x'));  // longer than a datagram buffer of 64 KiB
+  socket_.send("next");
+  ASSERT_TRUE(maillog_has("next\n")) << "(maillog too long to show)";
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  auto lines = split_lines(maillog());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(std::regex_match(lines[0], std::regex(own_line_pattern(pid,
+      "warning: log record of 70000 bytes truncated to 65536 bytes")))) << lines[0];
+  EXPECT_EQ(lines[1], std::string(65536, 'x'));
+  EXPECT_EQ(lines[2], "next");
+  EXPECT_TRUE(std::regex_match(lines[3], std::regex(own_line_pattern(pid,
+      "2 log records written, 0 lost, 1 truncated")))) << lines[3];
+  EXPECT_EQ(syslog_.receive(0), std::nullopt) << "sent to syslog";
+}
+
+TEST_F(LogdTest, DevStdoutGetsTheRecordsAndItsOwnLines) {
+  write_main_cf("maillog_file = /dev/stdout\n");
+  UniqueFd out(::open(dir_.file("stdout").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  ASSERT_TRUE(out);
+  pid_t pid = spawn({}, out.get());
+  socket_.send("to the container's output");
+  ASSERT_TRUE(wait_until([&] { return dir_.read("stdout").find("output\n") != std::string::npos; }));
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  auto lines = split_lines(dir_.read("stdout"));
+  ASSERT_EQ(lines.size(), 2u) << dir_.read("stdout");
+  EXPECT_EQ(lines[0], "to the container's output");
+  EXPECT_TRUE(std::regex_match(lines[1], std::regex(own_line_pattern(pid, "1 log records written, 0 lost, 0 truncated"))))
+      << lines[1];
+  EXPECT_EQ(syslog_.receive(0), std::nullopt) << "sent to syslog";
+}
+
+// --- item 9: maillog_file opened like safe_open, with its permissions -----
+
+TEST_F(LogdTest, RefusesAHardLinkedFileWithOneFatalLine) {
+  write_main_cf();
+  dir_.write("maillog", "");
+  ASSERT_EQ(::link(maillog_path_.c_str(), dir_.file("elsewhere").c_str()), 0);
+  pid_t pid = spawn();
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: open maillog_file " + maillog_path_ + ": file has 2 hard links"), std::string::npos)
+      << fatal[0];
+}
+
+TEST_F(LogdTest, RefusesASymbolicLinkNotOwnedByRoot) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a link";
+  write_main_cf();
+  dir_.write("target", "");
+  ASSERT_EQ(::symlink(dir_.file("target").c_str(), maillog_path_.c_str()), 0);
+  ASSERT_EQ(::lchown(maillog_path_.c_str(), 65534, 65534), 0);
+  pid_t pid = spawn();
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: open maillog_file " + maillog_path_ +
+                          ": symbolic link not owned by root (owner uid 65534)"),
+            std::string::npos)
+      << fatal[0];
+}
+
+TEST_F(LogdTest, CreatesTheFileWithMaillogFilePermissions) {
+  write_main_cf("maillog_file_permissions = 0640\n");
+  pid_t pid = spawn();
+  socket_.send("one");
+  ASSERT_TRUE(maillog_has("one\n"));
+  struct stat status;
+  ASSERT_EQ(::stat(maillog_path_.c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0640u);
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+TEST_F(LogdTest, RefusesOtherMaillogFilePermissions) {
+  write_main_cf("maillog_file_permissions = 0666\n");
+  pid_t pid = spawn();
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: invalid maillog_file_permissions value '0666': specify 0600, 0640 or 0644"),
+            std::string::npos)
+      << fatal[0];
+}
+
+// --- item 11: empty maillog_file, arguments, watchdog, one per turn ------
+
+TEST_F(LogdTest, WithAnEmptyMaillogFileRecordsGoToSyslog) {
+  write_main_cf("", false);
+  pid_t pid = spawn();
+  socket_.send("Dec 05 10:00:00 host postfix/smtpd[123]: warning: hello\0world"s);
+  socket_.send("no postfix frame\0\0\n"s);
+  std::vector<std::string> received;
+  auto wanted = [&](const std::string& pattern) {
+    for (const auto& d : received) {
+      if (std::regex_match(d, std::regex(pattern))) return true;
+    }
+    return false;
+  };
+  const std::string forwarded = R"(^<20>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d postfix/smtpd\[123\]: warning: hello\?world$)";
+  const std::string shapeless = R"(^<22>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d postfix/dgram-logd\[)" +
+                                std::to_string(pid) + R"(\]: no postfix frame\?\?$)";
+  for (int i = 0; i < 10 && !(wanted(forwarded) && wanted(shapeless)); ++i) {
+    auto datagram = syslog_.receive(2000);
+    if (!datagram) break;
+    received.push_back(*datagram);
+  }
+  std::string all;
+  for (const auto& d : received) all += d + "|";
+  EXPECT_TRUE(wanted(forwarded)) << all << stderr_text();
+  EXPECT_TRUE(wanted(shapeless)) << all;
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+TEST_F(LogdTest, RefusesCommandLineArguments) {
+  write_main_cf();
+  pid_t pid = spawn({"surplus", "words"});
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: unexpected command-line argument: surplus"), std::string::npos) << fatal[0];
+}
+
+TEST_F(LogdTest, PostlogdWatchdogTimeoutEndsAWriteStuckOnAFullPipe) {
+  write_main_cf("maillog_file = /dev/stdout\n");
+  int ends[2];
+  ASSERT_EQ(::pipe2(ends, O_CLOEXEC), 0);
+  UniqueFd read_end(ends[0]);
+  UniqueFd write_end(ends[1]);
+  // Fill the pipe, then make writes to it block again: nobody ever reads.
+  ASSERT_EQ(::fcntl(write_end.get(), F_SETFL, O_NONBLOCK), 0);
+  std::string chunk(4096, 'f');
+  while (::write(write_end.get(), chunk.data(), chunk.size()) > 0) {
+  }
+  ASSERT_EQ(errno, EAGAIN);
+  ASSERT_EQ(::fcntl(write_end.get(), F_SETFL, 0), 0);
+  pid_t pid = spawn({"-o", "postlogd_watchdog_timeout=1s"}, write_end.get());
+  socket_.send("this write blocks");
+  // The 1 s limit ends it; the default limit of 1000 s would not, within 8 s.
+  EXPECT_EQ(wait_exit(pid, 8s), "exit 1");
+  EXPECT_NE(stderr_text().find("fatal: watchdog timeout"), std::string::npos) << stderr_text();
+}
+
+TEST_F(LogdTest, OneRecordPerTurnInPostfixCompatibleMode) {
+  write_main_cf();
+  for (const char* r : {"one", "two", "three"}) socket_.send(r);  // queued before it starts
+  pid_t pid = spawn({"-o", "dgram_postfix_compatible=yes"});
+  std::string letters;
+  for (int i = 0; i < 6; ++i) {
+    auto record = master_.read_record(5s);
+    if (!record) break;
+    letters += record->avail == 1 ? "A" : "T";
+  }
+  EXPECT_EQ(letters, "TATATA");  // TAKEN and AVAIL around each record: one per turn
+  EXPECT_TRUE(maillog_has("three\n")) << maillog();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_EQ(maillog().substr(0, 14), "one\ntwo\nthree\n");
+}
+
+}  // namespace
+}  // namespace dgram

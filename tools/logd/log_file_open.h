@@ -1,0 +1,64 @@
+// log_file_open - opening maillog_file the way Postfix's safe_open() does.
+//
+// NAME
+//   open_log_file, parse_maillog_file_permissions
+// SUMMARY
+//   mode_t mode = parse_maillog_file_permissions(value_of_maillog_file_permissions);
+//   UniqueFd fd = open_log_file(maillog_file, mode);
+// DESCRIPTION
+//   dgram-logd opens its file once, as root, before it drops privileges, so
+//   the open must not be turned against root by whoever can write the
+//   folder. open_log_file() opens for appending (O_WRONLY|O_APPEND) and:
+//
+//   - creates an absent file with O_EXCL and exactly `mode` (whatever the
+//     umask), never through a symbolic link;
+//   - refuses anything but a regular file (a FIFO, a device, a folder);
+//   - refuses a file with more than one hard link (a link to another file
+//     would let its writes land there);
+//   - follows a symbolic link only when the link itself is owned by root,
+//     as Postfix does; any other link is refused;
+//   - refuses a file that changed between the checks and the open: the
+//     device and inode seen before must be those of the opened descriptor.
+//     The open never blocks (O_NONBLOCK, cleared afterwards), so a FIFO that
+//     appears in that window is refused, not waited on.
+//
+//   "/dev/stdout" is the process's standard output (duplicated, no checks),
+//   as in Postfix, for containers that log to stdout.
+//
+//   maillog_file_permissions is what Postfix 3.9 accepts: "0600" (the
+//   default), "0640" or "0644"; it applies when the file is created.
+//
+//   between_check_and_open, when given, runs after the checks and before the
+//   open; it is the seam through which a test changes the file in between.
+// DIAGNOSTICS
+//   Both throw dgram::Fatal with one line naming the value and the reason:
+//     open maillog_file PATH: not a regular file
+//     open maillog_file PATH: file has 2 hard links
+//     open maillog_file PATH: symbolic link not owned by root (owner uid 65534)
+//     open maillog_file PATH: file changed between the check and the open
+//     open maillog_file PATH: <strerror> (any failed system call)
+//     invalid maillog_file_permissions value '0666': specify 0600, 0640 or 0644
+// SEE ALSO
+//   log_file.h (what is done with the descriptor)
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "dgram/unique_fd.h"
+
+namespace dgram::logd {
+
+inline constexpr std::string_view kDefaultMaillogFilePermissions = "0600";
+
+// The mode of a maillog_file_permissions value. Throws Fatal.
+mode_t parse_maillog_file_permissions(std::string_view value);
+
+// Opens (or creates) path for appending, as described above. Throws Fatal.
+UniqueFd open_log_file(const std::string& path, mode_t create_mode,
+                       const std::function<void()>& between_check_and_open = {});
+
+}  // namespace dgram::logd

@@ -768,6 +768,22 @@ TEST_P(StrTest, GetStr) {
 
 INSTANTIATE_TEST_SUITE_P(Config, StrTest, testing::ValuesIn(str_cases));
 
+TEST(ConfigTyped, NullByteInAValueIsNeverPartOfAType) {
+  // main.cf and argv cannot hold one, but set() can: "12\0x" is not 12.
+  Config c;
+  c.set("t_n", "12\0x"s);
+  EXPECT_EQ(error_of([&] { c.get_int("t_n", 1); }), "bad numerical configuration: t_n = 12");
+  EXPECT_EQ(error_of([&] { c.get_long("t_n", 1); }), "bad numerical configuration: t_n = 12");
+  c.set("t_b", "no\0"s);
+  EXPECT_EQ(error_of([&] { c.get_bool("t_b", true); }), "bad boolean configuration: t_b = no");
+  c.set("t_t", "5\0"s);
+  EXPECT_EQ(error_of([&] { c.get_time("t_t", "1s"); }),
+            "parameter t_t: bad time value or unit: 5");
+  EXPECT_EQ(parse_time_value("5\0"s, 's'), std::nullopt);
+  EXPECT_EQ(parse_time_value("5m\0"s, 's'), std::nullopt);
+  EXPECT_EQ(parse_time_value("5m"s, 's'), 300);
+}
+
 TEST(ConfigTyped, Raw) {
   Config c = from_text("t_x = X\nt_r = <$t_x>\n");
   EXPECT_EQ(c.get_raw("t_r", "d"), "<$t_x>");

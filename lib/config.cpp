@@ -73,13 +73,14 @@ detail::RawLookup lookup_in(const std::unordered_map<std::string, std::string>& 
 }
 
 // to_long - a whole decimal number (optional leading white space and sign,
-// nothing after it) within [lo, hi]; nullopt otherwise.
+// nothing after it, not even a null byte) within [lo, hi]; nullopt otherwise.
 std::optional<long> to_long(const std::string& text, long lo, long hi) {
   if (text.empty()) return std::nullopt;
   errno = 0;
   char* end = nullptr;
   long n = std::strtol(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || errno == ERANGE || n < lo || n > hi)
+  if (end == text.c_str() || end != text.c_str() + text.size() || errno == ERANGE || n < lo ||
+      n > hi)
     return std::nullopt;
   return n;
 }
@@ -105,10 +106,10 @@ void check_length(std::string_view name, const std::string& value, int min, int 
   if (max != 0 && len > max) throw bad(">", max);
 }
 
-// to_bool - "yes" or "no" in any case, else ConfigError.
+// to_bool - "yes" or "no" in any case (and nothing after it), else ConfigError.
 bool to_bool(std::string_view name, const std::string& value) {
-  if (::strcasecmp(value.c_str(), "yes") == 0) return true;
-  if (::strcasecmp(value.c_str(), "no") == 0) return false;
+  if (value.size() == 3 && ::strcasecmp(value.c_str(), "yes") == 0) return true;
+  if (value.size() == 2 && ::strcasecmp(value.c_str(), "no") == 0) return false;
   throw ConfigError("bad boolean configuration: " + std::string(name) + " = " + value);
 }
 
@@ -127,9 +128,11 @@ std::optional<long> parse_time_value(std::string_view value, char default_unit) 
   char* end = nullptr;
   long n = std::strtol(text.c_str(), &end, 10);
   if (end == text.c_str() || errno == ERANGE || n < 0 || n > INT_MAX) return std::nullopt;
-  if (*end != '\0' && end[1] != '\0') return std::nullopt;  // at most one unit letter
+  // At most one unit letter after the number (a null byte is not one).
+  const std::size_t after = text.size() - static_cast<std::size_t>(end - text.c_str());
+  if (after > 1) return std::nullopt;
   long scale = 0;
-  switch (*end != '\0' ? *end : default_unit) {
+  switch (after == 1 ? *end : default_unit) {
     case 's': scale = 1; break;
     case 'm': scale = 60; break;
     case 'h': scale = 60 * 60; break;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "dgram/config.h"
@@ -42,6 +43,18 @@ std::string quoted(std::string_view s) {
 
 // One expansion: the lookup, and the parameters whose values are being
 // expanded (outermost first) for loop detection and for messages.
+//
+// Each parameter's expansion is remembered for the rest of the expansion, so
+// that a value referenced many times (p2 = ${{$p1} == {$p1}}, p3 = ... $p2
+// twice ...) is expanded once, not once per path to it: the work is linear
+// in the text, where Postfix's doubles at each such level. The expansion of
+// a name depends only on the raw values, except for the limits on nesting
+// and on parse levels, which depend on where it is used; so with each
+// remembered value go the deepest nesting and parse level it reached,
+// relative to where it started, and a use that would pass a limit expands
+// the value again (and meets the error where Postfix meets it). A use never
+// meets a loop that the first expansion did not: a name reached from N
+// cannot reach N, or N's first expansion would have failed.
 class Expansion {
  public:
   Expansion(const RawLookup& lookup, std::string_view owner) : lookup_(lookup) {
@@ -61,6 +74,8 @@ class Expansion {
     // Postfix's count starts over inside comparisons; this one never does,
     // so that no text can exhaust the stack.
     if (++frames_ > max_frames) fail("$name references and {text} nested too deeply");
+    frames_peak_ = std::max(frames_peak_, frames_);
+    count_steps(1 + text.size());
     std::string literal;
     auto flush_literal = [&] {
       if (literal.empty()) return;
@@ -183,9 +198,45 @@ class Expansion {
       path += std::string(name);
       throw ConfigError(prefix(true) + "reference loop: " + path);
     }
+    auto known = expanded_.find(std::string(name));
+    if (known != expanded_.end() && reuse(known->second, depth, out)) return;
+
+    // Expand it, noting the deepest nesting and parse level reached inside.
+    const int outer_deepest = deepest_, outer_peak = frames_peak_;
+    deepest_ = no_depth;
+    frames_peak_ = frames_;
+    const std::size_t start = out.size();
     active_.emplace_back(name);
     parse(std::string(*raw), depth + 1, out);
     active_.pop_back();
+    Expanded done{out.substr(start), deepest_ == no_depth ? no_depth : deepest_ - depth,
+                  frames_peak_ - frames_};
+    deepest_ = std::max(outer_deepest, deepest_);
+    frames_peak_ = std::max(outer_peak, frames_peak_);
+    expanded_.insert_or_assign(std::string(name), std::move(done));
+  }
+
+  // What a parameter expanded to, with the deepest nesting (no_depth when no
+  // text was placed) and parse level its expansion reached, relative to the
+  // depth and parse level of its use.
+  struct Expanded {
+    std::string value;
+    int depth = 0;
+    int frames = 0;
+  };
+  static constexpr int no_depth = -1'000'000;
+
+  // reuse - the remembered expansion, when using it here stays within the
+  // limits (else false: the caller expands again and meets the limit).
+  bool reuse(const Expanded& known, int depth, std::string& out) {
+    if (known.depth != no_depth && depth + known.depth > max_nesting) return false;
+    if (frames_ + known.frames > max_frames) return false;
+    if (known.depth != no_depth) deepest_ = std::max(deepest_, depth + known.depth);
+    frames_peak_ = std::max(frames_peak_, frames_ + known.frames);
+    count_steps(1 + known.value.size());
+    out += known.value;
+    check_size(out);
+    return true;
   }
 
   // operand - the text of a ?/: branch: {text} (white space around it
@@ -234,9 +285,13 @@ class Expansion {
     std::string_view right = braced(rest);
 
     // Postfix expands each side as a new expansion: the nesting count starts over.
+    // Nesting seen inside does not depend on where the comparison is.
+    const int outer_deepest = deepest_;
     std::string l, r;
     parse(left, 0, l);
     parse(right, 0, r);
+    deepest_ = outer_deepest;
+    count_steps(l.size() + r.size());
     long diff = 0;
     if (all_digits(l) && all_digits(r)) {
       diff = number(l) - number(r);
@@ -266,10 +321,20 @@ class Expansion {
                         std::to_string(max_expanded_size) + " bytes");
   }
 
-  void check_depth(int depth) const {
+  void check_depth(int depth) {
     if (depth > max_nesting)
       throw ConfigError(prefix(true) + "$name references nested more than " +
                         std::to_string(max_nesting) + " levels deep");
+    deepest_ = std::max(deepest_, depth);
+  }
+
+  // count_steps - the work done so far (text scanned, bytes copied) stays
+  // below max_steps: a bound on time that no sane configuration comes near.
+  void count_steps(std::size_t n) {
+    steps_ += static_cast<long>(n);
+    if (steps_ > max_steps)
+      throw ConfigError("expansion of " + (active_.empty() ? std::string("text") : active_.front()) +
+                        " takes too many steps (more than " + std::to_string(max_steps) + ")");
   }
 
   // prefix - "parameter NAME: " naming the outermost parameter (top) or the
@@ -287,10 +352,15 @@ class Expansion {
 
   static constexpr int max_frames = 250;  // parse() calls; Postfix's limit needs about 102
   static constexpr std::size_t max_expanded_size = 16 << 20;
+  static constexpr long max_steps = 1L << 28;
 
   const RawLookup& lookup_;
   std::vector<std::string> active_;
+  std::unordered_map<std::string, Expanded> expanded_;  // by parameter name
   int frames_ = 0;
+  int frames_peak_ = 0;       // the highest frames_ since the innermost use_name began
+  int deepest_ = no_depth;    // the deepest check_depth() at this comparison level, likewise
+  long steps_ = 0;
 };
 
 }  // namespace

@@ -16,6 +16,9 @@
 //     digits, byte-wise otherwise. The expression itself yields "true" or "".
 //   Conditions test the raw (unexpanded) value of the name, as Postfix does.
 //   Text of a branch that is not taken is not examined.
+//   Within one expand_value() call each parameter is expanded once and its
+//   result reused, so the work grows with the text and the results, never
+//   exponentially (Postfix expands a value again at each reference).
 //
 // DIAGNOSTICS
 //   Every problem is a ConfigError with one line that names the parameter
@@ -23,9 +26,10 @@
 //   than max_nesting levels deep (Postfix's limit, kept so that the same
 //   configurations are accepted), text nested more than 250 levels deep
 //   (which Postfix would crash on), a result longer than 16 MiB (references
-//   that double at each level), an unterminated ${ or $(, a '$' without a
-//   name, a bad name inside ${...}, unbalanced {} or text where an operator,
-//   '?', ':' or {text} was expected.
+//   that double at each level), more than 2^28 steps of work (text scanned
+//   plus bytes copied: "expansion of NAME takes too many steps"), an
+//   unterminated ${ or $(, a '$' without a name, a bad name inside ${...},
+//   unbalanced {} or text where an operator, '?', ':' or {text} was expected.
 //
 // SEE ALSO
 //   config.cpp (the store that supplies raw values), postconf(5).

@@ -70,7 +70,9 @@ MainCfText parse_main_cf(std::string_view text, std::string_view origin) {
       result.warnings.push_back(where(origin, l) + ": text after a null byte is ignored");
       l.text.resize(nul);
     }
-    if (is_config_space(l.text.front())) {
+    // A null byte at the start of the line leaves no text: that is a line
+    // without a name, as Postfix reports it, not text to continue.
+    if (!l.text.empty() && is_config_space(l.text.front())) {
       // Continuation text with nothing to continue: skipped, as Postfix does.
       std::string shown = l.text.substr(0, 30);
       if (l.text.size() > 30) shown += "...";

@@ -11,6 +11,10 @@
 //   - a logical line is "name = value"; white space around the name and
 //     around the value is trimmed; the value is the rest of the line, so it
 //     may contain '=', '#', or anything else.
+//   - a null byte ends the text of its logical line: the rest of that
+//     logical line (continuation lines included) is ignored, with a warning.
+//     A line that starts with a null byte starts a logical line without a
+//     name (an error, as in Postfix).
 //   Values are stored as written: no $name expansion happens here.
 //
 // DIAGNOSTICS

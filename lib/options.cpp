@@ -90,7 +90,8 @@ std::pair<std::string, std::string> split_name_value(const std::string& text) {
 Options parse_options(std::span<const std::string> argv) {
   Options options;
   options.program_name = argv.empty() ? "dgram-server" : basename_of(argv[0]);
-  std::size_t index = 1;
+  // An empty argv (execve() allows it) has no argv[0] to skip.
+  std::size_t index = argv.empty() ? 0 : 1;
   bool have_service_name = false;
   for (; index < argv.size(); ++index) {
     const std::string& word = argv[index];

@@ -6,12 +6,19 @@
 #include "dgram/config.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <climits>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,6 +125,58 @@ TEST(ConfigSyntax, WarnsAboutSkippedText) {
   ASSERT_EQ(n.warnings().size(), 1u);
   EXPECT_EQ(n.warnings()[0], "f, line 1: text after a null byte is ignored");
 }
+
+// A null byte anywhere in main.cf: what postconf 3.7 makes of the same
+// bytes (tests/data/postconf_corpus/57-69 check it against postconf).
+struct NullByteCase {
+  const char* what;
+  std::string text;
+  const char* name;
+  std::optional<std::string> raw;  // nullopt: not defined
+  const char* error;               // the ConfigError, or nullptr
+  std::size_t warnings;
+};
+
+using namespace std::string_literals;
+
+const NullByteCase null_byte_cases[] = {
+    {"first on a line", "t_a = 1\n\0t_b = 2\n"s, "t_a", std::nullopt,
+     "main.cf, line 2: missing attribute name: \"\"", 0},
+    {"the whole file", "\0"s, "t_a", std::nullopt, "main.cf, line 1: missing attribute name: \"\"",
+     0},
+    {"last byte, no newline", "t_a = 1\n\0"s, "t_a", std::nullopt,
+     "main.cf, line 2: missing attribute name: \"\"", 0},
+    {"alone, then a continuation", "t_a = 1\n\0\n  more\nt_b = 2\n"s, "t_a", std::nullopt,
+     "main.cf, line 2: missing attribute name: \"\"", 0},
+    {"after a backslash line", "t_a = 1 \\\n\0x\nt_b = 2\n"s, "t_a", std::nullopt,
+     "main.cf, line 2: missing attribute name: \"\"", 0},
+    {"after an indented backslash continuation", "t_a = 1 \\\n \0x\nt_b = 2\n"s, "t_a",
+     "1 \\", nullptr, 1},
+    {"mid-value", "t_a = one\0two\nt_b = 2\n"s, "t_a", "one", nullptr, 1},
+    {"right after '='", "t_a =\0 1\n"s, "t_a", "", nullptr, 1},
+    {"inside a name", "t_a\0b = 1\n"s, "t_a", std::nullopt,
+     "main.cf, line 1: missing '=' after attribute name: \"t_a\"", 0},
+    {"in a continuation line", "t_a = one\n  \0two\n  three\nt_b = 2\n"s, "t_a", "one", nullptr,
+     1},
+    {"the line after is kept", "t_a = one\n  \0two\n  three\nt_b = 2\n"s, "t_b", "2", nullptr, 1},
+    {"after leading white space at the top", " \0x\nt_a = 1\n"s, "t_a", "1", nullptr, 2},
+    {"in a comment", "#\0 c\nt_a = 1\n"s, "t_a", "1", nullptr, 0},
+    {"before CR LF", "t_a = one\0\r\n"s, "t_a", "one", nullptr, 1},
+};
+
+class NullByteTest : public testing::TestWithParam<NullByteCase> {};
+
+TEST_P(NullByteTest, AsPostconf) {
+  const NullByteCase& c = GetParam();
+  Config config;
+  std::string error = error_of([&] { config.read_text(c.text, "main.cf"); });
+  EXPECT_EQ(error, c.error ? c.error : "(no error)") << c.what;
+  if (c.error) return;
+  EXPECT_EQ(config.raw_value(c.name), c.raw) << c.what;
+  EXPECT_EQ(config.warnings().size(), c.warnings) << c.what;
+}
+
+INSTANTIATE_TEST_SUITE_P(Config, NullByteTest, testing::ValuesIn(null_byte_cases));
 
 // ------------------------------------------------------------- expansion
 
@@ -307,6 +366,132 @@ TEST(ConfigExpand, RunawayTextIsStopped) {
   std::string ok = "a";
   for (int i = 0; i < 150; ++i) ok = "${{" + ok + "} == {a}?{a}:{b}}";
   EXPECT_EQ(from_text("r = " + ok + "\n").expand("r"), "a");
+}
+
+// in_child - work() run in a forked child, its result read back; nullopt
+// when the child has not finished within limit (it is then killed). Keeps a
+// test of work that once took exponential time bounded in time.
+std::optional<std::string> in_child(const std::function<std::string()>& work,
+                                    std::chrono::seconds limit) {
+  int fds[2];
+  if (::pipe(fds) != 0) {
+    ADD_FAILURE() << "pipe: " << std::strerror(errno);
+    return std::nullopt;
+  }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string result;
+    try {
+      result = work();
+    } catch (const std::exception& e) {
+      result = std::string("error: ") + e.what();
+    }
+    std::size_t done = 0;
+    while (done < result.size()) {
+      ssize_t n = ::write(fds[1], result.data() + done, result.size() - done);
+      if (n <= 0) ::_exit(2);
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string got;
+  bool finished = false;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fds[0], POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    char buf[4096];
+    ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      finished = n == 0;
+      break;
+    }
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  if (!finished) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!finished || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return got;
+}
+
+// A chain where each parameter uses the one before twice: Postfix's work
+// (and ours once) doubles per line, 2^40 expansions for 40 lines.
+std::string doubling_chain(int n, const std::string& line_template) {
+  std::string text = "p0 = x\n";
+  for (int i = 1; i <= n; ++i) {
+    std::string line = line_template;
+    for (std::size_t at; (at = line.find('@')) != std::string::npos;)
+      line.replace(at, 1, "p" + std::to_string(i - 1));
+    text += "p" + std::to_string(i) + " = " + line + "\n";
+  }
+  return text;
+}
+
+TEST(ConfigExpand, DoublingChainsFinish) {
+  // A generous limit, far above the milliseconds this takes: it only stops
+  // the exponential case from running for hours.
+  constexpr auto limit = std::chrono::seconds(60);
+  auto comparisons = in_child([] {
+    Config c = from_text(doubling_chain(40, "${{$@} == {$@}}"));
+    return c.expand("p40") + "|" + c.expand("p1") + "|" + c.expand("p0");
+  }, limit);
+  ASSERT_TRUE(comparisons.has_value()) << "did not finish within " << limit.count() << " s";
+  EXPECT_EQ(*comparisons, "true|true|x");
+
+  auto conditionals = in_child([] {
+    Config c = from_text(doubling_chain(40, "${@?{$@}}${{$@} != {}?{.}}"));
+    return c.expand("p40").substr(0, 4) + "|" + std::to_string(c.expand("p40").size()) + "|" +
+           c.expand("p2");
+  }, limit);
+  ASSERT_TRUE(conditionals.has_value()) << "did not finish within " << limit.count() << " s";
+  EXPECT_EQ(*conditionals, "x...|41|x..");
+}
+
+TEST(ConfigExpand, RememberedValuesKeepTheLimits) {
+  // h is first used shallow, then again 98 levels deep where its own levels
+  // pass Postfix's limit of 100: the second use must fail as Postfix does.
+  std::string text = "h = ${h2}\nh2 = ${h3}\nh3 = end\n";
+  std::string deep = "$h";
+  for (int i = 0; i < 98; ++i) deep = "${d?{" + deep + "}}";
+  text += "d = 1\nr = $h" + deep + "\n";
+  EXPECT_EQ(error_of([&] { from_text(text).expand("r"); }),
+            "parameter r: $name references nested more than 100 levels deep");
+  // One level less: both uses fit.
+  std::string fits = "$h";
+  for (int i = 0; i < 97; ++i) fits = "${d?{" + fits + "}}";
+  EXPECT_EQ(from_text("h = ${h2}\nh2 = ${h3}\nh3 = end\nd = 1\nr = $h" + fits + "\n").expand("r"),
+            "endend");
+}
+
+TEST(ConfigExpand, TooMuchWorkIsStopped) {
+  // Each use of t20 copies 1 MiB: many uses in one value pass the bound on
+  // work long before the 16 MiB bound on one result.
+  std::string text = "t0 = " + std::string(1024, 'x') + "\n";
+  for (int i = 1; i <= 10; ++i)
+    text += "t" + std::to_string(i) + " = $t" + std::to_string(i - 1) + "$t" +
+            std::to_string(i - 1) + "\n";
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "${{$t10} == {$t10}}";
+  text += "r = " + many + "\n";
+  EXPECT_EQ(error_of([&] { from_text(text).expand("r"); }),
+            "expansion of r takes too many steps (more than 268435456)");
 }
 
 TEST(ConfigExpand, TextAndUndefinedName) {
@@ -582,6 +767,22 @@ TEST_P(StrTest, GetStr) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Config, StrTest, testing::ValuesIn(str_cases));
+
+TEST(ConfigTyped, NullByteInAValueIsNeverPartOfAType) {
+  // main.cf and argv cannot hold one, but set() can: "12\0x" is not 12.
+  Config c;
+  c.set("t_n", "12\0x"s);
+  EXPECT_EQ(error_of([&] { c.get_int("t_n", 1); }), "bad numerical configuration: t_n = 12");
+  EXPECT_EQ(error_of([&] { c.get_long("t_n", 1); }), "bad numerical configuration: t_n = 12");
+  c.set("t_b", "no\0"s);
+  EXPECT_EQ(error_of([&] { c.get_bool("t_b", true); }), "bad boolean configuration: t_b = no");
+  c.set("t_t", "5\0"s);
+  EXPECT_EQ(error_of([&] { c.get_time("t_t", "1s"); }),
+            "parameter t_t: bad time value or unit: 5");
+  EXPECT_EQ(parse_time_value("5\0"s, 's'), std::nullopt);
+  EXPECT_EQ(parse_time_value("5m\0"s, 's'), std::nullopt);
+  EXPECT_EQ(parse_time_value("5m"s, 's'), 300);
+}
 
 TEST(ConfigTyped, Raw) {
   Config c = from_text("t_x = X\nt_r = <$t_x>\n");

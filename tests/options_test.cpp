@@ -25,6 +25,15 @@ std::string error_of(std::vector<std::string> words) {
   return "(no error)";
 }
 
+TEST(Options, EmptyArgv) {
+  // execve() may pass no argv[0] at all (found by fuzz/options_fuzz.cpp).
+  Options o = parse_options(std::span<const std::string>());
+  EXPECT_EQ(o.program_name, "dgram-server");
+  EXPECT_EQ(o.service_name, "dgram-server");
+  EXPECT_TRUE(o.args.empty());
+  EXPECT_TRUE(o.overrides.empty());
+}
+
 TEST(Options, DefaultsWithoutOptions) {
   Options o = parse({});
   EXPECT_EQ(o.program_name, "dgram-sink");

@@ -13,9 +13,10 @@ packages_sudo=()
 if [ "$(id -u)" -ne 0 ]; then packages_sudo=(sudo); fi
 
 # What the build and the tests use, as Debian 12 packages. iproute2 gives ss,
-# which the consumer test uses to see that a socket's queue has drained.
+# which the consumer test uses to see that a socket's queue has drained;
+# clang-14 and libclang-rt-14-dev (libFuzzer) build the fuzz targets.
 packages=(meson ninja-build pkg-config g++ libevent-dev googletest libgtest-dev libgmock-dev
-  libbenchmark-dev python3 strace iproute2 util-linux)
+  libbenchmark-dev python3 strace iproute2 util-linux clang-14 libclang-rt-14-dev)
 
 # missing_packages - the names among "$@" that dpkg does not list as installed.
 missing_packages() {

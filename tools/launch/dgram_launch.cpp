@@ -138,7 +138,11 @@ LaunchOptions parse(int argc, char** argv) {
   for (int i = optind; i < argc; ++i) options.command.emplace_back(argv[i]);
   if (options.socket_path.empty()) throw UsageError(std::string("--socket PATH is required; ") + kUsage);
   if (options.command.empty()) throw UsageError(std::string("no PROGRAM to run after --; ") + kUsage);
-  (void)dgram::parse_generation(options.generation);  // a bad one is fatal here, not in each child
+  try {
+    (void)dgram::parse_generation(options.generation);  // refused here, not in each child
+  } catch (const dgram::Fatal& error) {
+    throw UsageError(error.what());
+  }
   return options;
 }
 

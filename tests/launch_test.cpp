@@ -122,13 +122,14 @@ class Launch : public ::testing::Test {
 TEST_F(Launch, ServesPastAChildsUseLimitUntilStopped) {
   start({}, {"-o", "max_use=3"});
   ASSERT_TRUE(eventually([&] { return socket_ready(); })) << err();
-  for (int i = 0; i < 10; ++i) send("x");
-  // Three children serve 3 each and exit; a fourth takes the tenth datagram.
-  ASSERT_TRUE(eventually([&] { return served(dir_.read("summary")) == 9; })) << err();
+  for (int i = 0; i < 12; ++i) send("x");
+  // Four children in turn serve 3 each and exit; then none runs until a datagram waits.
+  ASSERT_TRUE(eventually([&] { return count_lines(dir_.read("summary"), "exit: pid=") == 4; }))
+      << err();
   ASSERT_EQ(::kill(child_.pid, SIGTERM), 0);
   auto r = finish();
   EXPECT_EQ(r.exit_code(), 0) << r.err;
-  EXPECT_EQ(served(dir_.read("summary")), 10);
+  EXPECT_EQ(served(dir_.read("summary")), 12);
   EXPECT_EQ(count_lines(dir_.read("summary"), "exit: pid="), 4);
   EXPECT_EQ(r.out, "launch: taken=0 avail=0 bad=0 exit=exit 0 starts=4 failures=0\n");
 }

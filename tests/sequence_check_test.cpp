@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,44 @@ TEST(SequenceCheck, NotConfusedByBinaryBytesAfterTheNumber) {
   data += "43";
   auto c = feed({data});
   EXPECT_EQ(*c.first(), 42u);
+}
+
+}  // namespace
+}  // namespace dgram::sink
+
+namespace dgram::sink {
+namespace {
+
+// Count of "a-b" words in a runs() text.
+std::size_t words(const std::string& runs) {
+  if (runs.empty()) return 0;
+  return static_cast<std::size_t>(std::count(runs.begin(), runs.end(), ' ')) + 1;
+}
+
+// A hostile order: every number starts a new run (descending), 10^6 of them.
+TEST(SequenceCheckBound, HostileOrderKeepsAtMostTheCapOfRuns) {
+  SequenceCheck check;
+  constexpr std::uint64_t kCount = 1000000;
+  for (std::uint64_t i = 0; i < kCount; ++i) check.observe(std::to_string(kCount - i));
+  EXPECT_LE(words(check.runs()), std::size_t{65536});
+  EXPECT_EQ(check.repeats(), kCount - 1);
+}
+
+TEST(SequenceCheckBound, OverflowCountsTheNumbersLeftOutOfTheRuns) {
+  SequenceCheck check(3);
+  for (const char* n : {"1", "2", "5", "9", "20", "21", "30", "31"}) check.observe(n);
+  EXPECT_EQ(check.runs(), "1-2 5-5 9-9");
+  EXPECT_EQ(check.run_count(), 3u);
+  EXPECT_EQ(check.overflow(), 4u);  // 20, 21, 30, 31: none extends the latest kept run
+  EXPECT_EQ(check.gaps(), 2u + 3u + 10u + 8u);  // gaps and repeats still count every number
+  EXPECT_EQ(*check.last(), 31u);
+}
+
+TEST(SequenceCheckBound, InOrderFloodIsOneRunAndNoOverflow) {
+  SequenceCheck check(2);
+  for (int i = 0; i < 100000; ++i) check.observe(std::to_string(i));
+  EXPECT_EQ(check.runs(), "0-99999");
+  EXPECT_EQ(check.overflow(), 0u);
 }
 
 }  // namespace

@@ -7,18 +7,26 @@
 //   The part of postconf(1) that applies to dgram-server: reads DIR/main.cf
 //   (DIR from -c, else $MAIL_CONFIG, else /etc/postfix), applies each
 //   -o name=value override, and prints the named parameters, or, without
-//   names, every parameter that has a value, sorted by name.
+//   names, every parameter that main.cf or -o defines, sorted by name (as
+//   postconf -n would).
 //     -x  expand $references in the values.
+//   It knows the skeleton's own parameters (lib/skeleton_params.h: max_use,
+//   max_idle, queue_directory, syslog_name, ...): a named one that main.cf
+//   does not set is printed with its default, as postconf prints a default,
+//   and $name finds that default in -x expansions. A printed skeleton
+//   parameter is also checked the way a child would read it.
 //     -h  print the value only, not "name = value".
 //   As postconf does, white space in a printed value is normalized: leading
 //   and trailing white space is dropped and each run inside becomes one space.
 //
 // DIAGNOSTICS
 //   A name without a value: `dgram-config: warning: NAME: unknown parameter`
-//   on stderr; the other names are still printed and the exit status stays 0.
+//   on stderr (only for names the skeleton does not know); the other names
+//   are still printed and the exit status stays 0.
 //   Warnings from reading main.cf are printed the same way. A bad main.cf, a
-//   bad -o or a value that cannot be expanded (reference loop, syntax error)
-//   prints one `dgram-config: fatal: ...` line and exits with status 1.
+//   bad -o, a value that cannot be expanded (reference loop, syntax error) or
+//   a skeleton parameter a child would refuse (`invalid max_use parameter
+//   value -1 < 1`) prints one `dgram-config: fatal: ...` line and exits with status 1.
 //
 // SEE ALSO
 //   dgram/config.h, postconf(1)
@@ -34,6 +42,7 @@
 
 #include "dgram/config.h"
 #include "dgram/options.h"
+#include "skeleton_params.h"
 
 namespace {
 
@@ -101,14 +110,17 @@ int run(int argc, char** argv) {
 
   std::vector<std::string> names;
   for (int i = optind; i < argc; ++i) names.emplace_back(argv[i]);
-  const bool all = names.empty();
-  if (all) names = config.names();
+  if (names.empty()) names = config.names();  // what main.cf and -o define
+  // The skeleton's defaults, unexpanded as postconf -d shows them.
+  for (const auto& param : dgram::skeleton_param_table()) config.set_default(param.name, param.default_value);
 
   for (const auto& name : names) {
     if (!config.has(name)) {
       warn(name + ": unknown parameter");
       continue;
     }
+    if (const dgram::SkeletonParam* param = dgram::find_skeleton_param(name))
+      dgram::check_skeleton_param(config, *param);
     print(config, name, expand, value_only);
     std::fflush(stdout);
   }

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,6 +59,10 @@ namespace {
 [[noreturn]] void exec_child(const char* program, char* const* argv, char* const* envp,
                              const std::vector<int>& sources, int stdin_fd, int stderr_fd,
                              int report_fd) {
+  // The master's children start with no signal blocked, whatever the parent blocks.
+  sigset_t none;
+  sigemptyset(&none);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) < 0) report_and_exit(report_fd);
   constexpr int kHigh = 100;
   int moved[64];
   std::size_t count = sources.size() < 64 ? sources.size() : 64;

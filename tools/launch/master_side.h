@@ -32,7 +32,7 @@ class MasterSide {
   // Starts program with argv (argv[0] included) and exactly env, with the
   // flow pipe at 3/4, the status channel at 5 and listen_fds at 6, 7, ...;
   // stdin is stdin_fd, or /dev/null when it is -1; stderr is stderr_fd, or
-  // inherited when it is -1. Throws Fatal when the
+  // inherited when it is -1; no signal is blocked in the child. Throws Fatal when the
   // fork or the exec fails (an exec failure is reported from the child).
   pid_t spawn(const std::string& program, const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& env, const std::vector<int>& listen_fds,

@@ -10,7 +10,13 @@
 //
 //   exit: pid=P service=S datagrams=N bytes=B truncated=T batches=W cpu_user=U
 //   cpu_system=S [seq_first=..
-//   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...]
+//   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...
+//   seq_overflow=..]
+//
+// seq_runs lists at most SequenceCheck::kDefaultMaxRuns runs; seq_overflow
+// counts the numbers left out past that cap (0 normally). A report with
+// seq_overflow above 0 cannot prove exactly-once: sequence_verdict.h merges
+// reports and says "unknown" then.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -65,7 +71,8 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
             " seq_gaps=" + std::to_string(seq.gaps()) +
             " seq_repeats=" + std::to_string(seq.repeats()) +
             " seq_malformed=" + std::to_string(seq.malformed()) +
-            " seq_runs=" + (runs.empty() ? std::string("none") : runs);
+            " seq_runs=" + (runs.empty() ? std::string("none") : runs) +
+            " seq_overflow=" + std::to_string(seq.overflow());  // last: older readers match the words before
   }
   return line;
 }

@@ -25,8 +25,10 @@ void SequenceCheck::observe(std::string_view data) {
   last_ = value;
   if (!runs_.empty() && runs_.back().second + 1 == value) {
     runs_.back().second = value;
-  } else {
+  } else if (runs_.size() < max_runs_) {
     runs_.emplace_back(value, value);
+  } else {
+    ++overflow_;  // the runs are incomplete from here on: see BOUND
   }
 }
 

@@ -9,13 +9,14 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
+#include "skeleton_params.h"
 #include "dgram/log.h"
 
 namespace dgram {
 
 void run_debugger(Config& config, Log& log) {
   config.set("process_id", std::to_string(::getpid()));
-  std::string raw = config.get_raw("debugger_command", "");
+  std::string raw = skeleton_str(config, "debugger_command");
   if (raw.empty()) throw Fatal("debugging requested (-D or MAIL_DEBUG) but debugger_command is not set");
   std::string command = config.expand_text(raw);
   log.info("running: %s", command.c_str());

@@ -40,20 +40,29 @@ LogSettings log_settings(Config& config, const SkeletonParams& params) {
   settings.syslog_facility = params.syslog_facility;
   (void)syslog_facility(settings.syslog_facility);  // throws for an unknown name
   // Our own parameter: where the syslog daemon listens (tests bind their own).
-  settings.syslog_socket = config.get_str("dgram_syslog_socket", SyslogSink::kDefaultPath, 1);
-  settings.postlog_service_name = config.get_str("postlog_service_name", kDefaultPostlogServiceName, 1);
-  settings.hostname = config.get_str("myhostname", "");
+  settings.syslog_socket = skeleton_str(config, "dgram_syslog_socket");
+  settings.postlog_service_name = skeleton_str(config, "postlog_service_name");
+  settings.hostname = skeleton_str(config, "myhostname");
   settings.maillog_file = params.maillog_file;
   if (!settings.maillog_file.empty()) {
     // Postfix refuses to log to a file outside these prefixes.
-    check_maillog_file_prefixes(settings.maillog_file,
-                                config.get_str("maillog_file_prefixes", kDefaultMaillogFilePrefixes));
+    check_maillog_file_prefixes(settings.maillog_file, skeleton_str(config, "maillog_file_prefixes"));
   }
   return settings;
 }
 
+LogSettings default_log_settings() {
+  auto default_of = [](std::string_view name) { return std::string(find_skeleton_param(name)->default_value); };
+  LogSettings settings;
+  settings.queue_directory = default_of("queue_directory");
+  settings.syslog_facility = default_of("syslog_facility");
+  settings.syslog_socket = default_of("dgram_syslog_socket");
+  settings.postlog_service_name = default_of("postlog_service_name");
+  return settings;
+}
+
 LogSettings best_effort_log_settings(const Config& config) {
-  LogSettings defaults;
+  LogSettings defaults = default_log_settings();
   LogSettings settings;
   settings.queue_directory = value_or(config, "queue_directory", defaults.queue_directory);
   settings.syslog_facility = value_or(config, "syslog_facility", defaults.syslog_facility);
@@ -70,7 +79,8 @@ LogSettings best_effort_log_settings(const Config& config) {
     try {
       check_maillog_file_prefixes(
           settings.maillog_file,
-          value_or(config, "maillog_file_prefixes", std::string(kDefaultMaillogFilePrefixes)));
+          value_or(config, "maillog_file_prefixes",
+                   std::string(find_skeleton_param("maillog_file_prefixes")->default_value)));
     } catch (const Fatal&) {
       settings.maillog_file.clear();  // refused: syslog, as with no file at all
     }

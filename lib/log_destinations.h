@@ -32,16 +32,18 @@ namespace dgram {
 struct SkeletonParams;
 class Config;
 
-// What decides the destinations; the defaults are Postfix's.
+// What decides the destinations.
 struct LogSettings {
-  std::string queue_directory = "/var/spool/postfix";
-  std::string syslog_facility = "mail";
-  std::string syslog_socket = std::string(SyslogSink::kDefaultPath);
+  std::string queue_directory;
+  std::string syslog_facility;
+  std::string syslog_socket;
   std::string maillog_file;  // empty: syslog
-  std::string postlog_service_name = std::string(kDefaultPostlogServiceName);
+  std::string postlog_service_name;
   std::string hostname;
 };
 
+// The settings before anything is read: the defaults of skeleton_params.h.
+LogSettings default_log_settings();
 // The checked settings: throws Fatal for an unknown syslog_facility or a
 // maillog_file outside maillog_file_prefixes (as Postfix refuses it).
 LogSettings log_settings(Config& config, const SkeletonParams& params);

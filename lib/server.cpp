@@ -122,7 +122,7 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   bool custom_sink = launch.log_sink.has_value();
   std::string program = program_basename(launch);
   log.set_program("postfix/" + program);  // syslog_name's default until main.cf says more
-  auto destinations = std::make_unique<LogDestinations>(log, LogSettings{}, "", false, custom_sink);
+  auto destinations = std::make_unique<LogDestinations>(log, default_log_settings(), "", false, custom_sink);
   check_service(service);
   if (find_env(launch, "MAIL_VERBOSE")) log.set_verbose(1);
   bool debug_me = find_env(launch, "MAIL_DEBUG") != nullptr;

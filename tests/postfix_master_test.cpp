@@ -70,10 +70,13 @@ struct SinkTotals {
   long gaps = 0;
   long repeats = 0;
   long malformed = 0;
+  long overflow = 0;  // numbers a report could not keep in its runs (seq_overflow)
   std::vector<std::pair<long, long>> runs;
 
-  // True when the runs cover first..last exactly once.
+  // True when the runs cover first..last exactly once (never when a report
+  // overflowed: its runs are then incomplete and prove nothing).
   bool covers_exactly_once(long first, long last) const {
+    if (overflow > 0) return false;
     auto sorted = runs;
     std::sort(sorted.begin(), sorted.end());
     long next = first;
@@ -101,6 +104,7 @@ SinkTotals read_summaries(const std::string& path) {
       if (key == "seq_gaps") totals.gaps += std::stol(value);
       if (key == "seq_repeats") totals.repeats += std::stol(value);
       if (key == "seq_malformed") totals.malformed += std::stol(value);
+      if (key == "seq_overflow") totals.overflow += std::stol(value);
       if (key == "seq_runs" && value != "none") {
         std::istringstream runs(value);
         std::string run;

@@ -26,7 +26,9 @@ DESCRIPTION
       every --kill-interval seconds (default 1) one dgram-sink child of our
         master, picked at random, gets SIGTERM (through a pidfd, after checking
         that it is still our master's dgram-sink child, so a recycled PID is
-        never hit).
+        never hit). --kill-signal KILL sends SIGKILL instead: a child then
+        leaves no summary, and what it served counts as lost (a check that
+        the harness sees losses).
 
     A sender never hangs: dgram-flood gives up after --send-timeout seconds
     (default 90, longer than Postfix's 60 s throttle) without progress; the
@@ -78,6 +80,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from flood_compare import (ENV, MASTER, POSTLOGD, PostfixInstance, alive, machine_facts,  # noqa: E402
                            queue_length, service_of, socket_inode, stop_process, wait_until)
+from soak_ledger import account, parse_runs  # noqa: E402
 
 SERVICE = "soak"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -102,61 +105,6 @@ class Output:
 
     def say(self, text):
         print(f"soak: {text}", file=self.stream, flush=True)
-
-
-# ---------------------------------------------------------------- sequence accounting
-
-def parse_runs(text):
-    """parse_runs - dgram-sink's seq_runs=a-b,c-d (or none) as [(a, b), ...]."""
-    if not text or text == "none":
-        return []
-    runs = []
-    for part in text.split(","):
-        low, sep, high = part.partition("-")
-        if not sep or not low.isdigit() or not high.isdigit() or int(high) < int(low):
-            raise ValueError(f"bad seq_runs entry {part!r}")
-        runs.append((int(low), int(high)))
-    return runs
-
-
-def union_length(intervals):
-    """union_length - numbers covered by closed intervals [(a, b), ...]."""
-    total, end = 0, None
-    for low, high in sorted(intervals):
-        if end is None or low > end:
-            total += high - low + 1
-            end = high
-        elif high > end:
-            total += high - end
-            end = high
-    return total
-
-
-def intersect(intervals, ranges):
-    """intersect - the parts of intervals inside ranges (both closed [(a, b), ...])."""
-    out = []
-    for low, high in intervals:
-        for r_low, r_high in ranges:
-            a, b = max(low, r_low), min(high, r_high)
-            if a <= b:
-                out.append((a, b))
-    return out
-
-
-def account(runs, sent_ranges, uncertain_ranges=()):
-    """account - lost, duplicated and unexpected numbers.
-
-    runs: every child's seq_runs together; sent_ranges: what the senders
-    report as sent; uncertain_ranges: what a stopped sender may or may not
-    have sent (neither lost nor unexpected)."""
-    reported = sum(high - low + 1 for low, high in runs)
-    distinct = union_length(runs)
-    sent = sum(high - low + 1 for low, high in sent_ranges)
-    received_of_sent = union_length(intersect(runs, sent_ranges))
-    claimed = list(sent_ranges) + list(uncertain_ranges)
-    inside = union_length(intersect(runs, claimed))
-    return {"sent": sent, "reported": reported, "distinct": distinct, "received": received_of_sent,
-            "lost": sent - received_of_sent, "duplicated": reported - distinct, "unexpected": distinct - inside}
 
 
 # ---------------------------------------------------------------- the master's children
@@ -186,8 +134,8 @@ def uptime_ticks():
         return float(f.read().split()[0]) * TICKS
 
 
-def terminate_child(pid, master_pid):
-    """terminate_child - SIGTERM to pid if it is still a live dgram-sink child of
+def signal_child(pid, master_pid, signum):
+    """signal_child - signum to pid if it is still a live dgram-sink child of
     our master; returns its age in ms, or None when it was not (any more).
 
     The pidfd is opened first and the process checked after: if the PID was
@@ -202,7 +150,7 @@ def terminate_child(pid, master_pid):
         if st is None or st[1] != master_pid or st[2] == "Z" or service_of(pid) != SERVICE:
             return None
         age_ms = (uptime_ticks() - st[0]) * 1000.0 / TICKS
-        signal.pidfd_send_signal(fd, signal.SIGTERM)
+        signal.pidfd_send_signal(fd, signum)
         return max(age_ms, 0.0)
     except ProcessLookupError:
         return None
@@ -358,7 +306,7 @@ class Soak:
             self.kill_no_child += 1
             return
         pid = self.rng.choice(sinks)
-        age = terminate_child(pid, self.master.pid)
+        age = signal_child(pid, self.master.pid, self.args.kill_signal)
         if age is None:
             self.kill_misses += 1
         else:
@@ -392,7 +340,7 @@ class Soak:
                 next_reload += a.reload_interval
             if now >= next_progress:
                 self.out.say(f"{now - self.began:6.0f} s: {self.summary_lines()} summaries, "
-                             f"{len(self.killed)} SIGTERMed, {self.reloads} reloads, "
+                             f"{len(self.killed)} {a.kill_signal.name}ed, {self.reloads} reloads, "
                              f"{sum(s.floods for s in self.senders)} floods, "
                              f"{sum(len(s.stalls) for s in self.senders)} stalls, "
                              f"{self.throttles()} throttlings")
@@ -469,8 +417,8 @@ class Soak:
             self.senders.append(SenderRange(self, first, n))
             first += n
         self.out.say(f"{a.count} datagrams of {a.size} bytes from {a.senders} sender(s); max_use {a.max_use}, "
-                     f"maxproc {a.maxproc}; SIGHUP every {a.reload_interval:g} s, SIGTERM to a child every "
-                     f"{a.kill_interval:g} s")
+                     f"maxproc {a.maxproc}; SIGHUP every {a.reload_interval:g} s, {a.kill_signal.name} to a "
+                     f"child every {a.kill_interval:g} s")
         for sender in self.senders:
             sender.start()
         self.chaos()
@@ -545,7 +493,8 @@ class Soak:
                          "max_use": a.max_use, "maxproc": a.maxproc, "reload_interval_s": a.reload_interval,
                          "kill_interval_s": a.kill_interval, "send_timeout_s": a.send_timeout,
                          "drain_timeout_s": a.drain_timeout, "time_limit_s": a.time_limit,
-                         "throttle_time_s": a.throttle_time, "postlog": a.postlog, "seed": a.seed},
+                         "throttle_time_s": a.throttle_time, "postlog": a.postlog,
+                         "kill_signal": a.kill_signal.name, "seed": a.seed},
             "facts": facts,
             "wall_s": round(wall, 1),
             "send_s": round(sent_s, 1),
@@ -627,6 +576,9 @@ def parse_args(argv):
                    help="main.cf service_throttle_time in seconds (default: Postfix's, 60)")
     p.add_argument("--postlog", choices=["postlogd", "dgram-logd"], default="postlogd",
                    help="the postlog service that writes maillog (default Postfix's postlogd)")
+    p.add_argument("--kill-signal", choices=["TERM", "KILL"], default="TERM",
+                   help="what the children get (default TERM; KILL loses what a child served, "
+                        "to see the harness count losses)")
     p.add_argument("--seed", type=int, default=1, help="seed for picking the child to SIGTERM (default 1)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     a = p.parse_args(argv)
@@ -634,6 +586,7 @@ def parse_args(argv):
         p.error(f"--size {a.size}: --sequence needs at least 13 bytes")
     if a.senders > a.count:
         p.error(f"--senders {a.senders} is more than --count {a.count}")
+    a.kill_signal = signal.Signals["SIG" + a.kill_signal]
     a.command = os.environ.get("SOAK_COMMAND") or ("bench/soak_run.py " + " ".join(argv)).strip()
     return a
 
@@ -643,7 +596,7 @@ def print_human(result, out):
     print(f"sent {result['sent']}, received {result['received']}, lost {result['lost']}, "
           f"duplicated {result['duplicated']}, unexpected {result['unexpected']}")
     print(f"wall {result['wall_s']} s (sending {result['send_s']} s, {result['datagrams_per_s']}/s)")
-    print(f"children: {c['ran']} ran, {c['summaries']} summaries, {c['sigtermed']} SIGTERMed "
+    print(f"children: {c['ran']} ran, {c['summaries']} summaries, {c['sigtermed']} {result['settings']['kill_signal']}ed "
           f"({c['sigtermed_with_summary']} with a summary, {c['sigtermed_without_summary']} without), "
           f"{c['without_summary']} ran without a summary")
     print(f"reloads: {result['reloads']['sent']} sent, {result['reloads']['logged']} logged by the master")

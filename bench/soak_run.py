@@ -2,10 +2,11 @@
 """soak_run - sequenced datagrams through a churning, reloading, SIGTERMed master.
 
 SUMMARY
-    bench/soak_run.py --build-dir DIR [--count N] [--size S] [--senders N]
+    bench/soak_run.py --build-dir DIR [--count N] [--size S] [--senders N] [--chunk N] [--mmsg]
         [--max-use N] [--maxproc N] [--reload-interval SEC] [--kill-interval SEC]
         [--send-timeout SEC] [--drain-timeout SEC] [--time-limit SEC]
-        [--throttle-time SEC] [--postlog postlogd|dgram-logd] [--seed N] [--json]
+        [--throttle-time SEC] [--postlog postlogd|dgram-logd] [--kill-signal TERM|KILL]
+        [--seed N] [--json]
     (bench/soak installs and builds, then runs this.)
 
 DESCRIPTION
@@ -18,7 +19,7 @@ DESCRIPTION
 
     --senders dgram-flood processes (default 1) send --count datagrams
     (default 1,000,000) between them, numbered with --sequence in disjoint
-    ranges. While they send:
+    ranges, --chunk (default 50,000) per dgram-flood run. While they send:
 
       every --reload-interval seconds (default 3) the master gets SIGHUP (what
         `postfix reload` does): every child is told to finish and a new
@@ -163,7 +164,9 @@ def signal_child(pid, master_pid, signum):
 class SenderRange(threading.Thread):
     """One range of sequence numbers, sent by as many dgram-flood runs as it takes.
 
-    Each run has --timeout (a stall ends it with "N of M datagrams sent");
+    A run sends at most --chunk datagrams, so that a run stopped by PID (whose
+    count is then unknown) leaves only that many numbers uncertain. Each run
+    has --timeout (a stall ends it with "N of M datagrams sent");
     the next starts where it stopped. No run starts after the deadline, and
     a run still going at deadline + send_timeout + 30 s is stopped by PID;
     what it sent is then unknown (an uncertain range)."""
@@ -184,7 +187,8 @@ class SenderRange(threading.Thread):
         a = self.soak.args
         next_number, left = self.first, self.count
         while left > 0 and time.monotonic() < self.soak.deadline:
-            argv = [self.soak.programs["flood"], "-n", str(left), "-s", str(a.size), "--sequence", "--first",
+            n = min(left, a.chunk) if a.chunk else left
+            argv = [self.soak.programs["flood"], "-n", str(n), "-s", str(a.size), "--sequence", "--first",
                     str(next_number), "--quiet", "--json", "--timeout", str(a.send_timeout)]
             if a.mmsg:
                 argv.append("--mmsg")
@@ -198,8 +202,9 @@ class SenderRange(threading.Thread):
             except subprocess.TimeoutExpired:
                 stop_process(self.proc.pid, "dgram-flood", 5)
                 self.proc.communicate()
-                self.uncertain.append((next_number, next_number + left - 1))
-                self.errors.append(f"dgram-flood from {next_number} still sending after the time limit: stopped")
+                self.uncertain.append((next_number, next_number + n - 1))
+                self.errors.append(f"dgram-flood from {next_number} still sending after the time limit: stopped "
+                                   f"by its PID; what it sent of {n} is not known")
                 self.proc = None
                 return
             status = self.proc.returncode
@@ -222,7 +227,7 @@ class SenderRange(threading.Thread):
                 else:
                     self.errors.append(f"dgram-flood from {next_number} exited {status}: {err.strip()[:300]}")
             if sent is None:
-                self.uncertain.append((next_number, next_number + left - 1))
+                self.uncertain.append((next_number, next_number + n - 1))
                 return
             if sent > 0:
                 self.sent_ranges.append((next_number, next_number + sent - 1))
@@ -490,7 +495,8 @@ class Soak:
             "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": a.command,
             "settings": {"count": a.count, "size": a.size, "senders": a.senders, "mmsg": a.mmsg,
-                         "max_use": a.max_use, "maxproc": a.maxproc, "reload_interval_s": a.reload_interval,
+                         "chunk": a.chunk, "max_use": a.max_use, "maxproc": a.maxproc,
+                         "reload_interval_s": a.reload_interval,
                          "kill_interval_s": a.kill_interval, "send_timeout_s": a.send_timeout,
                          "drain_timeout_s": a.drain_timeout, "time_limit_s": a.time_limit,
                          "throttle_time_s": a.throttle_time, "postlog": a.postlog,
@@ -560,6 +566,8 @@ def parse_args(argv):
     p.add_argument("--size", type=int, default=100, help="bytes per datagram, at least 13 (default 100)")
     p.add_argument("--senders", type=positive(int), default=1, help="dgram-flood processes (default 1)")
     p.add_argument("--mmsg", action="store_true", help="send with sendmmsg(2)")
+    p.add_argument("--chunk", type=int, default=50000,
+                   help="datagrams per dgram-flood run, 0: the whole range in one (default 50000)")
     p.add_argument("--max-use", type=positive(int), default=1000, help="dgram-sink's max_use (default 1000)")
     p.add_argument("--maxproc", type=positive(int), default=4, help="dgram-sink's process limit (default 4)")
     p.add_argument("--reload-interval", type=non_negative, default=3.0,
@@ -584,6 +592,8 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.size < 13:
         p.error(f"--size {a.size}: --sequence needs at least 13 bytes")
+    if a.chunk < 0:
+        p.error(f"--chunk {a.chunk}: must not be negative")
     if a.senders > a.count:
         p.error(f"--senders {a.senders} is more than --count {a.count}")
     a.kill_signal = signal.Signals["SIG" + a.kill_signal]
@@ -596,10 +606,13 @@ def print_human(result, out):
     print(f"sent {result['sent']}, received {result['received']}, lost {result['lost']}, "
           f"duplicated {result['duplicated']}, unexpected {result['unexpected']}")
     print(f"wall {result['wall_s']} s (sending {result['send_s']} s, {result['datagrams_per_s']}/s)")
-    print(f"children: {c['ran']} ran, {c['summaries']} summaries, {c['sigtermed']} {result['settings']['kill_signal']}ed "
+    signalled = result["settings"]["kill_signal"] + "ed"
+    print(f"children: {c['ran']} ran, {c['summaries']} summaries, {c['sigtermed']} {signalled} "
           f"({c['sigtermed_with_summary']} with a summary, {c['sigtermed_without_summary']} without), "
           f"{c['without_summary']} ran without a summary")
     print(f"reloads: {result['reloads']['sent']} sent, {result['reloads']['logged']} logged by the master")
+    if result["uncertain"]:
+        print(f"uncertain: {result['uncertain']} numbers a stopped dgram-flood may or may not have sent")
     print(f"senders: {result['senders']['floods']} dgram-flood runs, {result['senders']['stalls']} stalls")
     print("master complaints: " + ", ".join(f"{k} {v}" for k, v in result["master_complaints"].items()))
     for key, line in result["complaint_examples"].items():

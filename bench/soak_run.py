@@ -401,6 +401,16 @@ class Soak:
             self.failures.append(f"cannot read {self.summary_file}: {e}")
         return reports
 
+    def sanitizer_reports(self):
+        """Lines of master.out (the master's and its children's stderr) where a
+        sanitizer speaks: a build with -Db_sanitize=address,undefined."""
+        try:
+            with open(f"{self.master.log}/master.out", errors="replace") as f:
+                return [line for line in f.read().splitlines()
+                        if "Sanitizer" in line or "runtime error:" in line]
+        except OSError:
+            return []
+
     def maillog(self):
         try:
             with open(f"{self.master.log}/maillog", errors="replace") as f:
@@ -435,6 +445,9 @@ class Soak:
         wall = time.monotonic() - self.began
         reports = self.summaries()
         log = self.maillog()
+        sanitizer = self.sanitizer_reports()
+        if sanitizer:
+            self.failures.append(f"{len(sanitizer)} sanitizer lines in master.out, e.g. {sanitizer[0][:200]}")
 
         runs, bad_runs = [], 0
         for r in reports:
@@ -536,6 +549,7 @@ class Soak:
                         "stall_details": stalls[:20]},
             "master_complaints": complaints,
             "complaint_examples": examples,
+            "sanitizer_lines": sanitizer[:20],
             "failures": self.failures,
         }
 

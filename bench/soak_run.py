@@ -6,7 +6,7 @@ SUMMARY
         [--max-use N] [--maxproc N] [--reload-interval SEC] [--kill-interval SEC]
         [--send-timeout SEC] [--drain-timeout SEC] [--time-limit SEC]
         [--throttle-time SEC] [--postlog postlogd|dgram-logd] [--kill-signal TERM|KILL]
-        [--seed N] [--json]
+        [--seed N] [--json] [--keep]
     (bench/soak installs and builds, then runs this.)
 
 DESCRIPTION
@@ -293,7 +293,10 @@ class Soak:
             # Only the children running now: an old PID may belong to someone else by now.
             self.master.known_children = set(child_pids(self.master.pid))
             self.master.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.args.keep:
+            self.out.say(f"kept {self.root}")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     # -- watching and disturbing the master
 
@@ -531,6 +534,9 @@ class Soak:
                 "summaries": len(reports),
                 "seen_running": len(seen_sinks),
                 "in_maillog_abnormal_exit": len(log_pids),
+                # Died of a signal (or exited non-zero) after writing a summary: nothing lost, but the
+                # master saw an abnormal exit.
+                "abnormal_exit_after_summary": sorted(log_pids & summary_pids)[:20],
                 "without_summary": len(ran - summary_pids),
                 "sigtermed": len(self.killed),
                 "sigtermed_with_summary": killed_with_summary,
@@ -603,6 +609,7 @@ def parse_args(argv):
                         "to see the harness count losses)")
     p.add_argument("--seed", type=int, default=1, help="seed for picking the child to SIGTERM (default 1)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--keep", action="store_true", help="leave the temporary folder (logs, summaries) behind")
     a = p.parse_args(argv)
     if a.size < 13:
         p.error(f"--size {a.size}: --sequence needs at least 13 bytes")

@@ -54,6 +54,29 @@ def intersect(intervals, ranges):
     return out
 
 
+def missing(intervals, ranges, limit=20):
+    """missing - up to limit closed intervals of ranges that intervals do not cover."""
+    holes = []
+    covered = sorted(intervals)
+    for r_low, r_high in sorted(ranges):
+        at = r_low
+        for low, high in covered:
+            if high < at or low > r_high:
+                continue
+            if low > at:
+                holes.append((at, low - 1))
+                if len(holes) >= limit:
+                    return holes
+            at = max(at, high + 1)
+            if at > r_high:
+                break
+        if at <= r_high:
+            holes.append((at, r_high))
+            if len(holes) >= limit:
+                return holes
+    return holes
+
+
 def account(runs, sent_ranges, uncertain_ranges=()):
     """account - lost, duplicated and unexpected numbers.
 
@@ -67,4 +90,5 @@ def account(runs, sent_ranges, uncertain_ranges=()):
     claimed = list(sent_ranges) + list(uncertain_ranges)
     inside = union_length(intersect(runs, claimed))
     return {"sent": sent, "reported": reported, "distinct": distinct, "received": received_of_sent,
-            "lost": sent - received_of_sent, "duplicated": reported - distinct, "unexpected": distinct - inside}
+            "lost": sent - received_of_sent, "duplicated": reported - distinct, "unexpected": distinct - inside,
+            "lost_ranges": missing(runs, sent_ranges) if received_of_sent < sent else []}

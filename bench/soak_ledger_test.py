@@ -6,7 +6,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from soak_ledger import account, parse_runs, union_length  # noqa: E402
+from soak_ledger import account, missing, parse_runs, union_length  # noqa: E402
 
 
 class ParseRuns(unittest.TestCase):
@@ -46,6 +46,27 @@ class UnionLength(unittest.TestCase):
                 self.assertEqual(union_length(intervals), want)
 
 
+class Missing(unittest.TestCase):
+    def test_table(self):
+        table = [
+            ([(0, 999)], [(0, 999)], []),
+            ([], [(0, 9)], [(0, 9)]),
+            ([(0, 499), (600, 999)], [(0, 999)], [(500, 599)]),
+            ([(600, 999), (0, 499)], [(0, 999)], [(500, 599)]),        # order does not matter
+            ([(5, 9)], [(0, 9)], [(0, 4)]),                            # a missing head
+            ([(0, 4)], [(0, 9)], [(5, 9)]),                            # a missing tail
+            ([(0, 6), (3, 9)], [(0, 9)], []),                          # overlapping runs
+            ([(2, 2)], [(0, 4), (10, 12)], [(0, 1), (3, 4), (10, 12)]),  # two sent ranges
+        ]
+        for intervals, ranges, want in table:
+            with self.subTest(intervals=intervals, ranges=ranges):
+                self.assertEqual(missing(intervals, ranges), want)
+
+    def test_limit(self):
+        runs = [(i, i) for i in range(0, 100, 2)]
+        self.assertEqual(missing(runs, [(0, 99)], limit=3), [(1, 1), (3, 3), (5, 5)])
+
+
 class Account(unittest.TestCase):
     def check(self, runs, sent_ranges, uncertain=(), **want):
         got = account(runs, sent_ranges, uncertain)
@@ -58,7 +79,8 @@ class Account(unittest.TestCase):
         self.check(runs, [(0, 999)], sent=1000, received=1000, lost=0, duplicated=0, unexpected=0)
 
     def test_a_hole_is_lost(self):
-        self.check([(0, 499), (600, 999)], [(0, 999)], lost=100, duplicated=0, unexpected=0)
+        self.check([(0, 499), (600, 999)], [(0, 999)], lost=100, duplicated=0, unexpected=0,
+                   lost_ranges=[(500, 599)])
 
     def test_a_number_twice_is_one_duplicate(self):
         # Across children, and within one child (a repeat starts a new run).

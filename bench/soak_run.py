@@ -524,6 +524,7 @@ class Soak:
             "sent": ledger["sent"],
             "received": ledger["received"],
             "lost": ledger["lost"],
+            "lost_ranges": ledger["lost_ranges"],
             "duplicated": ledger["duplicated"],
             "unexpected": ledger["unexpected"],
             "uncertain": sum(h - l + 1 for l, h in uncertain),

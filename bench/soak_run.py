@@ -119,15 +119,16 @@ def child_pids(master_pid):
         return []
 
 
-def start_ticks(pid):
-    """start_ticks - a process's start time in clock ticks since boot, or None when gone."""
+def process_facts(pid):
+    """process_facts - state, parent and start time (clock ticks since boot) of a
+    process, or None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             text = f.read()
     except OSError:
         return None
     rest = text[text.rfind(")") + 2:].split()
-    return int(rest[19]), int(rest[1]), rest[0]
+    return {"state": rest[0], "ppid": int(rest[1]), "start": int(rest[19])}
 
 
 def uptime_ticks():
@@ -147,10 +148,10 @@ def signal_child(pid, master_pid, signum):
     except (ProcessLookupError, OSError):
         return None
     try:
-        st = start_ticks(pid)
-        if st is None or st[1] != master_pid or st[2] == "Z" or service_of(pid) != SERVICE:
+        facts = process_facts(pid)
+        if facts is None or facts["ppid"] != master_pid or facts["state"] == "Z" or service_of(pid) != SERVICE:
             return None
-        age_ms = (uptime_ticks() - st[0]) * 1000.0 / TICKS
+        age_ms = (uptime_ticks() - facts["start"]) * 1000.0 / TICKS
         signal.pidfd_send_signal(fd, signum)
         return max(age_ms, 0.0)
     except ProcessLookupError:
@@ -245,17 +246,24 @@ class SenderRange(threading.Thread):
 
 # ---------------------------------------------------------------- the soak
 
+def programs_in(build_dir):
+    """programs_in - the built programs the soak runs, by role."""
+    build = os.path.abspath(build_dir)
+    return {"flood": f"{build}/tools/dgram-flood", "sink": f"{build}/tools/dgram-sink",
+            "logd": f"{build}/tools/dgram-logd"}
+
+
 class Soak:
+    """One soak run. Owns the temporary folder, the private master (through
+    flood_compare.PostfixInstance) and the sender threads; the main thread
+    polls the master's children and sends the SIGHUPs and SIGTERMs
+    (chaos()), then drains, retires and adds up (run())."""
+
     def __init__(self, args, out):
         self.args = args
         self.out = out
-        build = os.path.abspath(args.build_dir)
-        self.programs = {"flood": f"{build}/tools/dgram-flood", "sink": f"{build}/tools/dgram-sink",
-                         "logd": f"{build}/tools/dgram-logd"}
+        self.programs = programs_in(args.build_dir)
         postlog_program = POSTLOGD if args.postlog == "postlogd" else self.programs["logd"]
-        missing = [p for p in [*self.programs.values(), MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
-        if missing:
-            raise SystemExit(f"soak: missing programs: {' '.join(missing)} (bench/soak builds them)")
         self.root = tempfile.mkdtemp(prefix="dgram-soak.", dir="/tmp")
         os.chmod(self.root, 0o755)
         self.postlog_program = postlog_program
@@ -285,6 +293,26 @@ class Soak:
         self.master = PostfixInstance(p, [self.programs["sink"], self.postlog_program], services, extra)
         self.out.say(f"private Postfix instance in {self.root}")
         self.master.start()
+        self.inode = self.listen_inode()
+
+    def listen_inode(self):
+        """listen_inode - the inode of the service's socket, which the master holds
+        (bound as public/NAME, relative to the queue directory, so ss shows that
+        name: the inode tells it from another instance's socket of the same name)."""
+        mine = set()
+        try:
+            for fd in os.listdir(f"/proc/{self.master.pid}/fd"):
+                inode = socket_inode(self.master.pid, fd)
+                if inode:
+                    mine.add(inode)
+        except OSError:
+            return None
+        out = subprocess.run(["ss", "-x", "-a", "-n"], capture_output=True, text=True, env=ENV).stdout
+        for fields in (line.split() for line in out.splitlines()[1:]):
+            if len(fields) > 5 and fields[4] == f"public/{SERVICE}" and fields[5].isdigit() \
+                    and int(fields[5]) in mine:
+                return int(fields[5])
+        return None
 
     def teardown(self):
         for sender in self.senders:
@@ -304,8 +332,11 @@ class Soak:
         pids = child_pids(self.master.pid)
         for pid in pids:
             if pid not in self.seen:
-                self.seen[pid] = service_of(pid)
-                if self.inode is None and self.seen[pid] == SERVICE:
+                service = service_of(pid)
+                if service == "master":
+                    continue   # forked, not yet exec'd: looked at again next time
+                self.seen[pid] = service
+                if self.inode is None and service == SERVICE:
                     self.inode = socket_inode(pid, 6)
         return [pid for pid in pids if self.seen.get(pid) == SERVICE]
 
@@ -631,7 +662,10 @@ def print_human(result, out):
     signalled = result["settings"]["kill_signal"] + "ed"
     print(f"children: {c['ran']} ran, {c['summaries']} summaries, {c['sigtermed']} {signalled} "
           f"({c['sigtermed_with_summary']} with a summary, {c['sigtermed_without_summary']} without), "
-          f"{c['without_summary']} ran without a summary")
+          f"{c['without_summary']} ran without a summary, {len(c['abnormal_exit_after_summary'])} died of a "
+          "signal after writing it")
+    if result["lost_ranges"]:
+        print("lost: " + ", ".join(f"{low}-{high}" for low, high in result["lost_ranges"]))
     print(f"reloads: {result['reloads']['sent']} sent, {result['reloads']['logged']} logged by the master")
     if result["uncertain"]:
         print(f"uncertain: {result['uncertain']} numbers a stopped dgram-flood may or may not have sent")
@@ -646,6 +680,10 @@ def main(argv):
     out = Output(args.json)
     if os.geteuid() != 0:
         print("soak: the Postfix master runs as root: run as root (bench/soak uses sudo)", file=sys.stderr)
+        return 2
+    missing = [p for p in [*programs_in(args.build_dir).values(), MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
+    if missing:
+        print(f"soak: missing programs: {' '.join(missing)} (bench/soak builds them)", file=sys.stderr)
         return 2
     soak = Soak(args, out)
 

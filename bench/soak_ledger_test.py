@@ -36,6 +36,7 @@ class UnionLength(unittest.TestCase):
             ([(0, 0)], 1),
             ([(0, 9), (10, 19)], 20),          # adjacent
             ([(0, 9), (5, 14)], 15),           # overlapping
+            ([(0, 9), (9, 14)], 15),           # sharing one number
             ([(5, 14), (0, 9)], 15),           # order does not matter
             ([(0, 99), (10, 20)], 100),        # contained
             ([(0, 9), (0, 9), (0, 9)], 10),    # the same run three times

@@ -35,7 +35,11 @@ DESCRIPTION
     (default 90, longer than Postfix's 60 s throttle) without progress; the
     harness then starts another one for the rest of its range (its stderr
     says how many it sent), until --time-limit (default 1800 s) has passed;
-    a dgram-flood that outlives that limit is stopped by its PID.
+    a dgram-flood still running --send-timeout + 30 s after that limit is
+    stopped by its PID, and its chunk is counted as uncertain. A child
+    SIGTERMed before it reports TAKEN makes the master throttle the service
+    (service_throttle_time, 60 s; --throttle-time sets it in the private
+    main.cf), which these bounds outlast.
 
     Afterwards the chaos stops, the socket's queue is let drain (at most
     --drain-timeout s), the children are retired with one more SIGHUP, and
@@ -53,7 +57,9 @@ DESCRIPTION
     master logged, each kind of master complaint in maillog (bad command
     startup, throttling, partial or ignored status updates, killed by signal,
     exit status, fatal, panic, other warnings) with example lines, sender
-    stalls, and the wall time.
+    stalls, and the wall time. maillog is written by Postfix's own postlogd
+    unless --postlog dgram-logd. Sanitizer lines in master.out (the
+    children's stderr) fail the run, for a build with -Db_sanitize.
 
 DIAGNOSTICS
     One JSON object on stdout with --json (the progress lines go to stderr),

@@ -79,13 +79,17 @@ void turn(benchmark::State& state, bool compatible) {
     served += d.data.size() > 0;
   };
   std::vector<std::string> args;
-  dgram::Context context{"bench", args, log, config};
+  dgram::EventBase base;
+  dgram::ServiceEvents events(base);
+  dgram::Context context{"bench", args, log, config, events};
+  events.set_context(&context);
   dgram::StatusChannel status(sockets.status_child.get(), ::getpid(), 0);
   dgram::DispatchSettings settings;
   settings.max_idle = 100;
   settings.batch_limit = compatible ? 1 : 64;
   settings.report_status = true;
-  dgram::DispatchLoop loop(service, context, status, nullptr, nullptr, {sockets.listen.get()}, settings);
+  dgram::DispatchLoop loop(base, service, context, status, nullptr, nullptr, &events,
+                           {sockets.listen.get()}, settings);
   unsigned long long turns = 0;
   for (auto _ : state) {
     sockets.send(waiting);

@@ -46,23 +46,27 @@ std::string what_failed(std::exception_ptr error) {
 
 }  // namespace
 
-DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChannel& status,
-                           Gate* gate, Watchdog* watchdog, const std::vector<int>& listen_fds,
+DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& context,
+                           StatusChannel& status, Gate* gate, Watchdog* watchdog,
+                           ServiceEvents* events, const std::vector<int>& listen_fds,
                            DispatchSettings settings)
     : service_(service),
       context_(context),
       status_(status),
       gate_(gate),
       watchdog_(watchdog),
-      settings_(settings) {
-  if (service_.on_datagram) {
-    receiver_ = std::make_unique<BatchReceiver>(service_.receive_buffer, settings_.batch_limit);
+      events_(events),
+      listen_fds_(listen_fds),
+      settings_(settings),
+      base_(base) {
+  if (!service_.on_socket) {
+    receiver_ = std::make_unique<BatchReceiver>(service_.receive_buffer, settings_.batch_limit,
+                                                service_.receive);
   }
-  for (int fd : listen_fds) {
-    auto event = std::make_unique<Event>(base_, fd, EV_READ | EV_PERSIST,
-                                         [this, fd](short) { on_request(fd); });
-    event->add();
-    listen_events_.push_back(std::move(event));
+  if (service_.on_batch) batch_.reserve(settings_.batch_limit);
+  for (std::size_t i = 0; i < listen_fds.size(); ++i) {
+    listen_events_.push_back(std::make_unique<Event>(base_, listen_fds[i], EV_READ | EV_PERSIST,
+                                                     [this, i](short) { on_request(i); }));
   }
   status_event_ = std::make_unique<Event>(base_, status_.fd(), EV_READ | EV_PERSIST,
                                           [this](short) { stop("master disconnect"); });
@@ -80,7 +84,44 @@ DispatchLoop::DispatchLoop(const Service& service, Context& context, StatusChann
   terminate_event_->add();
   idle_timer_ = std::make_unique<Event>(base_, -1, 0, [this](short) { stop("idle timeout"); });
   loop_timer_ = std::make_unique<Event>(base_, -1, 0, [](short) {});
+  if (events_) events_->set_stop_listener([this] { base_.break_turn(); });
+  // The gate is waited for off the loop where SIGTERM can end that wait
+  // (the latch is installed); else acquire() blocks the loop, as in Postfix.
+  if (gate_ && TerminationLatch::wake_fd() >= 0) {
+    gate_waiter_ = std::make_unique<GateWaiter>(*gate_);
+    gate_event_ = std::make_unique<Event>(base_, gate_waiter_->ready_fd(), EV_READ | EV_PERSIST,
+                                          [this](short) { on_gate_ready(); });
+    gate_event_->add();
+  }
   arm_idle_timer();
+}
+
+DispatchLoop::~DispatchLoop() {
+  gate_waiter_.reset();  // joins the thread while the gate still exists
+  if (events_) events_->set_stop_listener({});
+}
+
+void DispatchLoop::watch_listen_sockets(bool on) {
+  if (on == listening_) return;
+  for (auto& event : listen_events_) {
+    if (on) {
+      event->add();
+    } else {
+      event->remove();
+    }
+  }
+  listening_ = on;
+}
+
+void DispatchLoop::on_gate_ready() {
+  working();
+  gate_requested_ = false;
+  if (gate_waiter_->outcome() == GateWaiter::Outcome::acquired) {
+    gate_held_ = true;
+  } else {
+    stop("terminated by SIGTERM");
+  }
+  base_.break_turn();  // the next turn runs the loop hook with the gate held
 }
 
 void DispatchLoop::arm_idle_timer() {
@@ -98,7 +139,22 @@ bool DispatchLoop::turn() {
     stop_reason_ = "use limit reached";
     return false;
   }
+  if (events_ && events_->stop_requested()) {
+    stop_reason_ = "the service asked to stop";
+    return false;
+  }
   if (gate_ && !gate_held_) {
+    if (gate_waiter_) {
+      // Wait for the gate with the loop running: the service's events, the
+      // master, SIGTERM and the idle timer still count; requests do not.
+      watch_listen_sockets(false);
+      if (!gate_requested_) {
+        gate_requested_ = true;
+        gate_waiter_->request();
+      }
+      run_events();
+      return !stop_reason_;
+    }
     waiting();
     bool acquired = gate_->acquire();
     working();
@@ -114,10 +170,17 @@ bool DispatchLoop::turn() {
   } else {
     loop_timer_->remove();
   }
+  watch_listen_sockets(true);
+  run_events();
+  return !stop_reason_;
+}
+
+void DispatchLoop::run_events() {
   waiting();
   base_.run_once();
   working();
-  return !stop_reason_;
+  if (events_) events_->collect_cancelled();
+  if (events_ && events_->stop_requested() && !stop_reason_) stop_reason_ = "the service asked to stop";
 }
 
 std::string DispatchLoop::run() {
@@ -131,19 +194,26 @@ std::string DispatchLoop::run() {
 void DispatchLoop::release_gate() {
   if (gate_ && gate_held_) {
     gate_held_ = false;
+    if (gate_waiter_) watch_listen_sockets(false);  // until the gate is ours again
     gate_->release();
   }
 }
 
-void DispatchLoop::on_request(int fd) {
+void DispatchLoop::on_request(std::size_t index) {
   working();
   if (stop_reason_) return;  // a reason to exit was found earlier in this turn
-  // After SIGTERM nothing new is taken, whatever order the events of this
-  // turn come in: what is queued stays for the next process.
+  // After SIGTERM or the service's stop() nothing new is taken, whatever
+  // order the events of this turn come in: what is queued stays for the
+  // next process.
   if (TerminationLatch::requested()) {
     stop("terminated by SIGTERM");
     return;
   }
+  if (events_ && events_->stop_requested()) {
+    stop("the service asked to stop");
+    return;
+  }
+  int fd = listen_fds_[index];
   release_gate();
   context_.log.debug(1, "request arrived on fd %d", fd);
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
@@ -152,7 +222,7 @@ void DispatchLoop::on_request(int fd) {
   if (service_.flags.in_flow_delay && !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
-  std::size_t served = receive_and_serve(fd);
+  std::size_t served = receive_and_serve(index);
   if (settings_.report_status && !status_.notify(ChildStatus::avail)) {
     stop("master status channel write failed");
   }
@@ -169,7 +239,8 @@ std::size_t DispatchLoop::quota() const {
   return static_cast<std::size_t>(left);
 }
 
-std::size_t DispatchLoop::receive_and_serve(int fd) {
+std::size_t DispatchLoop::receive_and_serve(std::size_t index) {
+  int fd = listen_fds_[index];
   if (service_.on_socket) return serve_socket(fd);
   int count = receiver_->receive(fd, quota());
   if (count < 0) {
@@ -177,7 +248,7 @@ std::size_t DispatchLoop::receive_and_serve(int fd) {
     return 0;
   }
   receive_failures_ = 0;
-  serve_batch(static_cast<std::size_t>(count));
+  serve_batch(index, static_cast<std::size_t>(count));
   return static_cast<std::size_t>(count);
 }
 
@@ -210,21 +281,44 @@ std::size_t DispatchLoop::serve_socket(int fd) {
   return read;
 }
 
-void DispatchLoop::serve_batch(std::size_t count) {
+void DispatchLoop::serve_batch(std::size_t index, std::size_t count) {
+  if (count == 0) return;
   // Every datagram taken from the socket is served before anything else can
-  // end the process: exit reasons are looked at only between batches. A
-  // datagram whose service throws is lost, and only that one: the rest of
-  // the batch is still served, then the process ends with the first failure.
+  // end the process: exit reasons are looked at only between batches.
+  auto take = [&](std::size_t i) {
+    Datagram datagram = receiver_->datagram(i);
+    datagram.socket_fd = listen_fds_[index];
+    datagram.socket_index = index;
+    if (datagram.truncated) {
+      context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
+                        datagram.length, datagram.data.size());
+    }
+    return datagram;
+  };
+  if (service_.on_batch) {
+    // The whole batch is in hand at once: a failure loses it (and says so).
+    batch_.clear();
+    for (std::size_t i = 0; i < count; ++i) batch_.push_back(take(i));
+    if (watchdog_) watchdog_->in_hand(count);
+    try {
+      service_.on_batch(std::span<const Datagram>(batch_), context_);
+    } catch (...) {
+      if (watchdog_) watchdog_->in_hand(0);
+      throw Fatal(what_failed(std::current_exception()) + " (in a batch of " + std::to_string(count) +
+                  (count == 1 ? " datagram)" : " datagrams, none of them known to be served)"));
+    }
+    if (watchdog_) watchdog_->in_hand(0);
+    return;
+  }
+  // One at a time: a datagram whose service throws is lost, and only that
+  // one: the rest of the batch is still served, then the process ends with
+  // the first failure.
   std::exception_ptr first_failure;
   std::size_t first_failed = 0;
   std::size_t failures = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (watchdog_) watchdog_->in_hand(count - i);
-    Datagram datagram = receiver_->datagram(i);
-    if (datagram.truncated) {
-      context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer",
-                        datagram.length, datagram.data.size());
-    }
+    Datagram datagram = take(i);
     try {
       service_.on_datagram(datagram, context_);
     } catch (...) {

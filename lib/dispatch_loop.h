@@ -1,6 +1,9 @@
 // dispatch_loop - the event loop of a running child: wait, receive, serve.
 //
-// Per turn: acquire the gate, run the loop hook, wait for events. When a
+// Per turn: acquire the gate, run the loop hook, wait for events. The gate
+// is waited for by a GateWaiter thread while the loop keeps running the
+// service's own events (and watching the master, SIGTERM, the idle timer);
+// the listen sockets are watched only while the gate is held. When a
 // listen socket is readable: release the gate, run pre_accept, report TAKEN,
 // (with in-flow-delay) take a flow token or pause, receive what is queued (up
 // to the batch limit and never more than the use limit leaves), serve each
@@ -30,6 +33,8 @@
 #include <vector>
 
 #include "batch_receiver.h"
+#include "gate_waiter.h"
+#include "service_events.h"
 #include "dgram/event_loop.h"
 #include "dgram/gate.h"
 #include "dgram/master_protocol.h"
@@ -56,9 +61,11 @@ struct DispatchSettings {
 
 class DispatchLoop {
  public:
-  // watchdog may be null (no stall detection).
-  DispatchLoop(const Service& service, Context& context, StatusChannel& status, Gate* gate,
-               Watchdog* watchdog, const std::vector<int>& listen_fds, DispatchSettings settings);
+  // watchdog may be null (no stall detection). events may be null (a loop
+  // without service events, as in benchmarks); else it runs on base.
+  DispatchLoop(EventBase& base, const Service& service, Context& context, StatusChannel& status,
+               Gate* gate, Watchdog* watchdog, ServiceEvents* events,
+               const std::vector<int>& listen_fds, DispatchSettings settings);
 
   // Serves until a reason to exit; returns that reason (for the log).
   std::string run();
@@ -69,11 +76,18 @@ class DispatchLoop {
 
   unsigned long long uses() const noexcept { return uses_; }
 
+  ~DispatchLoop();
+  DispatchLoop(const DispatchLoop&) = delete;
+  DispatchLoop& operator=(const DispatchLoop&) = delete;
+
  private:
-  void on_request(int fd);
-  std::size_t receive_and_serve(int fd);
+  void run_events();
+  void on_request(std::size_t index);
+  void on_gate_ready();
+  void watch_listen_sockets(bool on);
+  std::size_t receive_and_serve(std::size_t index);
   std::size_t serve_socket(int fd);
-  void serve_batch(std::size_t count);
+  void serve_batch(std::size_t index, std::size_t count);
   void note_receive_error(int fd, int error);
   // How many datagrams may still be read: what the use limit leaves.
   std::size_t quota() const;
@@ -94,21 +108,29 @@ class DispatchLoop {
   StatusChannel& status_;
   Gate* gate_;
   Watchdog* watchdog_;
+  ServiceEvents* events_;
   bool gate_held_ = false;
+  bool gate_requested_ = false;
+  bool listening_ = false;
+  std::vector<int> listen_fds_;
   DispatchSettings settings_;
   std::unique_ptr<BatchReceiver> receiver_;
+  std::vector<Datagram> batch_;  // on_batch: the datagrams of one wake-up
   unsigned long long uses_ = 0;
   unsigned receive_failures_ = 0;    // transient receive errors in a row
   unsigned empty_socket_turns_ = 0;  // on_socket wake-ups in a row that read nothing
   std::optional<std::string> stop_reason_;
 
-  // The base is declared first so it is destroyed after every event.
-  EventBase base_;
+  // The base outlives this object; the waiter thread is joined before the
+  // events are freed.
+  EventBase& base_;
   std::vector<std::unique_ptr<Event>> listen_events_;
+  std::unique_ptr<Event> gate_event_;
   std::unique_ptr<Event> status_event_;
   std::unique_ptr<Event> terminate_event_;
   std::unique_ptr<Event> idle_timer_;
   std::unique_ptr<Event> loop_timer_;
+  std::unique_ptr<GateWaiter> gate_waiter_;  // declared last: destroyed (joined) first
 };
 
 }  // namespace dgram

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "dgram/privileges.h"
 #include "dgram/watchdog.h"
 #include "dispatch_loop.h"
+#include "service_events.h"
 #include "log_destinations.h"
 #include "skeleton_params.h"
 #include "termination.h"
@@ -44,10 +46,36 @@ void set_close_on_exec(int fd, const char* role) {
   }
 }
 
-void check_service(const Service& service) {
-  if (static_cast<bool>(service.on_datagram) == static_cast<bool>(service.on_socket)) {
-    throw Fatal("service definition error: set exactly one of on_datagram and on_socket");
+// check_targets - every parameter of a table has somewhere to go.
+template <typename Table>
+void check_targets(const Table& table) {
+  for (const auto& param : table) {
+    if (param.target == nullptr) {
+      throw Fatal("service definition error: parameter " + param.name + " has no target to store its value in");
+    }
   }
+}
+
+void check_service(const Service& service) {
+  int forms = static_cast<int>(static_cast<bool>(service.on_datagram)) +
+              static_cast<int>(static_cast<bool>(service.on_batch)) +
+              static_cast<int>(static_cast<bool>(service.on_socket));
+  if (forms != 1) {
+    throw Fatal("service definition error: set exactly one of on_datagram, on_batch and on_socket");
+  }
+  if (service.on_socket && (service.receive.sender || service.receive.credentials)) {
+    throw Fatal("service definition error: receive options are for on_datagram and on_batch "
+                "(an on_socket service reads the socket itself)");
+  }
+  const ParamTables& tables = service.params;
+  check_targets(tables.ints);
+  check_targets(tables.longs);
+  check_targets(tables.strs);
+  check_targets(tables.bools);
+  check_targets(tables.times);
+  check_targets(tables.raws);
+  check_targets(tables.nints);
+  check_targets(tables.nbools);
   if (!service.flags.watchdog_parameter.empty() &&
       std::none_of(service.params.times.begin(), service.params.times.end(),
                    [&](const TimeParam& param) { return param.name == service.flags.watchdog_parameter; })) {
@@ -96,7 +124,7 @@ std::size_t batch_limit(const Service& service, const SkeletonParams& params) {
   if (params.postfix_compatible || service.flags.in_flow_delay) return 1;
   std::size_t limit = static_cast<std::size_t>(params.receive_batch);
   constexpr std::size_t kBufferBudget = 4u << 20;
-  if (service.on_datagram) limit = std::min(limit, std::max<std::size_t>(1, kBufferBudget / service.receive_buffer));
+  if (!service.on_socket) limit = std::min(limit, std::max<std::size_t>(1, kBufferBudget / service.receive_buffer));
   return limit;
 }
 
@@ -181,7 +209,22 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
     gate = service.gate ? service.gate(path) : std::make_unique<LockFileGate>(path);
   }
 
-  Context context{options.service_name, options.args, log, config};
+  // The service's own events exist from pre_init on; they run once serving starts.
+  EventBase base;
+  ServiceEvents events(base);
+  Context context{options.service_name, options.args, log, config, events};
+  events.set_context(&context);
+  std::vector<int> listen_fds = listen_descriptors(launch, options);
+  // Credentials are attached to datagrams sent from now on (before pre_init,
+  // so that whatever the hooks cause to be sent carries them).
+  if (service.receive.credentials) {
+    for (int fd : listen_fds) {
+      int on = 1;
+      if (::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
+        throw_errno("SO_PASSCRED on the listen socket (fd " + std::to_string(fd) + ")");
+      }
+    }
+  }
   if (::chdir(params.queue_directory.c_str()) < 0) {
     throw_errno("chdir(\"" + params.queue_directory + "\")");
   }
@@ -195,8 +238,8 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   drop_privileges(root, user);
   if (service.hooks.post_init) service.hooks.post_init(context);
 
-  std::vector<int> listen_fds = listen_descriptors(launch, options);
   for (int fd : listen_fds) set_close_on_exec(fd, "listen socket");
+
   set_close_on_exec(launch.fds.status, "master status channel");
   set_close_on_exec(launch.fds.flow_read, "flow-control pipe");
   set_close_on_exec(launch.fds.flow_write, "flow-control pipe");
@@ -218,12 +261,15 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
     int limit = watchdog_limit(service);
     Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds,
                       destinations->watchdog_last_words(log.program(), ::getpid()));
-    DispatchLoop loop(service, context, status, gate.get(), &watchdog, listen_fds, dispatch);
+    events.set_watchdog(&watchdog);
+    DispatchLoop loop(base, service, context, status, gate.get(), &watchdog, &events, listen_fds,
+                      dispatch);
     loop.run();
     // The watchdog stays armed while the exit hook runs: a hook that hangs
     // is ended like a stuck turn.
     watchdog.working();
     if (service.hooks.on_exit) service.hooks.on_exit(context);
+    events.set_watchdog(nullptr);
   }
   return 0;
 }

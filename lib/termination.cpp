@@ -19,8 +19,10 @@ volatile sig_atomic_t installed = 0;
 volatile sig_atomic_t terminate_requested = 0;
 volatile sig_atomic_t wake_write_fd = -1;
 volatile sig_atomic_t wake_read_fd = -1;
-// Set only around the flock() call in flock_unless_requested().
+// Set only around the flock() call in flock_unless_requested(), by the
+// thread that waits there (the handler may run on another thread).
 volatile sig_atomic_t jump_armed = 0;
+volatile pid_t jump_thread = 0;
 sigjmp_buf lock_wait_jump;
 
 void on_sigterm(int) {
@@ -31,7 +33,7 @@ void on_sigterm(int) {
     (void)!::write(wake_write_fd, &byte, 1);  // a full pipe is already readable
   }
   errno = saved_errno;
-  if (jump_armed) {
+  if (jump_armed && jump_thread == ::gettid()) {
     jump_armed = 0;
     siglongjmp(lock_wait_jump, 1);
   }
@@ -79,6 +81,7 @@ LockWait flock_unless_requested(int fd) noexcept {
     (void)::flock(fd, LOCK_UN);
     return LockWait::terminated;
   }
+  jump_thread = ::gettid();
   for (;;) {
     jump_armed = 1;
     if (TerminationLatch::requested()) {

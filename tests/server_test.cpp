@@ -6,6 +6,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -13,6 +14,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <span>
+#include <system_error>
 #include <chrono>
 #include <map>
 #include <string>
@@ -794,6 +799,321 @@ TEST_F(ServerTest, AQuotedValueInAFatalLineCannotStartASecondLine) {
   ASSERT_EQ(log_.size(), 1u) << log_text();
   EXPECT_EQ(log_[0].find('\n'), std::string::npos);
   EXPECT_TRUE(logged("fatal: bad numerical configuration: max_use = 1?fatal: forged")) << log_text();
+}
+
+// --- the service API: batches, what a datagram carries, replies, events, stop
+
+// A client socket: bound to a path, to an abstract name, or unnamed.
+UniqueFd client_socket(const std::string& path = "", bool abstract = false) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  if (!path.empty()) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::size_t offset = abstract ? 1 : 0;
+    std::memcpy(address.sun_path + offset, path.data(), path.size());
+    auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + offset + path.size() + (abstract ? 0 : 1));
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) < 0) throw_errno("bind " + path);
+  }
+  return fd;
+}
+
+void send_to(int fd, const std::string& path, std::string_view data) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  if (::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&address), sizeof(address)) < 0) {
+    throw_errno("sendto " + path);
+  }
+}
+
+std::string receive_now(int fd) {
+  char buffer[256];
+  ssize_t n = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+  return n < 0 ? "(nothing)" : std::string(buffer, static_cast<std::size_t>(n));
+}
+
+TEST_F(ServerTest, OnBatchGetsEveryDatagramOfAWakeUpAtOnceInOrder) {
+  std::vector<std::vector<std::string>> batches;
+  Service service;
+  service.on_batch = [&](std::span<const Datagram> batch, Context&) {
+    std::vector<std::string> data;
+    for (const Datagram& d : batch) data.emplace_back(d.data);
+    batches.push_back(data);
+  };
+  for (int i = 0; i < 5; ++i) socket_.send("d" + std::to_string(i));
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "5", "-o", "dgram_receive_batch=3"}), 0)
+      << log_text();
+  EXPECT_EQ(batches, (std::vector<std::vector<std::string>>{{"d0", "d1", "d2"}, {"d3", "d4"}}));
+}
+
+TEST_F(ServerTest, OnBatchGetsOneDatagramPerTurnInPostfixCompatibleMode) {
+  std::vector<std::size_t> sizes;
+  Service service;
+  service.on_batch = [&](std::span<const Datagram> batch, Context&) { sizes.push_back(batch.size()); };
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(service, std::vector<std::string>{"-l", "-t", "unix-dgram", "-m", "3"} + kCompatible), 0);
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 1, 1}));
+}
+
+TEST_F(ServerTest, AFailingBatchIsOneFatalLineSayingHowManyItHeld) {
+  Service service;
+  service.on_batch = [](std::span<const Datagram>, Context&) { throw Fatal("database is down"); };
+  for (int i = 0; i < 4; ++i) socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  ASSERT_EQ(log_.size(), 1u) << log_text();
+  EXPECT_TRUE(logged("fatal: database is down (in a batch of 4 datagrams, none of them known to be served)"))
+      << log_text();
+}
+
+TEST_F(ServerTest, ExactlyOneServiceFormIsADefinitionRule) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) {};
+  service.on_batch = [](std::span<const Datagram>, Context&) {};
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("service definition error: set exactly one of on_datagram, on_batch and on_socket"));
+}
+
+TEST_F(ServerTest, AParameterWithoutATargetIsADefinitionErrorNotACrash) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.params.ints.push_back({"hello_count", 3, nullptr});
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("service definition error: parameter hello_count has no target to store its value in"))
+      << log_text();
+  EXPECT_EQ(recorder.count("pre_init"), 0);
+}
+
+TEST_F(ServerTest, WithoutReceiveOptionsADatagramCarriesNoSenderNorCredentials) {
+  int seen = 0;
+  Service service;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    ++seen;
+    EXPECT_EQ(d.sender, nullptr);
+    EXPECT_EQ(d.credentials, nullptr);
+    EXPECT_EQ(d.socket_fd, socket_.listen_fd());
+    EXPECT_EQ(d.socket_index, 0u);
+  };
+  socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(ServerTest, TheSendersAddressIsAPathAnAbstractNameOrUnnamed) {
+  std::vector<std::string> seen;
+  Service service;
+  service.receive.sender = true;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    ASSERT_NE(d.sender, nullptr);
+    const char* kind = d.sender->kind == SenderAddress::Kind::path       ? "path"
+                       : d.sender->kind == SenderAddress::Kind::abstract ? "abstract"
+                                                                         : "unnamed";
+    seen.push_back(std::string(kind) + ":" + std::string(d.sender->name));
+  };
+  std::string abstract_name = "dgram-test-" + std::to_string(::getpid());
+  UniqueFd by_path = client_socket(dir_.file("client"));
+  UniqueFd by_name = client_socket(abstract_name, true);
+  UniqueFd unnamed = client_socket();
+  send_to(by_path.get(), socket_.path(), "a");
+  send_to(by_name.get(), socket_.path(), "b");
+  send_to(unnamed.get(), socket_.path(), "c");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "3"}), 0) << log_text();
+  EXPECT_EQ(seen, (std::vector<std::string>{"path:" + dir_.file("client"), "abstract:" + abstract_name,
+                                            "unnamed:"}));
+}
+
+TEST_F(ServerTest, CredentialsSayWhoSentAndNoneForADatagramQueuedBeforeTheyWereAsked) {
+  socket_.send("early");  // queued before the skeleton sets SO_PASSCRED
+  std::vector<std::string> seen;
+  Service service;
+  service.receive.credentials = true;
+  service.hooks.post_init = [&](Context&) { socket_.send("late"); };
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    if (d.credentials == nullptr) {
+      seen.push_back(std::string(d.data) + ":none");
+    } else {
+      seen.push_back(std::string(d.data) + ":" + std::to_string(d.credentials->pid) + "/" +
+                     std::to_string(d.credentials->uid) + "/" + std::to_string(d.credentials->gid));
+    }
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "2"}), 0) << log_text();
+  std::string me = std::to_string(::getpid()) + "/" + std::to_string(::getuid()) + "/" + std::to_string(::getgid());
+  EXPECT_EQ(seen, (std::vector<std::string>{"early:none", "late:" + me}));
+}
+
+TEST_F(ServerTest, EachDatagramSaysWhichListenSocketItCameOn) {
+  DatagramSocket second(dir_.file("second"));
+  std::vector<std::string> seen;
+  Service service;
+  service.on_datagram = [&](const Datagram& d, Context&) {
+    seen.push_back(std::string(d.data) + "@" + std::to_string(d.socket_index) +
+                   (d.socket_fd == (d.socket_index == 0 ? socket_.listen_fd() : second.listen_fd()) ? "" : "?"));
+  };
+  socket_.send("one");
+  second.send("two");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "2"}, {socket_.listen_fd(), second.listen_fd()}), 0);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::string>{"one@0", "two@1"}));
+}
+
+TEST_F(ServerTest, AReplyGoesToTheSenderAndFailuresAreReturnedNotFatal) {
+  UniqueFd bound = client_socket(dir_.file("client"));
+  UniqueFd unnamed = client_socket();
+  std::vector<std::error_code> results;
+  Service service;
+  service.receive.sender = true;
+  service.on_datagram = [&](const Datagram& d, Context& context) {
+    results.push_back(context.reply(d, "re: " + std::string(d.data)));
+  };
+  send_to(bound.get(), socket_.path(), "hello");
+  send_to(unnamed.get(), socket_.path(), "anyone?");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "2"}), 0) << log_text();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_FALSE(results[0]) << results[0].message();
+  EXPECT_EQ(receive_now(bound.get()), "re: hello");
+  EXPECT_EQ(results[1], std::errc::destination_address_required);
+}
+
+TEST_F(ServerTest, AReplyToAFullOrVanishedSenderNeverBlocks) {
+  // The sender's queue is full: the reply fails with EAGAIN at once.
+  UniqueFd full = client_socket(dir_.file("full"));
+  UniqueFd filler = client_socket();
+  {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::string path = dir_.file("full");
+    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    ASSERT_EQ(::connect(filler.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    while (::send(filler.get(), "x", 1, MSG_DONTWAIT) == 1) {
+    }
+  }
+  UniqueFd gone = client_socket(dir_.file("gone"));
+  std::vector<std::error_code> results;
+  Service service;
+  service.receive.sender = true;
+  service.on_datagram = [&](const Datagram& d, Context& context) {
+    if (d.data == "from gone") {
+      ::unlink(dir_.file("gone").c_str());  // nobody listens at that name any more
+      gone.reset();
+    }
+    results.push_back(context.reply(d, "re"));
+  };
+  send_to(full.get(), socket_.path(), "from full");
+  send_to(gone.get(), socket_.path(), "from gone");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "2"}), 0) << log_text();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0], std::errc::resource_unavailable_try_again) << results[0].message();
+  EXPECT_TRUE(results[1] == std::errc::connection_refused || results[1] == std::errc::no_such_file_or_directory)
+      << results[1].message();
+}
+
+TEST_F(ServerTest, TimersRunOnTheLoopAndAServiceCanStopItself) {
+  std::vector<std::string> calls;
+  EventHandle once, periodic, cancelled;
+  int ticks = 0;
+  Service service;
+  service.on_datagram = [&](const Datagram&, Context&) { calls.push_back("datagram"); };
+  service.hooks.post_init = [&](Context& context) {
+    once = context.events.after(std::chrono::milliseconds(10), [&](Context&) { calls.push_back("once"); });
+    cancelled = context.events.after(std::chrono::milliseconds(5), [&](Context&) { calls.push_back("never"); });
+    cancelled.cancel();
+    periodic = context.events.every(std::chrono::milliseconds(20), [&](Context& c) {
+      calls.push_back("tick");
+      if (++ticks == 3) c.stop();
+    });
+  };
+  service.hooks.on_exit = [&](Context&) { calls.push_back("exit"); };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_EQ(calls, (std::vector<std::string>{"once", "tick", "tick", "tick", "exit"}));
+  EXPECT_FALSE(once.active());
+  EXPECT_FALSE(periodic.active());  // the handle outlives the loop and does nothing
+  periodic.cancel();
+}
+
+TEST_F(ServerTest, DescriptorsAndSignalsOfTheServiceRunOnTheLoop) {
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  std::vector<std::string> calls;
+  EventHandle readable, signal, kick;
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) {};
+  service.hooks.post_init = [&](Context& context) {
+    readable = context.events.when_readable(read_end.get(), [&](Context&) {
+      char byte;
+      while (::read(read_end.get(), &byte, 1) == 1) calls.push_back(std::string("read ") + byte);
+      ::raise(SIGUSR1);
+    });
+    signal = context.events.on_signal(SIGUSR1, [&](Context& c) {
+      calls.push_back("SIGUSR1");
+      c.stop();
+    });
+    kick = context.events.after(std::chrono::milliseconds(1), [&](Context&) {
+      ASSERT_EQ(::write(write_end.get(), "z", 1), 1);
+    });
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_EQ(calls, (std::vector<std::string>{"read z", "SIGUSR1"}));
+}
+
+TEST_F(ServerTest, SignalsTheSkeletonOwnsAreRefused) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) {};
+  EventHandle handle;
+  service.hooks.post_init = [&](Context& context) { handle = context.events.on_signal(SIGTERM, [](Context&) {}); };
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("events: signal 15 is not for services")) << log_text();
+}
+
+TEST_F(ServerTest, AnExceptionInAnEventCallbackIsOneFatalLine) {
+  Service service;
+  service.on_datagram = [](const Datagram&, Context&) {};
+  EventHandle timer;
+  service.hooks.post_init = [&](Context& context) {
+    timer = context.events.after(std::chrono::milliseconds(1), [](Context&) { throw Fatal("report failed"); });
+  };
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_EQ(log_.size(), 1u) << log_text();
+  EXPECT_TRUE(logged("fatal: report failed")) << log_text();
+}
+
+TEST_F(ServerTest, StopFinishesTheBatchInHandRunsTheExitHookAndTakesNothingMore) {
+  std::vector<std::string> served;
+  int exits = 0;
+  Service service;
+  service.on_datagram = [&](const Datagram& d, Context& context) {
+    served.emplace_back(d.data);
+    if (d.data == "d1") context.stop();
+  };
+  service.hooks.on_exit = [&](Context&) { ++exits; };
+  for (int i = 0; i < 4; ++i) socket_.send("d" + std::to_string(i));
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-o", "dgram_receive_batch=3"}), 0) << log_text();
+  EXPECT_EQ(served, (std::vector<std::string>{"d0", "d1", "d2"}));  // the batch in hand
+  EXPECT_EQ(exits, 1);
+  EXPECT_EQ(socket_.drain(), 1);
+}
+
+TEST_F(ServerTest, APeriodicTimerKeepsFiringWhileTheChildWaitsForTheLockFile) {
+  // A sibling holds the lock file for the whole test: this child never gets
+  // its turn at the socket, yet its own timer fires on time.
+  LockFileGate sibling(dir_.file("pid/unix-dgram.shared"));
+  ASSERT_TRUE(sibling.acquire());
+  socket_.send("not for this child");
+  int ticks = 0;
+  int served = 0;
+  EventHandle periodic;
+  Service service;
+  service.on_datagram = [&](const Datagram&, Context&) { ++served; };
+  service.hooks.post_init = [&](Context& context) {
+    periodic = context.events.every(std::chrono::milliseconds(20), [&](Context& c) {
+      if (++ticks == 5) c.stop();
+    });
+  };
+  ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_EQ(ticks, 5);
+  EXPECT_EQ(served, 0);
+  EXPECT_EQ(socket_.drain(), 1);
+  sibling.release();
 }
 
 }  // namespace

@@ -25,6 +25,8 @@
 // Hook order: pre_init -> post_init -> (loop -> pre_accept -> service)* -> on_exit.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -32,7 +34,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 
+#include "dgram/events.h"
 #include "dgram/gate.h"
 #include "dgram/log.h"
 #include "dgram/param_tables.h"
@@ -41,19 +45,56 @@ namespace dgram {
 
 class Config;
 
-// What every callback can see: the service, its arguments, logging, configuration.
+// Where a datagram came from (Service::receive.sender).
+struct SenderAddress {
+  enum class Kind {
+    unnamed,   // the sender's socket is not bound: no reply can reach it
+    path,      // a socket file: name is its path
+    abstract,  // Linux abstract name: name is the name without its leading NUL
+  };
+  Kind kind = Kind::unnamed;
+  std::string_view name;
+};
+
+// Who sent a datagram, as the kernel says (SCM_CREDENTIALS; Service::receive.credentials).
+struct Credentials {
+  pid_t pid = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// One datagram as received. Its views and pointers stay valid until the
+// callback that was handed it returns: copy what must live longer.
+struct Datagram {
+  std::string_view data;  // the bytes in the receive buffer (at most its size)
+  std::size_t length = 0; // the datagram's real length (> data.size() when truncated)
+  bool truncated = false; // the datagram was longer than the receive buffer (logged as a warning)
+  int socket_fd = -1;     // the listen socket it came on (for replies)
+  std::size_t socket_index = 0;  // which listen socket: 0 for the first (-s counts them)
+  // With receive.sender: where it came from; null otherwise.
+  const SenderAddress* sender = nullptr;
+  // With receive.credentials: who sent it; null otherwise, and null for a
+  // datagram that was queued before the skeleton asked for credentials.
+  const Credentials* credentials = nullptr;
+};
+
+// What every callback can see: the service, its arguments, logging,
+// configuration, its own events, and ways to answer or stop.
 struct Context {
   std::string_view service_name;     // master.cf service name (-n), else program name
   std::span<const std::string> args; // words left over after the options
   Log& log;
   Config& config;
-};
+  Events& events;  // timers, descriptors, signals, stop() (events.h)
 
-// One datagram as received.
-struct Datagram {
-  std::string_view data;  // the bytes in the receive buffer (at most its size)
-  std::size_t length;     // the datagram's real length (> data.size() when truncated)
-  bool truncated;         // the datagram was longer than the receive buffer
+  // Sends bytes back to datagram's sender, from the socket it came on,
+  // without blocking. Needs receive.sender. Returns the failure instead of
+  // ending the process: EDESTADDRREQ when the sender is unnamed or unknown,
+  // EAGAIN when its queue is full, ECONNREFUSED when nobody listens there any
+  // more, EACCES/EPERM, EMSGSIZE.
+  std::error_code reply(const Datagram& datagram, std::string_view bytes) const;
+  // Ends the process normally after the batch in hand (Events::stop()).
+  void stop() { events.stop(); }
 };
 
 // A readable socket handed to the service, and how many datagrams it may read.
@@ -63,6 +104,9 @@ struct SocketReady {
 };
 
 using DatagramFn = std::function<void(const Datagram&, Context&)>;
+// Every datagram of one wake-up at once, in arrival order (one writev, one
+// transaction, one forward per wake-up).
+using BatchFn = std::function<void(std::span<const Datagram> batch, Context&)>;
 // Reads up to ready.max_datagrams datagrams; returns how many it read.
 using SocketFn = std::function<std::size_t(const SocketReady& ready, Context&)>;
 using HookFn = std::function<void(Context&)>;
@@ -95,9 +139,18 @@ struct Flags {
 inline constexpr std::size_t kDefaultReceiveBuffer = 4096;
 inline constexpr std::size_t kMaxReceiveBuffer = 65536;
 
+// What each received datagram carries besides its bytes. Off by default:
+// what is off costs nothing.
+struct ReceiveOptions {
+  bool sender = false;       // Datagram::sender (replies need it)
+  bool credentials = false;  // Datagram::credentials (SO_PASSCRED on the listen sockets)
+};
+
 struct Service {
-  DatagramFn on_datagram;  // exactly one of on_datagram and on_socket
+  DatagramFn on_datagram;  // exactly one of on_datagram, on_batch and on_socket
+  BatchFn on_batch;
   SocketFn on_socket;
+  ReceiveOptions receive;  // on_datagram and on_batch only
   Hooks hooks;
   Flags flags;
   ParamTables params;

@@ -9,6 +9,13 @@
 // wording and thrown as ConfigError, one line naming the parameter and value.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,3 +89,5 @@ class Config {
 std::optional<long> parse_time_value(std::string_view value, char default_unit);
 
 }  // namespace dgram
+
+#endif  // C++20

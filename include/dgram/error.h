@@ -5,6 +5,13 @@
 // at the top of run(), logs the line and returns a non-zero exit status.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <stdexcept>
 #include <string>
 
@@ -19,3 +26,5 @@ class Fatal : public std::runtime_error {
 [[noreturn]] void throw_errno(const std::string& what);
 
 }  // namespace dgram
+
+#endif  // C++20

@@ -44,6 +44,13 @@
 //   refused signal throws Fatal naming it.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -108,3 +115,5 @@ class Events {
 };
 
 }  // namespace dgram
+
+#endif  // C++20

@@ -7,6 +7,13 @@
 // gate at all. Tests and embedders plug in their own through Service::gate.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <memory>
 #include <string>
 
@@ -24,3 +31,5 @@ class Gate {
 };
 
 }  // namespace dgram
+
+#endif  // C++20

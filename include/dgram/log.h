@@ -11,6 +11,13 @@
 // passed down by reference; there is no process-wide logger.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -82,3 +89,5 @@ Log::RecordSink shared_record_sink(std::shared_ptr<Target> target) {
 }
 
 }  // namespace dgram
+
+#endif  // C++20

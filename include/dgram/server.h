@@ -13,16 +13,28 @@
 // in-process without touching fds 3-6.
 #pragma once
 
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
+
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dgram/log.h"
-#include "dgram/master_protocol.h"
 #include "dgram/service.h"
 
 namespace dgram {
+
+// The descriptors the master passes, as numbers (the real ones are 3, 4, 5, 6...).
+inline constexpr int kFlowReadFd = 3;
+inline constexpr int kFlowWriteFd = 4;
+inline constexpr int kStatusFd = 5;
+inline constexpr int kFirstListenFd = 6;
 
 struct Descriptors {
   int flow_read = kFlowReadFd;
@@ -47,3 +59,5 @@ int run(const Service& service, const Launch& launch);
 int run(const Service& service, int argc, char** argv);
 
 }  // namespace dgram
+
+#endif  // C++20

@@ -1,29 +1,68 @@
 // service - what a service author writes: one callback, optional hooks,
 // flags and parameter tables.
 //
-// The skeleton calls on_datagram once per datagram with a view of the bytes
-// (a pointer and a length, never NUL-terminated). A service that wants to read
-// the socket itself (Postfix 3.10's form, e.g. for records longer than the
-// receive buffer) sets on_socket instead: it is called with the readable
-// socket and reads what is queued, at most the number it is given, without
-// blocking, and says how many it read.
+// THE CALLBACK (exactly one of the three; setting none or two is a
+// definition error reported at start-up)
+//   on_datagram  once per datagram, in arrival order.
+//   on_batch     once per wake-up with every datagram taken in it (at most
+//                dgram_receive_batch, 1 in Postfix-compatible mode): one
+//                writev, one transaction, one forward per wake-up.
+//   on_socket    Postfix 3.10's form: the readable socket itself, to read at
+//                most max_datagrams from without blocking (MSG_DONTWAIT); it
+//                returns how many it read.
+//   A Datagram's bytes (data) are a view into the skeleton's receive buffer,
+//   never NUL-terminated, and stay valid only until the callback that was
+//   handed them returns; so do its sender and credentials. A datagram longer
+//   than receive_buffer is cut to it, marked truncated (length says how long
+//   it was) and logged as a warning.
 //
-// When on_datagram throws (dgram::Fatal or any other exception), that
-// datagram is lost and only that one: the rest of the wake-up's batch is
-// still served, then the process ends with one fatal line naming the first
-// failure (exit status 1, no exit hook). An on_socket service must read at
-// most max_datagrams: saying it read more is fatal (the use limit could not
-// stay exact). Returning 0 now and then is fine (a sibling may have taken
-// the datagram), but a service that reads nothing from a readable socket 100
-// wake-ups in a row is ended with a fatal line instead of spinning.
+// THE HOOKS, in order (all optional)
+//   pre_init    once, after main.cf and the command line are read, the
+//               parameter tables loaded and the working directory set to
+//               queue_directory; still privileged (open files here).
+//   post_init   once, after the chroot and the user switch; Context::events
+//               may be used from pre_init on, and runs once serving starts.
+//   loop        before each wait for requests (with the gate held when the
+//               socket is shared): returns the longest wait in seconds; 0
+//               means do not wait (poll once and come back), -1 wait as long
+//               as it takes. It is not called while a child waits for its
+//               turn at a shared socket (its own events still run then).
+//   pre_accept  once per wake-up that found a request, before anything is
+//               read: not once per datagram.
+//   on_exit     once, on every normal exit: use limit, idle limit, the
+//               master going away, SIGTERM, Context::stop(). Not after a
+//               fatal error.
 //
-// SIGTERM ends the process cleanly at any moment from the start of run():
-// during start-up the loop is entered and left at once, a process waiting for
-// the lock file stops waiting, a batch in hand is finished; then the exit
-// hook runs and the exit status is 0.
+// WHAT EXCEPTIONS DO
+//   Any exception (dgram::Fatal, std::exception, anything) escaping a hook, a
+//   callback or an event callback ends the process with one fatal line
+//   naming it, exit status 1, and no exit hook. When on_datagram throws, that
+//   datagram is lost and only that one: the rest of the wake-up's batch is
+//   still served first. When on_batch throws, its batch is lost and the line
+//   says how many it held. An on_socket service must read at most
+//   max_datagrams: saying it read more is fatal (the use limit could not
+//   stay exact). Returning 0 now and then is fine (a sibling may have taken
+//   the datagram), but a service that reads nothing from a readable socket
+//   100 wake-ups in a row is ended with a fatal line instead of spinning.
 //
-// Hook order: pre_init -> post_init -> (loop -> pre_accept -> service)* -> on_exit.
+// STOPPING
+//   SIGTERM ends the process cleanly at any moment from the start of run():
+//   during start-up the loop is entered and left at once, a process waiting
+//   for the lock file stops waiting, a batch in hand is finished; then the
+//   exit hook runs and the exit status is 0. Context::stop() does the same
+//   from inside the service.
+//
+// PARAMETERS
+//   params (param_tables.h) are loaded before pre_init; an entry whose
+//   target is null is a definition error, reported at start-up.
 #pragma once
+
+#if __cplusplus < 202002L
+#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
+#define DGRAM_SERVER_NEEDS_CXX20
+#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
+#endif
+#else
 
 #include <sys/types.h>
 
@@ -115,12 +154,13 @@ using LoopFn = std::function<int(Context&)>;
 // Makes the gate for a lock-file path; the default makes a LockFileGate.
 using GateFactory = std::function<std::unique_ptr<Gate>(const std::string& lock_path)>;
 
+// When each runs: see THE HOOKS above.
 struct Hooks {
   HookFn pre_init;    // after configuration, before privileges are dropped
   HookFn post_init;   // after privileges are dropped, before serving
-  LoopFn loop;        // before each wait for events
-  HookFn pre_accept;  // when a request arrived, before it is read
-  HookFn on_exit;     // once, on every normal exit
+  LoopFn loop;        // before each wait for requests: seconds, 0 = none, -1 = no limit
+  HookFn pre_accept;  // once per wake-up with a request, before it is read
+  HookFn on_exit;     // once, on every normal exit (not after a fatal error)
 };
 
 struct Flags {
@@ -159,3 +199,5 @@ struct Service {
 };
 
 }  // namespace dgram
+
+#endif  // C++20

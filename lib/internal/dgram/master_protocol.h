@@ -12,6 +12,8 @@
 
 #include <string_view>
 
+#include "dgram/server.h"  // the descriptor numbers
+
 namespace dgram {
 
 enum class ChildStatus : int { taken = 0, avail = 1 };
@@ -23,12 +25,6 @@ struct StatusRecord {
   int avail;
 };
 static_assert(sizeof(StatusRecord) == 12, "the master reads 12-byte status records");
-
-// The descriptors the master passes, as numbers (the real ones are 3, 4, 5, 6...).
-inline constexpr int kFlowReadFd = 3;
-inline constexpr int kFlowWriteFd = 4;
-inline constexpr int kStatusFd = 5;
-inline constexpr int kFirstListenFd = 6;
 
 class StatusChannel {
  public:

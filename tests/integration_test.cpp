@@ -636,5 +636,20 @@ TEST_F(SinkTest, AMalformedMainCfIsReportedToDevLogWithTheDefaults) {
   EXPECT_LT(::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT), 0);  // one line
 }
 
+TEST_F(TraceTest, WatchdogEndsAServiceTimerThatGetsStuck) {
+  pid_t pid = trace_service({"-l", "-t", "unix-dgram", "-o", "trace_stall_timer_ms=10"}, {{"TRACE_WATCHDOG", "1"}});
+  EXPECT_EQ(finish(pid, 15s), "exit 1");
+  EXPECT_NE(stderr_text().find("trace-service[" + std::to_string(pid) + "]: fatal: watchdog timeout"),
+            std::string::npos)
+      << stderr_text();
+  auto lines = trace();
+  bool stalled = false;
+  for (const auto& line : lines) {
+    stalled = stalled || line.event == "timer stall";
+    EXPECT_NE(line.event, "timer stall survived");
+  }
+  EXPECT_TRUE(stalled);
+}
+
 }  // namespace
 }  // namespace dgram

@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
     return [&trace, name](dgram::Context&) { trace(name); };
   };
   int pre_init_nap = 0;
+  int stall_timer_ms = 0;
+  dgram::EventHandle stall_timer;
+  service.params.ints.push_back({"trace_stall_timer_ms", 0, &stall_timer_ms, 0, 60000});
   service.params.ints.push_back({"trace_pre_init_nap", 0, &pre_init_nap, 0, 3600});
   service.hooks.pre_init = [&trace, &pre_init_nap](dgram::Context&) {
     trace("pre_init");
@@ -114,9 +117,19 @@ int main(int argc, char** argv) {
       if (::nanosleep(&delay, nullptr) < 0) trace("nap interrupted");
     }
   };
-  service.hooks.post_init = [&trace](dgram::Context&) {
+  service.hooks.post_init = [&trace, &stall_timer_ms, &stall_timer](dgram::Context& context) {
     trace("post_init");
     trace("whereabouts post_init " + whereabouts());
+    // trace_stall_timer_ms = N: a timer of the service's own that gets stuck.
+    if (stall_timer_ms > 0) {
+      stall_timer = context.events.after(std::chrono::milliseconds(stall_timer_ms), [&trace](dgram::Context&) {
+        trace("timer stall");
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        trace("timer stall survived");
+      });
+    }
   };
   service.hooks.pre_accept = hook("pre_accept");
   service.hooks.on_exit = [&trace](dgram::Context&) {

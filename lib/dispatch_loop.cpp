@@ -97,6 +97,7 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
 }
 
 DispatchLoop::~DispatchLoop() {
+  gate_event_.reset();   // off the loop before its eventfd goes
   gate_waiter_.reset();  // joins the thread while the gate still exists
   if (events_) events_->set_stop_listener({});
 }

@@ -6,12 +6,8 @@
 // hook, exactly as Postfix's CONFIG_*_TABLE arrays are loaded.
 #pragma once
 
-#if __cplusplus < 202002L
-#ifndef DGRAM_SERVER_NEEDS_CXX20  // said once, however many headers are included
-#define DGRAM_SERVER_NEEDS_CXX20
-#error "dgram-server needs C++20: compile with -std=c++20 (meson: cpp_std=c++20)"
-#endif
-#else
+#include "dgram/cxx20.h"
+#if __cplusplus >= 202002L  // else cxx20.h has said why, once
 
 #include <string>
 #include <vector>

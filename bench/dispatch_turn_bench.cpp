@@ -16,10 +16,11 @@
 // with a process limit above 1): "thread" with a TerminationLatch installed,
 // so the DispatchLoop waits for the gate on its GateWaiter thread as under
 // dgram::run; "direct" without one, the old acquire() on the loop's thread.
-// The counter per_datagram is the time per datagram; the time column is
-// per iteration (one wake-up's worth: N datagrams). Run with
-// --benchmark_repetitions=5 --benchmark_report_aggregates_only=true for
-// medians (bench/RESULTS.md has the figures).
+// Wall-clock time (the gate thread's work is in it): the counter
+// per_datagram is the time per datagram, the time column per iteration (one
+// wake-up's worth: N datagrams). For medians, as in bench/RESULTS.md:
+//   dispatch_turn_bench --benchmark_repetitions=7 --benchmark_enable_random_interleaving=true
+//     --benchmark_report_aggregates_only=true --benchmark_min_time=0.2
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -254,15 +255,16 @@ constexpr dgram::ReceiveOptions kSender{.sender = true, .credentials = false};
 constexpr dgram::ReceiveOptions kCredentials{.sender = false, .credentials = true};
 constexpr dgram::ReceiveOptions kBoth{.sender = true, .credentials = true};
 
-BENCHMARK_CAPTURE(api_turn, on_datagram, Variant{Form::datagram, kBare, GateUse::none})->Arg(1)->Arg(8);
-BENCHMARK_CAPTURE(api_turn, on_batch, Variant{Form::batch, kBare, GateUse::none})->Arg(1)->Arg(8);
-BENCHMARK_CAPTURE(api_turn, on_datagram_sender, Variant{Form::datagram, kSender, GateUse::none})->Arg(1)->Arg(8);
+BENCHMARK_CAPTURE(api_turn, on_datagram, Variant{Form::datagram, kBare, GateUse::none})->Arg(1)->Arg(8)->UseRealTime();
+BENCHMARK_CAPTURE(api_turn, on_batch, Variant{Form::batch, kBare, GateUse::none})->Arg(1)->Arg(8)->UseRealTime();
+BENCHMARK_CAPTURE(api_turn, on_datagram_sender, Variant{Form::datagram, kSender, GateUse::none})->Arg(1)->Arg(8)->UseRealTime();
 BENCHMARK_CAPTURE(api_turn, on_datagram_credentials, Variant{Form::datagram, kCredentials, GateUse::none})
     ->Arg(1)
-    ->Arg(8);
-BENCHMARK_CAPTURE(api_turn, on_datagram_both, Variant{Form::datagram, kBoth, GateUse::none})->Arg(1)->Arg(8);
-BENCHMARK_CAPTURE(api_turn, gate_direct, Variant{Form::datagram, kBare, GateUse::direct})->Arg(1)->Arg(8);
-BENCHMARK_CAPTURE(api_turn, gate_thread, Variant{Form::datagram, kBare, GateUse::thread})->Arg(1)->Arg(8);
+    ->Arg(8)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(api_turn, on_datagram_both, Variant{Form::datagram, kBoth, GateUse::none})->Arg(1)->Arg(8)->UseRealTime();
+BENCHMARK_CAPTURE(api_turn, gate_direct, Variant{Form::datagram, kBare, GateUse::direct})->Arg(1)->Arg(8)->UseRealTime();
+BENCHMARK_CAPTURE(api_turn, gate_thread, Variant{Form::datagram, kBare, GateUse::thread})->Arg(1)->Arg(8)->UseRealTime();
 
 }  // namespace
 

@@ -13,7 +13,8 @@ DESCRIPTION
     batch sizes, the loggers' verification runs, latency under light load,
     the machine facts and the command that produced it. The plot is a
     grouped bar chart drawn by gnuplot (pngcairo): datagrams/s per contender,
-    one bar per datagram size and sender.
+    one bar per datagram size and sender. The "api-cost-flood" block that
+    flood_compare.py --api-cost writes into RESULTS.md is kept as it was.
 
 DIAGNOSTICS
     Exit status 1 when the JSON cannot be read; a missing gnuplot is reported
@@ -353,8 +354,19 @@ def main(argv):
         print(f"render_results: cannot read {path}: {e}", file=sys.stderr)
         return 1
     error = plot(data, png)
+    text = render(data, png, error)
+    # The api-cost-flood block (flood_compare.py --api-cost) comes from
+    # another run: it stays as it was.
+    try:
+        with open(markdown) as f:
+            old = f.read()
+    except OSError:
+        old = ""
+    begin, end = old.find("<!-- begin api-cost-flood -->"), old.find("<!-- end api-cost-flood -->")
+    if begin >= 0 and end > begin:
+        text = text.rstrip("\n") + "\n\n" + old[begin:end + len("<!-- end api-cost-flood -->")] + "\n"
     with open(markdown, "w") as f:
-        f.write(render(data, png, error))
+        f.write(text)
     print(f"render_results: wrote {markdown}" + (f" and {png}" if not error else f" ({error})"))
     return 0
 

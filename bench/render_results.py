@@ -13,8 +13,8 @@ DESCRIPTION
     batch sizes, the loggers' verification runs, latency under light load,
     the machine facts and the command that produced it. The plot is a
     grouped bar chart drawn by gnuplot (pngcairo): datagrams/s per contender,
-    one bar per datagram size and sender. The "api-cost-flood" block that
-    flood_compare.py --api-cost writes into RESULTS.md is kept as it was.
+    one bar per datagram size and sender. The "api-cost-*" blocks of
+    RESULTS.md (flood_compare.py --api-cost writes one) are kept as they were.
 
 DIAGNOSTICS
     Exit status 1 when the JSON cannot be read; a missing gnuplot is reported
@@ -23,6 +23,7 @@ DIAGNOSTICS
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -355,16 +356,16 @@ def main(argv):
         return 1
     error = plot(data, png)
     text = render(data, png, error)
-    # The api-cost-flood block (flood_compare.py --api-cost) comes from
-    # another run: it stays as it was.
+    # The api-cost blocks (flood_compare.py --api-cost, the micro-benchmark
+    # figures) come from other runs: they stay as they were.
     try:
         with open(markdown) as f:
             old = f.read()
     except OSError:
         old = ""
-    begin, end = old.find("<!-- begin api-cost-flood -->"), old.find("<!-- end api-cost-flood -->")
-    if begin >= 0 and end > begin:
-        text = text.rstrip("\n") + "\n\n" + old[begin:end + len("<!-- end api-cost-flood -->")] + "\n"
+    kept = [m.group(0) for m in re.finditer(r"<!-- begin (api-cost-[a-z-]+) -->.*?<!-- end \1 -->", old, re.S)]
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
     with open(markdown, "w") as f:
         f.write(text)
     print(f"render_results: wrote {markdown}" + (f" and {png}" if not error else f" ({error})"))

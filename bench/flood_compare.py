@@ -7,6 +7,8 @@ SUMMARY
         [--syscall-count N] [--latency-count N] [--latency-rate R]
         [--sink-variant LABEL=WORDS]... [--time-budget MINUTES]
         [--results-dir DIR] [--no-render]
+    bench/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
+        [--senders send,mmsg] [--placements spread,cpu0]
     (bench/flood-compare installs and builds, then runs this.)
 
 DESCRIPTION
@@ -59,6 +61,20 @@ DESCRIPTION
     say how many ran. Results go to RESULTS_DIR/<UTC timestamp>.json and latest.json, then
     bench/render_results.py writes bench/RESULTS.md and the plot.
 
+    --api-cost measures only what the new service API costs (issue 8): dgram-sink
+    maxproc 1 with the receive options off (sink-1) and with
+    dgram_sink_receive_sender and dgram_sink_receive_credentials on (sink-rx),
+    and dgram-sink maxproc 2 (sink-2, the gate waited for on a thread), on
+    100-byte floods (default 3 x 300,000 datagrams, send and sendmmsg), in two
+    placements alternated within each repetition: "spread" (the scheduler's
+    choice on every CPU) and "cpu0" (the master, its children and dgram-flood
+    all on CPU 0: taskset -c 0 for the sender, the master's affinity for the
+    children it forks). sink-rx's summaries must show credentials= on every
+    flooded datagram. System calls per datagram are counted for each contender
+    and placement. It writes RESULTS_DIR/<time>-api-cost.json (not
+    latest.json) and replaces the "api-cost-flood" block of bench/RESULTS.md,
+    leaving the rest of the file alone. A few minutes on 2 CPUs.
+
 DIAGNOSTICS
     Exit status 0 when every run completed and every count checked out; 1
     when a run failed or a count was wrong (the JSON says which); 2 for a bad
@@ -87,6 +103,13 @@ ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
 
 ALL_CONTENDERS = ["raw-recvmmsg", "raw-recv", "sink-1", "sink-1-compat", "sink-2", "sink-4", "dgram-logd", "postlogd",
                   "rsyslog"]
+
+# --api-cost: the receive options on (a --sink-variant, so the contender is sink-rx).
+API_COST_VARIANT = ("rx", "-o dgram_sink_receive_sender=yes -o dgram_sink_receive_credentials=yes")
+API_COST_CONTENDERS = ["sink-1", "sink-2"]
+# Where the processes of a flood run: None is the scheduler's choice.
+PLACEMENTS = {"spread": None, "cpu0": {0}}
+RESULTS_BLOCK = ("<!-- begin api-cost-flood -->", "<!-- end api-cost-flood -->")
 
 
 def say(text):
@@ -496,6 +519,9 @@ class MasterContender(Contender):
                 values = [int(r[key]) for r in reports if key in r]
                 if values:
                     result["batch_max"] = max(values)
+            credentials = [int(r["credentials"]) for r in reports if "credentials" in r]
+            if credentials:
+                result["with_credentials"] = sum(credentials)
         return result
 
 
@@ -566,6 +592,7 @@ class Bench:
         self.rsyslog = None
         self.started = []   # (pid, what) of the processes started here
         self.failures = []
+        self.cpus = None    # the CPUs of the current placement; None: all
 
     # -- set-up and tear-down
 
@@ -599,8 +626,10 @@ class Bench:
                                        self.programs["latency_service"], POSTLOGD],
                                       self.master_cf())
         self.master.start()
+        # rsyslogd only when it is compared (--api-cost does without it).
         self.rsyslog = Rsyslog(self.root + "/rsyslog")
-        self.rsyslog.start()
+        if "rsyslog" in self.args.contenders:
+            self.rsyslog.start()
         m = self.master
         log = m.log
         self.contenders = {
@@ -640,6 +669,8 @@ class Bench:
         if sender == "mmsg":
             argv.append("--mmsg")
         argv.append(path)
+        if self.cpus is not None:
+            argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.cpus))] + argv
         start = time.monotonic()
         p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
         end = time.monotonic()
@@ -967,6 +998,96 @@ class Bench:
             "failures": self.failures,
         }
 
+    # -- --api-cost: the new API's receive options and maxproc 2, two placements
+
+    def place(self, placement):
+        """place - the master (so the children it forks from now on) and the
+        sender on the placement's CPUs; the children running now are retired."""
+        cpus = PLACEMENTS[placement]
+        self.cpus = cpus
+        self.master.retire()
+        os.sched_setaffinity(self.master.pid, cpus if cpus is not None else set(range(os.cpu_count())))
+
+    def run_api_cost(self):
+        a = self.args
+        began = time.monotonic()
+        self.tool = self.syscall_tool()
+        facts = machine_facts()
+        facts["syscall_counter"] = self.tool
+        cells = [(100, sender) for sender in a.senders]
+        say(f"api cost: {a.reps} repetitions x {len(cells)} floods x {len(a.placements)} placements x "
+            f"{len(self.order)} contenders, {a.count} datagrams each")
+        runs = []
+        for rep in range(1, a.reps + 1):
+            shift = (rep - 1) % len(self.order)
+            order = self.order[shift:] + self.order[:shift]
+            placements = a.placements if rep % 2 else list(reversed(a.placements))
+            for placement in placements:
+                self.place(placement)
+                for size, sender in cells:
+                    for name in order:
+                        try:
+                            run = self.timed_run(self.contenders[name], a.count, size, sender, rep)
+                        except Exception as e:
+                            run = {"rep": rep, "contender": name, "size": size, "sender": sender,
+                                   "count": a.count, "error": str(e)[:2000]}
+                            self.failures.append(f"{name} {placement} {sender} rep {rep}: {e}")
+                            self.recover(name)
+                        run["placement"] = placement
+                        runs.append(run)
+                        self.check_api_run(run)
+                        say(f"rep {rep} {placement:<6} {sender:<4} {name:<8} " +
+                            (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
+                            (f"  credentials={run['with_credentials']}" if "with_credentials" in run else ""))
+        syscalls = []
+        for placement in a.placements:
+            self.place(placement)
+            for name in self.order:
+                for sender in a.senders:
+                    try:
+                        entry = self.count_syscalls(self.contenders[name], a.syscall_count, 100, sender)
+                    except Exception as e:
+                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
+                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
+                        self.recover(name)
+                    entry["placement"] = placement
+                    syscalls.append(entry)
+                    say(f"  syscalls {placement:<6} {name:<8} {sender:<4} child {entry.get('child_per_datagram')} "
+                        f"master {entry.get('master_per_datagram')}")
+        self.place("spread")
+        facts["loadavg_end"] = read_first("/proc/loadavg")
+        return {
+            "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": a.command,
+            "mode": "api-cost",
+            "settings": {"count": a.count, "reps": a.reps, "sizes": [100], "senders": a.senders,
+                         "placements": a.placements, "contenders": self.order, "syscall_count": a.syscall_count},
+            "labels": {name: self.contenders[name].label for name in self.order},
+            "facts": facts,
+            "duration_s": round(time.monotonic() - began, 1),
+            "runs": runs,
+            "summary": summarize_api_cost(runs, self.order, a.senders, a.placements),
+            "syscalls": syscalls,
+            "master_complaints": self.master.complaints()[:50],
+            "failures": self.failures,
+        }
+
+    def check_api_run(self, run):
+        """check_api_run - every datagram served; with the receive options on,
+        every flooded datagram carried credentials, and none did without them."""
+        if run.get("complete") is False:
+            self.failures.append(f"{run['contender']} {run['placement']} {run['sender']} rep {run['rep']}: "
+                                 f"received {run.get('received')} of {run['count']}")
+        if "rate" not in run:
+            return
+        # The warm-up datagram carries credentials only when a child was
+        # already up to set SO_PASSCRED before it was queued.
+        low, high = (run["count"], run["count"] + 1) if run["contender"] == "sink-rx" else (0, 0)
+        seen = run.get("with_credentials")
+        if seen is None or not low <= seen <= high:
+            self.failures.append(f"{run['contender']} {run['placement']} {run['sender']} rep {run['rep']}: "
+                                 f"credentials={seen}, expected {low}" + (f" or {high}" if high > low else ""))
+
     def recover(self, name):
         """After a failed run: end a raw receiver still waiting; let master children go."""
         contender = self.contenders.get(name)
@@ -1019,6 +1140,127 @@ def summarize(runs, order, cells):
             if ref and ref.get("master_cpu_per_1e6") and entry.get("master_cpu_per_1e6") is not None:
                 entry["master_cpu_vs_postlogd"] = round(entry["master_cpu_per_1e6"] / ref["master_cpu_per_1e6"], 3)
     return table
+
+
+def summarize_api_cost(runs, order, senders, placements):
+    """Per placement, sender and contender: median/min/max rate, CPU per 10^6,
+    and the ratio of each contender's median to sink-1's, with the range of
+    the same ratio within one repetition."""
+    table = {}
+    for placement in placements:
+        for sender in senders:
+            cell = f"{placement}/{sender}"
+            ok = {name: [r for r in runs if r["contender"] == name and r.get("placement") == placement
+                         and r["sender"] == sender and "rate" in r] for name in order}
+            for name in order:
+                if not ok[name]:
+                    continue
+                rates = [r["rate"] for r in ok[name]]
+                entry = {"runs": len(rates), "median": round(statistics.median(rates), 1), "min": min(rates),
+                         "max": max(rates)}
+                for key in ("child_cpu", "master_cpu"):
+                    per = [r[key] / r["count"] * 1e6 for r in ok[name] if r.get(key) is not None]
+                    if per:
+                        entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+                table.setdefault(cell, {})[name] = entry
+            base = table.get(cell, {}).get("sink-1")
+            for name, entry in table.get(cell, {}).items():
+                if base and base["median"] > 0:
+                    entry["vs_sink_1"] = round(entry["median"] / base["median"], 3)
+                    by_rep = {r["rep"]: r["rate"] for r in ok["sink-1"]}
+                    per_rep = [r["rate"] / by_rep[r["rep"]] for r in ok[name] if r["rep"] in by_rep]
+                    if per_rep:
+                        entry["vs_sink_1_range"] = [round(min(per_rep), 3), round(max(per_rep), 3)]
+    return table
+
+
+def render_api_cost(data):
+    """render_api_cost - the RESULTS.md block of an --api-cost run."""
+    s, f = data["settings"], data["facts"]
+    out = [RESULTS_BLOCK[0], "## The new API's cost, end to end (issue 8)", "",
+           f"Generated by `{data['command']}` on {data['generated']} ({data['duration_s'] / 60:.1f} minutes; "
+           f"{s['reps']} repetition(s) of {s['count']:,} datagrams of 100 bytes per flood; contenders alternated "
+           "within each repetition, their order rotated, the two placements alternated). Contenders: " +
+           "; ".join(f"**{n}** {data['labels'][n]}" for n in s["contenders"]) + ". Placements: **spread** "
+           "(the scheduler's choice on both CPUs), **cpu0** (master, children and dgram-flood on CPU 0).", ""]
+    out += ["Datagrams/s, median (min–max), and the median over sink-1's median in the same run "
+            "(in brackets: that ratio's lowest and highest within one repetition):", ""]
+    header = [f"{p}, {'send(2)' if x == 'send' else 'sendmmsg(2)'}" for p in s["placements"] for x in s["senders"]]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = data["summary"].get(f"{p}/{x}", {}).get(name)
+                if not e:
+                    cells.append("-")
+                    continue
+                text = f"**{e['median']:,.0f}** ({e['min']:,.0f}–{e['max']:,.0f})"
+                if name != "sink-1" and "vs_sink_1" in e:
+                    lo, hi = e.get("vs_sink_1_range", [None, None])
+                    text += f"<br>{e['vs_sink_1']:.2f}× sink-1" + (f" ({lo:.2f}–{hi:.2f})" if lo is not None else "")
+                cells.append(text)
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += ["", "CPU seconds per 10^6 datagrams, median: child(ren) / master:", ""]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = data["summary"].get(f"{p}/{x}", {}).get(name, {})
+                child, master = e.get("child_cpu_per_1e6"), e.get("master_cpu_per_1e6")
+                cells.append("-" if child is None else f"{child:.2f} / {master:.2f}" if master is not None
+                             else f"{child:.2f}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += ["", f"System calls per datagram ({s['syscall_count']:,} datagrams of 100 bytes, "
+            f"{f.get('syscall_counter')}; receiving processes / master):", ""]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = next((e for e in data["syscalls"] if e.get("contender") == name and e.get("placement") == p
+                          and e.get("sender") == x), {})
+                child, master = e.get("child_per_datagram"), e.get("master_per_datagram")
+                if child is None:
+                    cells.append("-")
+                else:
+                    cells.append(f"{child:.2f} / {master:.2f}" if master is not None else f"{child:.2f}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    checked = [r for r in data["runs"] if r.get("contender") == "sink-rx" and "rate" in r]
+    timed = [r for r in data["runs"] if r.get("contender") in s["contenders"]]
+    served = all("rate" in r and r.get("complete") for r in timed)
+    out += ["", f"Every flood's datagrams were served, by the sinks' exit summaries: {'yes' if served else 'NO'}; "
+            f"sink-rx's exit summaries counted credentials on every flooded datagram in "
+            f"{sum(1 for r in checked if r['count'] <= r.get('with_credentials', -1) <= r['count'] + 1)} of "
+            f"{len(checked)} floods (the warm-up datagram carries them too when a child was already up).", ""]
+    if data["failures"]:
+        out += ["Problems: " + "; ".join(x[:200] for x in data["failures"][:10]), ""]
+    out += [f"Machine: {f.get('nproc')} CPUs ({f.get('cpu')}), kernel {f.get('kernel')}, Debian {f.get('debian')}, "
+            f"net.unix.max_dgram_qlen = {f.get('max_dgram_qlen')}, Postfix {f.get('postfix')}; dgram-server commit "
+            f"{f.get('commit')}; load average at start {f.get('loadavg_start')}, at the end {f.get('loadavg_end')}.",
+            "", RESULTS_BLOCK[1]]
+    return "\n".join(out)
+
+
+def replace_block(path, block):
+    """replace_block - puts block in place of the file's api-cost-flood block
+    (at the end when it has none); the rest of the file is kept as it is."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    begin, end = text.find(RESULTS_BLOCK[0]), text.find(RESULTS_BLOCK[1])
+    if begin >= 0 and end > begin:
+        text = text[:begin] + block + text[end + len(RESULTS_BLOCK[1]):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def read_first(path):
@@ -1083,9 +1325,25 @@ def parse_args(argv):
                    help="start no repetition that would end the timed floods after MINUTES (0: no limit)")
     p.add_argument("--results-dir", default=None)
     p.add_argument("--no-render", action="store_true")
+    p.add_argument("--api-cost", action="store_true",
+                   help="only the new API's cost: sink-1, sink-rx (receive sender+credentials), sink-2; "
+                        "100 B; default 3 x 300000; see --placements")
+    p.add_argument("--placements", default="spread,cpu0", help="with --api-cost: spread, cpu0 or both")
     a = p.parse_args(argv)
     # bench/flood-compare passes the command line it was given (it adds --build-dir).
     a.command = os.environ.get("FLOOD_COMPARE_COMMAND") or ("bench/flood_compare.py " + " ".join(argv)).strip()
+    a.placements = a.placements.split(",")
+    if any(x not in PLACEMENTS for x in a.placements):
+        p.error(f"--placements takes {', '.join(PLACEMENTS)}: {','.join(a.placements)}")
+    if a.api_cost:
+        if a.sink_variant:
+            p.error("--api-cost makes its own dgram-sink variant; leave out --sink-variant")
+        a.contenders = ",".join(API_COST_CONTENDERS)
+        a.sink_variant = ["=".join(API_COST_VARIANT)]
+        if a.reps is None:
+            a.reps = 1 if a.quick else 3
+        if a.count is None:
+            a.count = 20000 if a.quick else 300000
     if a.reps is None:
         a.reps = 1 if a.quick else 5
     if a.count is None:
@@ -1131,18 +1389,23 @@ def main(argv):
     signal.signal(signal.SIGTERM, interrupted)
     try:
         bench.setup()
-        result = bench.run()
+        result = bench.run_api_cost() if args.api_cost else bench.run()
     finally:
         bench.teardown()
     os.makedirs(results_dir, exist_ok=True)
     stamp = result["generated"].replace(":", "").replace("-", "")
-    name = f"{stamp}{'-quick' if args.quick else ''}.json"
+    name = f"{stamp}{'-api-cost' if args.api_cost else ''}{'-quick' if args.quick else ''}.json"
     text = json.dumps(result, indent=1) + "\n"
-    for path in (os.path.join(results_dir, name), os.path.join(results_dir, "latest.json")):
+    # latest.json is what render_results.py draws the full comparison from.
+    paths = [os.path.join(results_dir, name)] + ([] if args.api_cost else [os.path.join(results_dir, "latest.json")])
+    for path in paths:
         with open(path, "w") as f:
             f.write(text)
-    say(f"results: {os.path.join(results_dir, name)} (and latest.json), {result['duration_s']} s")
-    if not args.no_render:
+    say(f"results: {' and '.join(paths)}, {result['duration_s']} s")
+    if args.api_cost and not args.no_render:
+        replace_block(os.path.join(here, "RESULTS.md"), render_api_cost(result))
+        say(f"wrote the api-cost-flood block of {os.path.join(here, 'RESULTS.md')}")
+    elif not args.no_render:
         subprocess.run([sys.executable, os.path.join(here, "render_results.py"),
                         os.path.join(results_dir, "latest.json")], check=False)
     if result["failures"]:

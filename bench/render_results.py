@@ -13,7 +13,8 @@ DESCRIPTION
     batch sizes, the loggers' verification runs, latency under light load,
     the machine facts and the command that produced it. The plot is a
     grouped bar chart drawn by gnuplot (pngcairo): datagrams/s per contender,
-    one bar per datagram size and sender.
+    one bar per datagram size and sender. The "api-cost-*" blocks of
+    RESULTS.md (flood_compare.py --api-cost writes one) are kept as they were.
 
 DIAGNOSTICS
     Exit status 1 when the JSON cannot be read; a missing gnuplot is reported
@@ -22,6 +23,7 @@ DIAGNOSTICS
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -353,8 +355,19 @@ def main(argv):
         print(f"render_results: cannot read {path}: {e}", file=sys.stderr)
         return 1
     error = plot(data, png)
+    text = render(data, png, error)
+    # The api-cost blocks (flood_compare.py --api-cost, the micro-benchmark
+    # figures) come from other runs: they stay as they were.
+    try:
+        with open(markdown) as f:
+            old = f.read()
+    except OSError:
+        old = ""
+    kept = [m.group(0) for m in re.finditer(r"<!-- begin (api-cost-[a-z-]+) -->.*?<!-- end \1 -->", old, re.S)]
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
     with open(markdown, "w") as f:
-        f.write(render(data, png, error))
+        f.write(text)
     print(f"render_results: wrote {markdown}" + (f" and {png}" if not error else f" ({error})"))
     return 0
 

@@ -3,6 +3,10 @@
 // It counts datagrams, bytes and truncated datagrams and, with
 // dgram_sink_check_sequence = yes, checks that the leading sequence numbers
 // (as dgram-flood --sequence writes them) arrive without gaps or repeats.
+// dgram_sink_receive_sender = yes and dgram_sink_receive_credentials = yes
+// turn on Service::receive.sender / .credentials (what they cost is what
+// bench/flood-compare --api-cost measures); the sink counts the datagrams
+// that carried credentials.
 // When it exits it logs one summary line of key=value words, which it also
 // appends to dgram_sink_summary_file when that is set (opened before privileges
 // are dropped), so scripts can add up
@@ -11,8 +15,12 @@
 //   exit: pid=P service=S datagrams=N bytes=B truncated=T batches=W cpu_user=U
 //   cpu_system=S [seq_first=..
 //   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...
-//   seq_overflow=..]
+//   seq_overflow=..] credentials=C
 //
+// credentials= is always last: the datagrams that carried the sender's
+// credentials (0 unless dgram_sink_receive_credentials = yes; a datagram
+// queued before the child asked for them, such as the one that made the
+// master start it, carries none).
 // seq_runs lists at most SequenceCheck::kDefaultMaxRuns runs; seq_overflow
 // counts the numbers left out past that cap (0 normally). A report with
 // seq_overflow above 0 cannot prove exactly-once: sequence_verdict.h merges
@@ -40,6 +48,7 @@ struct SinkState {
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;
   std::uint64_t batches = 0;  // wake-ups that found datagrams waiting
+  std::uint64_t with_credentials = 0;
   dgram::sink::SequenceCheck sequence;
 };
 
@@ -72,8 +81,10 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
             " seq_repeats=" + std::to_string(seq.repeats()) +
             " seq_malformed=" + std::to_string(seq.malformed()) +
             " seq_runs=" + (runs.empty() ? std::string("none") : runs) +
-            " seq_overflow=" + std::to_string(seq.overflow());  // last: older readers match the words before
+            " seq_overflow=" + std::to_string(seq.overflow());
   }
+  // Last: older readers match the words before it.
+  line += " credentials=" + std::to_string(state.with_credentials);
   return line;
 }
 
@@ -98,10 +109,16 @@ int main(int argc, char** argv) {
   dgram::Service service;
   service.params.bools.push_back({"dgram_sink_check_sequence", false, &state.check_sequence});
   service.params.strs.push_back({"dgram_sink_summary_file", "", &state.summary_file});
+  // The skeleton loads the parameter tables before it looks at the receive
+  // options (SO_PASSCRED, the receiver's buffers), so main.cf and -o can set
+  // them directly.
+  service.params.bools.push_back({"dgram_sink_receive_sender", false, &service.receive.sender});
+  service.params.bools.push_back({"dgram_sink_receive_credentials", false, &service.receive.credentials});
   service.on_datagram = [&state](const dgram::Datagram& datagram, dgram::Context&) {
     ++state.datagrams;
     state.bytes += datagram.data.size();
     if (datagram.truncated) ++state.truncated;
+    if (datagram.credentials != nullptr) ++state.with_credentials;
     if (state.check_sequence) state.sequence.observe(datagram.data);
   };
   service.hooks.pre_accept = [&state](dgram::Context&) { ++state.batches; };

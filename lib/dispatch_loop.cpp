@@ -146,24 +146,29 @@ bool DispatchLoop::turn() {
   }
   if (gate_ && !gate_held_) {
     if (gate_waiter_) {
-      // Wait for the gate with the loop running: the service's events, the
-      // master, SIGTERM and the idle timer still count; requests do not.
-      watch_listen_sockets(false);
-      if (!gate_requested_) {
-        gate_requested_ = true;
-        gate_waiter_->request();
+      if (!gate_requested_ && gate_->try_acquire()) {
+        gate_held_ = true;  // free: no hand-off to the thread needed
+      } else {
+        // Wait for the gate with the loop running: the service's events, the
+        // master, SIGTERM and the idle timer still count; requests do not.
+        watch_listen_sockets(false);
+        if (!gate_requested_) {
+          gate_requested_ = true;
+          gate_waiter_->request();
+        }
+        run_events();
+        return !stop_reason_;
       }
-      run_events();
-      return !stop_reason_;
+    } else {
+      waiting();
+      bool acquired = gate_->acquire();
+      working();
+      if (!acquired) {
+        stop_reason_ = "terminated by SIGTERM";
+        return false;
+      }
+      gate_held_ = true;
     }
-    waiting();
-    bool acquired = gate_->acquire();
-    working();
-    if (!acquired) {
-      stop_reason_ = "terminated by SIGTERM";
-      return false;
-    }
-    gate_held_ = true;
   }
   int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
   if (delay >= 0) {

@@ -55,6 +55,14 @@ bool LockFileGate::acquire() {
   throw_errno("lock " + path_);
 }
 
+bool LockFileGate::try_acquire() {
+  for (;;) {
+    if (::flock(fd_.get(), LOCK_EX | LOCK_NB) == 0) return true;
+    if (errno == EWOULDBLOCK) return false;
+    if (errno != EINTR) throw_errno("lock " + path_);
+  }
+}
+
 void LockFileGate::release() {
   while (::flock(fd_.get(), LOCK_UN) < 0) {
     if (errno != EINTR) throw_errno("unlock " + path_);

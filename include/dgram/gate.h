@@ -22,6 +22,10 @@ class Gate {
   // false instead when the process was asked to stop (SIGTERM) before or
   // while it waited, so that it can exit at once. Throws Fatal on failure.
   virtual bool acquire() = 0;
+  // Takes the gate only if that needs no waiting: true when taken. The
+  // default says "not without waiting", so acquire() is used. Throws Fatal
+  // on failure.
+  virtual bool try_acquire() { return false; }
   // Lets another process wait. Throws Fatal on failure.
   virtual void release() = 0;
 };

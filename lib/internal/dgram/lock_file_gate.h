@@ -18,6 +18,7 @@ class LockFileGate final : public Gate {
   explicit LockFileGate(const std::string& path);
 
   bool acquire() override;
+  bool try_acquire() override;  // flock(LOCK_EX | LOCK_NB)
   void release() override;
 
   int fd() const noexcept { return fd_.get(); }

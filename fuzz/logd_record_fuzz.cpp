@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<char> scratch(size + 1);
   std::string_view line = dgram::logd::one_line_of(record, scratch.data());
   check(line == std::string_view(buffer.data(), length));
-  bool rewritten = std::memcmp(buffer.data(), data, length) != 0;
+  bool rewritten = length > 0 && std::memcmp(buffer.data(), data, length) != 0;
   check(line.data() == (rewritten ? scratch.data() : record.data()));
   return 0;
 }

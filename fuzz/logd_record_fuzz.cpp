@@ -3,11 +3,14 @@
 //
 // Checked for every input: the line ends in the only newline; no control
 // byte is left; every other byte is kept in its place; control bytes become
-// '?'; at most the client's own line end ("\n" or "\r\n") is dropped. Builds
-// alone: record_line.cpp needs neither libevent nor the library.
+// '?'; at most the client's own line end ("\n" or "\r\n") is dropped. The
+// read-only form (one_line_of) gives the same line, from the record itself
+// when it needed no '?', else from the scratch buffer. Builds alone:
+// record_line.cpp needs neither libevent nor the library.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "record_line.h"
@@ -42,5 +45,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // Exactly one line: the newline we add is the only one.
   check(std::memchr(buffer.data(), '\n', length) == nullptr);
+
+  // The same line from a record that may not be written to.
+  std::string_view record(reinterpret_cast<const char*>(data), size);
+  std::vector<char> scratch(size + 1);
+  std::string_view line = dgram::logd::one_line_of(record, scratch.data());
+  check(line == std::string_view(buffer.data(), length));
+  bool rewritten = length > 0 && std::memcmp(buffer.data(), data, length) != 0;
+  check(line.data() == (rewritten ? scratch.data() : record.data()));
   return 0;
 }

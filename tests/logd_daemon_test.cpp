@@ -4,7 +4,10 @@
 // maillog_file, stderr and a syslog socket it binds itself.
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -66,6 +70,69 @@ std::vector<std::string> split_lines(const std::string& text) {
 std::string own_line_pattern(pid_t pid, const std::string& text) {
   return R"(^[A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d \S+ postfix/dgram-logd\[)" + std::to_string(pid) + R"(\]: )" + text + "$";
 }
+
+// Standard output that keeps the boundaries of the child's writes: each
+// write()/writev() is one datagram of a socket pair (connected, so no queue
+// length limit applies).
+class WriteRecorder {
+ public:
+  WriteRecorder() {
+    int ends[2];
+    if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, ends) < 0) {
+      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+    }
+    reader_.reset(ends[0]);
+    writer_.reset(ends[1]);
+  }
+  int writer_fd() const { return writer_.get(); }
+  // The bytes of the next write, or nullopt when none comes within bound.
+  std::optional<std::string> next_write(std::chrono::milliseconds bound = 10s) const {
+    pollfd ready{reader_.get(), POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(bound.count())) != 1) return std::nullopt;
+    std::string bytes(1 << 20, '\0');
+    ssize_t got = ::recv(reader_.get(), bytes.data(), bytes.size(), MSG_DONTWAIT);
+    if (got < 0) return std::nullopt;
+    bytes.resize(static_cast<std::size_t>(got));
+    return bytes;
+  }
+
+ private:
+  UniqueFd reader_;
+  UniqueFd writer_;
+};
+
+// A client bound to its own name, to which the listen socket is connected:
+// records from a connected peer are not held to net.unix.max_dgram_qlen
+// (10), so a whole batch of them can wait for the child.
+class PeerClient {
+ public:
+  PeerClient(const std::string& own_path, int listen_fd, const std::string& listen_path) {
+    fd_.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd_) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_un own = address(own_path);
+    sockaddr_un listen = address(listen_path);
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&own), sizeof(own)) < 0 ||
+        ::connect(listen_fd, reinterpret_cast<sockaddr*>(&own), sizeof(own)) < 0 ||
+        ::connect(fd_.get(), reinterpret_cast<sockaddr*>(&listen), sizeof(listen)) < 0) {
+      throw std::runtime_error("peer client " + own_path + ": " + std::strerror(errno));
+    }
+  }
+  void send(const std::string& record) const {
+    if (::send(fd_.get(), record.data(), record.size(), MSG_DONTWAIT) != static_cast<ssize_t>(record.size())) {
+      throw std::runtime_error("send record: " + std::string(std::strerror(errno)));
+    }
+  }
+
+ private:
+  static sockaddr_un address(const std::string& path) {
+    sockaddr_un result{};
+    result.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(result.sun_path)) throw std::runtime_error("socket path too long: " + path);
+    std::memcpy(result.sun_path, path.c_str(), path.size() + 1);
+    return result;
+  }
+  UniqueFd fd_;
+};
 
 class LogdTest : public ::testing::Test {
  protected:
@@ -209,9 +276,10 @@ TEST_F(LogdTest, ItsOwnWarningsGoIntoTheFileNotToSyslog) {
   ASSERT_TRUE(maillog_has("next\n")) << "(maillog too long to show)";
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
   auto lines = split_lines(maillog());
-  ASSERT_EQ(lines.size(), 4u);
+  // One warning about the truncated record (the skeleton's), not two.
+  ASSERT_EQ(lines.size(), 4u) << lines[0] << "\n" << lines[1].substr(0, 100);
   EXPECT_TRUE(std::regex_match(lines[0], std::regex(own_line_pattern(pid,
-      "warning: log record of 70000 bytes truncated to 65536 bytes")))) << lines[0];
+      "warning: datagram of 70000 bytes truncated to the 65536-byte receive buffer")))) << lines[0];
   EXPECT_EQ(lines[1], std::string(65536, 'x'));
   EXPECT_EQ(lines[2], "next");
   EXPECT_TRUE(std::regex_match(lines[3], std::regex(own_line_pattern(pid,
@@ -359,6 +427,52 @@ TEST_F(LogdTest, OneRecordPerTurnInPostfixCompatibleMode) {
   EXPECT_TRUE(maillog_has("three\n")) << maillog();
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
   EXPECT_EQ(maillog().substr(0, 14), "one\ntwo\nthree\n");
+}
+
+// --- on the skeleton's batch callback: one writev per wake-up -------------
+
+TEST_F(LogdTest, AllTheRecordsOfAWakeUpGoOutWithOneWritev) {
+  write_main_cf("maillog_file = /dev/stdout\n");
+  WriteRecorder out;
+  PeerClient client(dir_.file("client"), socket_.listen_fd(), socket_.path());
+  // A full batch (dgram_receive_batch, 64), queued before the child starts,
+  // one of them with a control byte to rewrite and one with its own newline.
+  std::string expected;
+  for (int i = 0; i < 64; ++i) {
+    std::string record = "record " + std::to_string(i);
+    if (i == 10) record += "\ttab";
+    if (i == 20) record += "\n";
+    client.send(record);
+    expected += "record " + std::to_string(i) + (i == 10 ? "?tab" : "") + "\n";
+  }
+  pid_t pid = spawn({}, out.writer_fd());
+  auto first = out.next_write();
+  ASSERT_TRUE(first) << stderr_text();
+  EXPECT_EQ(*first, expected) << "the first write holds " << split_lines(*first).size() << " records";
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  auto exit_line = out.next_write();
+  ASSERT_TRUE(exit_line);
+  ASSERT_TRUE(exit_line->ends_with('\n')) << *exit_line;
+  exit_line->pop_back();
+  EXPECT_TRUE(std::regex_match(*exit_line, std::regex(own_line_pattern(pid, "64 log records written, 0 lost, 0 truncated"))))
+      << *exit_line;
+  EXPECT_EQ(out.next_write(0ms), std::nullopt);
+}
+
+TEST_F(LogdTest, PostfixCompatibleModeWritesOneRecordPerTurn) {
+  write_main_cf("maillog_file = /dev/stdout\n");
+  WriteRecorder out;
+  for (const char* r : {"one", "two", "three"}) socket_.send(r);  // queued before it starts
+  pid_t pid = spawn({"-o", "dgram_postfix_compatible=yes"}, out.writer_fd());
+  std::string letters;
+  for (int i = 0; i < 6; ++i) {
+    auto record = master_.read_record(5s);
+    if (!record) break;
+    letters += record->avail == 1 ? "A" : "T";
+  }
+  EXPECT_EQ(letters, "TATATA");  // TAKEN and AVAIL around each record: one per turn
+  for (const char* r : {"one\n", "two\n", "three\n"}) EXPECT_EQ(out.next_write(), std::optional<std::string>(r));
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
 }
 
 }  // namespace

@@ -58,6 +58,32 @@ TEST(LogdRecordLine, NoByteOfAnyValueSurvivesAsALineBreak) {
   }
 }
 
+TEST(LogdRecordLine, AReadOnlyRecordGivesTheSameLineAndIsCopiedOnlyWhenItMustBe) {
+  const LineCase cases[] = {
+      {"Dec 05 10:00:00 host postfix/smtpd[1]: clean", "Dec 05 10:00:00 host postfix/smtpd[1]: clean"},
+      {"ends with its own newline\n", "ends with its own newline"},
+      {"dos line end\r\n", "dos line end"},
+      {"", ""},
+      {"\r\n", ""},
+      {"caf\xc3\xa9", "caf\xc3\xa9"},
+      {"forged\nline", "forged?line"},
+      {"two line ends\n\n", "two line ends?"},
+      {"nul\0inside"s, "nul?inside"},
+      {"\x7f at the start", "? at the start"},
+  };
+  for (const auto& c : cases) {
+    const std::string record = c.record;  // const: it must not be written to
+    std::string scratch(record.size(), '#');
+    std::string_view line = one_line_of(record, scratch.data());
+    EXPECT_EQ(line, c.line) << "record: " << testing::PrintToString(c.record);
+    EXPECT_EQ(line, one_line(c.record)) << "record: " << testing::PrintToString(c.record);
+    bool needs_rewriting = c.record.compare(0, c.line.size(), c.line) != 0;
+    EXPECT_EQ(line.data(), needs_rewriting ? scratch.data() : record.data())
+        << "record: " << testing::PrintToString(c.record);
+    EXPECT_EQ(record, c.record);
+  }
+}
+
 TEST(LogdPostlogRecord, SplitsWhatPostfixClientsSend) {
   auto parsed = parse_postlog_record("Dec 05 10:00:00 mail postfix/smtpd[123]: warning: hello world");
   ASSERT_TRUE(parsed);

@@ -9,10 +9,18 @@
 // limit 1), opens the file in its pre-init hook while still privileged (the
 // stock line passes -u), ignores the use limit (it ends when idle or when the
 // master goes away), refuses command-line arguments, and takes its watchdog
-// limit from postlogd_watchdog_timeout (default 10s). It reads the socket
-// itself, so records up to 64 KiB stay whole, and writes everything that was
-// waiting with one writev() (one record per turn with
-// dgram_postfix_compatible = yes).
+// limit from postlogd_watchdog_timeout (default 10s). It is served a batch
+// at a time (Service::on_batch) from a 64 KiB receive buffer, so records up
+// to 64 KiB stay whole, and it writes all the records of one wake-up with one
+// writev() (the skeleton takes one record per turn with
+// dgram_postfix_compatible = yes, and keeps to the use limit it is given).
+//
+// The records are views into the skeleton's receive buffer, read-only and
+// valid only during the callback. A record that needs no '?' is written from
+// there as it is; only one that holds a control byte is rewritten, into a
+// per-process scratch buffer of one 64 KiB slot per line of a batch,
+// reserved once (untouched pages cost no memory). Nothing is allocated per
+// record or per batch.
 //
 // Beyond postlogd:
 // - Each record is exactly one line: control bytes become '?', a client's
@@ -22,7 +30,8 @@
 //   and in the exit line (log_file.h).
 // - maillog_file is opened like Postfix's safe_open() and created with
 //   maillog_file_permissions (log_file_open.h).
-// - Its own messages (truncated records, receive errors, the exit line) go
+// - Its own messages (the skeleton's warning about a truncated record,
+//   receive errors, the exit line) go
 //   into maillog_file in the records' own format, not to syslog: with
 //   maillog_file = /dev/stdout and no syslog daemon nothing vanishes. Fatal
 //   lines also go to stderr; an own line the file does not take goes to
@@ -31,12 +40,14 @@
 //   postlogd does (syslog_forward.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,13 +59,14 @@
 #include "log_file.h"
 #include "log_file_open.h"
 #include "record_line.h"
-#include "record_reader.h"
 #include "syslog_forward.h"
 
 namespace {
 
 using dgram::logd::LogFile;
-using dgram::logd::RecordReader;
+
+// The receive buffer: a record up to 64 KiB stays whole.
+constexpr std::size_t kRecordSlot = dgram::kMaxReceiveBuffer;
 
 struct LogdState {
   std::string permissions;  // maillog_file_permissions
@@ -63,8 +75,10 @@ struct LogdState {
   std::unique_ptr<LogFile> file;                     // when maillog_file is set
   std::unique_ptr<dgram::logd::SyslogForwarder> forwarder;  // when it is empty
   dgram::Log::Sink stderr_line = dgram::stderr_sink();
-  RecordReader reader;
-  std::array<std::string_view, RecordReader::kBatch> lines;
+  // The lines of one batch, and where a record that needs rewriting is
+  // rewritten: slot i (kRecordSlot bytes) for line i.
+  std::array<std::string_view, LogFile::kMaxLines> lines;
+  std::unique_ptr<char[]> scratch = std::make_unique_for_overwrite<char[]>(LogFile::kMaxLines * kRecordSlot);
   std::uint64_t received = 0;
   std::uint64_t written = 0;  // records whole in the file (our own lines not counted)
   std::uint64_t truncated = 0;
@@ -90,31 +104,26 @@ void append_records(LogdState& state, std::size_t count) {
   state.stderr_line(dgram::Severity::warning, "warning: " + text);
 }
 
-std::size_t serve(LogdState& state, const dgram::SocketReady& ready, dgram::Context& context) {
-  int count = state.reader.receive(ready.fd, ready.max_datagrams);
-  if (count < 0) {
-    context.log.warn("receive log records: %s", std::strerror(errno));
-    return 0;
-  }
-  auto received = static_cast<std::size_t>(count);
-  for (std::size_t i = 0; i < received; ++i) {
-    std::string_view record = state.reader.record(i);
-    if (state.reader.truncated(i)) {
-      ++state.truncated;
-      context.log.warn("log record of %zu bytes truncated to %zu bytes", state.reader.sent_length(i),
-                       record.size());
+// Lines of at most LogFile::kMaxLines records at a time: a batch of the
+// skeleton's 64 KiB buffers is never longer, so that is one writev() per
+// wake-up.
+void serve(LogdState& state, std::span<const dgram::Datagram> batch) {
+  while (!batch.empty()) {
+    std::size_t count = std::min(batch.size(), state.lines.size());
+    for (std::size_t i = 0; i < count; ++i) {
+      const dgram::Datagram& record = batch[i];
+      // The skeleton has logged the warning; we count it for the exit line.
+      if (record.truncated) ++state.truncated;
+      state.lines[i] = dgram::logd::one_line_of(record.data, state.scratch.get() + i * kRecordSlot);
     }
-    std::size_t length = dgram::logd::make_one_line(state.reader.data(i), record.size());
-    state.lines[i] = std::string_view(state.reader.data(i), length);
+    state.received += count;
+    if (state.file) {
+      append_records(state, count);
+    } else {
+      for (std::size_t i = 0; i < count; ++i) state.forwarder->forward(state.lines[i]);
+    }
+    batch = batch.subspan(count);
   }
-  state.received += received;
-  if (received == 0) return 0;
-  if (state.file) {
-    append_records(state, received);
-  } else {
-    for (std::size_t i = 0; i < received; ++i) state.forwarder->forward(state.lines[i]);
-  }
-  return received;
 }
 
 void open_destination(LogdState& state, dgram::Context& context) {
@@ -182,9 +191,8 @@ int main(int argc, char** argv) {
     if (!context.args.empty()) throw dgram::Fatal("unexpected command-line argument: " + context.args.front());
     open_destination(state, context);
   };
-  service.on_socket = [&state](const dgram::SocketReady& ready, dgram::Context& context) {
-    return serve(state, ready, context);
-  };
+  service.receive_buffer = kRecordSlot;
+  service.on_batch = [&state](std::span<const dgram::Datagram> batch, dgram::Context&) { serve(state, batch); };
   service.hooks.on_exit = [&state](dgram::Context& context) { say_goodbye(state, context); };
   return dgram::run(service, argc, argv);
 }

@@ -112,19 +112,23 @@ std::string receive(int fd) {
   return buffer;
 }
 
+// Who the forked senders become: user nobody, with the group "mail" (a gid
+// that differs from the uid, so a uid logged as gid would show).
 struct Nobody {
   uid_t uid;
   gid_t gid;
 };
 Nobody nobody() {
   passwd* pw = ::getpwnam("nobody");
-  if (pw == nullptr) throw std::runtime_error("user nobody is missing");
-  return {pw->pw_uid, pw->pw_gid};
+  struct group* gr = ::getgrnam("mail");
+  if (pw == nullptr || gr == nullptr) throw std::runtime_error("user nobody or group mail is missing");
+  if (gr->gr_gid == pw->pw_uid) throw std::runtime_error("group mail's gid equals nobody's uid");
+  return {pw->pw_uid, gr->gr_gid};
 }
 
 // Forks a sender that binds bind_name (as root), connects to the service's
 // socket (as root: the master's public/ folder is closed to others), then
-// becomes user nobody and sends data. Returns the sender's pid once it has
+// becomes user nobody (group mail) and sends data. Returns the sender's pid once it has
 // sent and exited (bounded), or -1.
 pid_t send_as_nobody(const std::string& service_path, const std::string& bind_name, const std::string& data) {
   Nobody who = nobody();
@@ -294,7 +298,9 @@ TEST_F(UnderLaunch, PeriodicReportsEveryPeriodEvenWhenIdleAndCountsFirstWords) {
 }
 
 TEST_F(UnderRealMaster, BothPeriodicChildrenReportWhileOneWaitsForTheLockFile) {
-  auto postfix = real_master("periodic", "DGRAM_PERIODIC", "2", {"-o", "periodic_report_every=1s"});
+  // max_use=0: the traffic below must not end a child (the default use limit is 100).
+  auto postfix = real_master("periodic", "DGRAM_PERIODIC", "2",
+                             {"-o", "periodic_report_every=1s", "-o", "max_use=0"});
   postfix->start();
   std::string service = postfix->socket_path("periodic");
   // The master starts a second child only while the first is busy: send

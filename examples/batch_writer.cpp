@@ -25,9 +25,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dgram/error.h"

@@ -176,6 +176,18 @@ std::vector<pid_t> children_named(const PostfixInstance& postfix, const std::str
   return pids;
 }
 
+// True when a thread of pid sleeps in flock(): the lock-file gate's waiter.
+bool waits_for_a_lock(pid_t pid) {
+  std::error_code error;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", error);
+  if (error) return false;
+  for (const auto& task : tasks) {
+    std::string name = "task/" + task.path().filename().string() + "/wchan";
+    if (testing::read_proc(pid, name) == "locks_lock_inode_wait") return true;
+  }
+  return false;
+}
+
 int run_command(std::vector<std::string> argv, std::chrono::milliseconds bound = 60s) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -320,6 +332,9 @@ TEST_F(UnderRealMaster, BothPeriodicChildrenReportWhileOneWaitsForTheLockFile) {
     EXPECT_TRUE(eventually([&] { return count_lines(postfix->maillog().substr(mark), line) >= 3; }, 15s))
         << "child " << pid << " did not report 3 times\n" << postfix->maillog().substr(mark);
   }
+  // ... and one of them did so while it waited for the lock.
+  EXPECT_TRUE(eventually([&] { return waits_for_a_lock(children[0]) != waits_for_a_lock(children[1]); }, 10s))
+      << "neither child, or both, wait in flock()";
   EXPECT_EQ(children_named(*postfix, "dgram-periodic"), children);
   expect_master_content(*postfix);
 }

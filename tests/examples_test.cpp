@@ -1,0 +1,474 @@
+// examples_test - the example services of examples/ as real programs: each
+// one under dgram-launch and under the real Postfix master (a private
+// instance; needs root), with real client sockets.
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/postfix_instance.h"
+#include "support/temp_dir.h"
+#include "tool_run.h"
+
+namespace dgram {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::MasterCfLine;
+using testing::PostfixInstance;
+using testing::TempDir;
+
+std::string program(const char* variable) {
+  const char* path = std::getenv(variable);
+  if (path == nullptr) throw std::runtime_error(std::string(variable) + " is not set (run from meson test)");
+  return path;
+}
+
+// Waits (bounded) until condition holds; false when it never did.
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds bound = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+int count_lines(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+// An AF_UNIX address: "" is unnamed, "@name" abstract, anything else a path.
+struct UnixAddress {
+  sockaddr_un address{};
+  socklen_t length = sizeof(sa_family_t);
+};
+UnixAddress unix_address(const std::string& name) {
+  UnixAddress a;
+  a.address.sun_family = AF_UNIX;
+  if (name.empty()) return a;
+  if (name.size() >= sizeof(a.address.sun_path)) throw std::runtime_error("socket name too long: " + name);
+  std::memcpy(a.address.sun_path, name.data(), name.size());
+  if (name[0] == '@') a.address.sun_path[0] = '\0';
+  a.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + (name[0] == '@' ? 0 : 1));
+  return a;
+}
+
+// A client socket bound to name ("" leaves it unnamed), with 10 s send and receive limits.
+UniqueFd client_socket(const std::string& name) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) throw_errno("socket");
+  timeval limit{10, 0};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit)) < 0 ||
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit)) < 0)
+    throw_errno("setsockopt");
+  if (!name.empty()) {
+    auto a = unix_address(name);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a.address), a.length) < 0) throw_errno("bind " + name);
+  }
+  return fd;
+}
+
+void send_to(int fd, const std::string& path, const std::string& data) {
+  auto a = unix_address(path);
+  if (::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&a.address), a.length) !=
+      static_cast<ssize_t>(data.size()))
+    throw_errno("send to " + path);
+}
+
+void send_once(const std::string& path, const std::string& data) { send_to(client_socket("").get(), path, data); }
+
+// The reply waiting on fd, or "" when none came within the socket's 10 s limit.
+std::string receive(int fd) {
+  std::string buffer(70000, '\0');
+  ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+  if (n < 0) return "";
+  buffer.resize(static_cast<std::size_t>(n));
+  return buffer;
+}
+
+// Who the forked senders become: user nobody, with the group "mail" (a gid
+// that differs from the uid, so a uid logged as gid would show).
+struct Nobody {
+  uid_t uid;
+  gid_t gid;
+};
+Nobody nobody() {
+  passwd* pw = ::getpwnam("nobody");
+  struct group* gr = ::getgrnam("mail");
+  if (pw == nullptr || gr == nullptr) throw std::runtime_error("user nobody or group mail is missing");
+  if (gr->gr_gid == pw->pw_uid) throw std::runtime_error("group mail's gid equals nobody's uid");
+  return {pw->pw_uid, gr->gr_gid};
+}
+
+// Forks a sender that binds bind_name (as root), connects to the service's
+// socket (as root: the master's public/ folder is closed to others), then
+// becomes user nobody (group mail) and sends data. Returns the sender's pid once it has
+// sent and exited (bounded), or -1.
+pid_t send_as_nobody(const std::string& service_path, const std::string& bind_name, const std::string& data) {
+  Nobody who = nobody();
+  auto fd = client_socket(bind_name);
+  auto target = unix_address(service_path);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&target.address), target.length) < 0) ::_exit(10);
+    if (::setgroups(0, nullptr) < 0 || ::setresgid(who.gid, who.gid, who.gid) < 0 ||
+        ::setresuid(who.uid, who.uid, who.uid) < 0)
+      ::_exit(11);
+    if (::send(fd.get(), data.data(), data.size(), 0) != static_cast<ssize_t>(data.size())) ::_exit(12);
+    ::_exit(0);
+  }
+  auto status = launch::wait_for_exit(pid, 10s);
+  if (!status || !WIFEXITED(*status) || WEXITSTATUS(*status) != 0) return -1;
+  return pid;
+}
+
+// The processes whose parent is pid.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> pids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(name));
+    std::string text = testing::read_proc(pid, "stat");
+    auto close_paren = text.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    std::istringstream rest(text.substr(close_paren + 2));
+    char state;
+    pid_t ppid;
+    rest >> state >> ppid;
+    if (ppid == parent && state != 'Z') pids.push_back(pid);
+  }
+  return pids;
+}
+
+std::vector<pid_t> children_named(const PostfixInstance& postfix, const std::string& name) {
+  std::vector<pid_t> pids;
+  for (pid_t pid : postfix.children()) {
+    if (testing::read_proc(pid, "comm") == name + "\n") pids.push_back(pid);
+  }
+  return pids;
+}
+
+// True when a thread of pid sleeps in flock(): the lock-file gate's waiter.
+bool waits_for_a_lock(pid_t pid) {
+  std::error_code error;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", error);
+  if (error) return false;
+  for (const auto& task : tasks) {
+    std::string name = "task/" + task.path().filename().string() + "/wchan";
+    if (testing::read_proc(pid, name) == "locks_lock_inode_wait") return true;
+  }
+  return false;
+}
+
+int run_command(std::vector<std::string> argv, std::chrono::milliseconds bound = 60s) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw_errno("fork");
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, 1);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  auto status = launch::wait_for_exit(pid, bound);
+  if (!status) {
+    ::kill(pid, SIGKILL);
+    (void)launch::wait_for_exit(pid, 5s);
+    return -1;
+  }
+  return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+}
+
+// An example run by dgram-launch: `dgram-launch --socket S -- PROGRAM...`.
+class UnderLaunch : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (launch_.pid > 0) (void)testing::finish_tool(launch_, 0ms);  // kills a leftover
+  }
+  void start(std::vector<std::string> command) {
+    std::vector<std::string> argv{program("DGRAM_LAUNCH"), "--socket", socket_, "--"};
+    argv.insert(argv.end(), command.begin(), command.end());
+    launch_ = testing::start_tool(argv, dir_.file("out"), dir_.file("err"));
+    ASSERT_TRUE(eventually([&] {
+      struct stat st {};
+      return ::lstat(socket_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+    })) << err();
+  }
+  // SIGTERM to dgram-launch; its exit status.
+  int stop() {
+    if (::kill(launch_.pid, SIGTERM) < 0) return -1;
+    auto result = testing::finish_tool(launch_, 30s);
+    launch_.pid = -1;
+    return result.exit_code();
+  }
+  std::string err() const { return dir_.read("err"); }
+
+  TempDir dir_;
+  std::string socket_ = dir_.file("socket");
+  testing::ToolChild launch_;
+};
+
+// An example as a service of a private Postfix instance, beside dgram-logd
+// as its log service (children's lines land in the instance's maillog).
+std::unique_ptr<PostfixInstance> real_master(const std::string& service, const std::string& variable,
+                                             const std::string& maxproc, std::vector<std::string> arguments) {
+  std::string path = program(variable.c_str());
+  std::string command = std::filesystem::path(path).filename().string();
+  std::vector<MasterCfLine> lines{{"postlog", "dgram-logd", "1", "-", "n", {}},
+                                  {service, command, maxproc, "-", "n", arguments}};
+  auto postfix = std::make_unique<PostfixInstance>(lines);
+  postfix->install(program("DGRAM_LOGD"));
+  postfix->install(path);
+  return postfix;
+}
+
+class UnderRealMaster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "the real Postfix master needs root";
+  }
+  void expect_master_content(const PostfixInstance& postfix) {
+    auto complaints = postfix.master_complaints();
+    EXPECT_TRUE(complaints.empty()) << complaints.front() << "\n(maillog:\n" << postfix.maillog() << ")";
+  }
+};
+
+// ---- dgram-echo
+
+TEST_F(UnderLaunch, EchoRepliesWithTheSameBytesToABoundClient) {
+  start({program("DGRAM_ECHO"), "-V"});
+  auto client = client_socket(dir_.file("client"));
+  send_to(client.get(), socket_, "hello echo");
+  EXPECT_EQ(receive(client.get()), "hello echo") << err();
+  std::string big(60000, 'B');  // more than the default 4096-byte receive buffer
+  big[0] = '\0';
+  send_to(client.get(), socket_, big);
+  EXPECT_EQ(receive(client.get()), big) << err();
+  // An unnamed sender cannot be answered: one warning, and the service goes on.
+  send_once(socket_, "nobody hears this");
+  ASSERT_TRUE(eventually([&] { return contains(err(), "warning: cannot reply to unnamed sender: "); })) << err();
+  send_to(client.get(), socket_, "still there");
+  EXPECT_EQ(receive(client.get()), "still there") << err();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_EQ(count_lines(err(), "fatal"), 0) << err();
+}
+
+TEST_F(UnderRealMaster, EchoRepliesToAnAbstractClientAndWarnsAboutAnUnnamedOne) {
+  auto postfix = real_master("echo", "DGRAM_ECHO", "1", {});
+  postfix->start();
+  std::string service = postfix->socket_path("echo");
+  auto client = client_socket("@dgram-echo-test-" + std::to_string(::getpid()));
+  send_to(client.get(), service, "ping 1");
+  EXPECT_EQ(receive(client.get()), "ping 1") << postfix->maillog();
+  send_once(service, "unanswerable");
+  EXPECT_TRUE(postfix->wait_for_log("warning: cannot reply to unnamed sender: ", 10s)) << postfix->maillog();
+  send_to(client.get(), service, "ping 2");
+  EXPECT_EQ(receive(client.get()), "ping 2") << postfix->maillog();
+  EXPECT_EQ(children_named(*postfix, "dgram-echo").size(), 1u);
+  expect_master_content(*postfix);
+}
+
+// ---- dgram-periodic
+
+TEST_F(UnderLaunch, PeriodicReportsEveryPeriodEvenWhenIdleAndCountsFirstWords) {
+  start({program("DGRAM_PERIODIC"), "-V", "-o", "periodic_report_every=1s"});
+  // Nothing was sent: the timer reports anyway.
+  ASSERT_TRUE(eventually([&] { return count_lines(err(), "report: total=0") >= 2; })) << err();
+  for (const char* datagram : {"apple 1", "pear", "apple two words", "pear x", "apple"}) send_once(socket_, datagram);
+  ASSERT_TRUE(eventually([&] { return contains(err(), "]: report: total=5 apple=3 pear=2\n"); })) << err();
+  EXPECT_EQ(stop(), 0) << err();
+}
+
+TEST_F(UnderRealMaster, BothPeriodicChildrenReportWhileOneWaitsForTheLockFile) {
+  // max_use=0: the traffic below must not end a child (the default use limit is 100).
+  auto postfix = real_master("periodic", "DGRAM_PERIODIC", "2",
+                             {"-o", "periodic_report_every=1s", "-o", "max_use=0"});
+  postfix->start();
+  std::string service = postfix->socket_path("periodic");
+  // The master starts a second child only while the first is busy: send
+  // bursts until two run (bounded).
+  std::vector<pid_t> children;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while ((children = children_named(*postfix, "dgram-periodic")).size() < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    ASSERT_EQ(run_command({program("DGRAM_FLOOD"), "--quiet", "-n", "5000", "-s", "100", service}), 0);
+  }
+  ASSERT_EQ(children.size(), 2u) << postfix->maillog();
+  // Traffic has stopped: one child holds the lock and waits on the socket,
+  // the other waits for the lock. Both must keep reporting.
+  std::size_t mark = postfix->maillog().size();
+  for (pid_t pid : children) {
+    std::string line = "dgram-periodic[" + std::to_string(pid) + "]: report: total=";
+    EXPECT_TRUE(eventually([&] { return count_lines(postfix->maillog().substr(mark), line) >= 3; }, 15s))
+        << "child " << pid << " did not report 3 times\n" << postfix->maillog().substr(mark);
+  }
+  // ... and one of them did so while it waited for the lock.
+  EXPECT_TRUE(eventually([&] { return waits_for_a_lock(children[0]) != waits_for_a_lock(children[1]); }, 10s))
+      << "neither child, or both, wait in flock()";
+  EXPECT_EQ(children_named(*postfix, "dgram-periodic"), children);
+  expect_master_content(*postfix);
+}
+
+// ---- dgram-whosent
+
+TEST_F(UnderLaunch, WhosentLogsTheSendersPidUidGidAndAddress) {
+  if (::geteuid() != 0) GTEST_SKIP() << "sending as user nobody needs root";
+  start({program("DGRAM_WHOSENT"), "-V"});
+  // A first datagram, so the child surely asked for credentials before the real ones.
+  send_once(socket_, "probe");
+  ASSERT_TRUE(eventually([&] { return contains(err(), " address=unnamed\n"); })) << err();
+  Nobody who = nobody();
+  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
+  pid_t bound = send_as_nobody(socket_, dir_.file("bound-client"), "from a bound socket");
+  ASSERT_GT(bound, 0);
+  pid_t unnamed = send_as_nobody(socket_, "", "from an unnamed socket");
+  ASSERT_GT(unnamed, 0);
+  std::string abstract_name = "@whosent-test-" + std::to_string(::getpid());
+  pid_t abstract = send_as_nobody(socket_, abstract_name, "from an abstract socket");
+  ASSERT_GT(abstract, 0);
+  for (const std::string& line :
+       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir_.file("bound-client") + "\n",
+        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
+        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
+    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
+  }
+  EXPECT_EQ(stop(), 0) << err();
+}
+
+TEST_F(UnderRealMaster, WhosentLogsTheSendersPidUidGidAndAddress) {
+  auto postfix = real_master("whosent", "DGRAM_WHOSENT", "1", {});
+  postfix->start();
+  std::string service = postfix->socket_path("whosent");
+  send_once(service, "probe");  // the master starts the child for it
+  ASSERT_TRUE(postfix->wait_for_log(" address=unnamed\n", 10s)) << postfix->maillog();
+  Nobody who = nobody();
+  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
+  TempDir dir;
+  pid_t bound = send_as_nobody(service, dir.file("client"), "bound");
+  ASSERT_GT(bound, 0);
+  pid_t unnamed = send_as_nobody(service, "", "unnamed");
+  ASSERT_GT(unnamed, 0);
+  EXPECT_TRUE(postfix->wait_for_log("]: pid=" + std::to_string(bound) + ids + " address=" + dir.file("client") + "\n", 10s))
+      << postfix->maillog();
+  EXPECT_TRUE(postfix->wait_for_log("]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n", 10s))
+      << postfix->maillog();
+  expect_master_content(*postfix);
+}
+
+// ---- dgram-batch-writer
+
+// The writev() calls on path in an strace -y log: the iovec count of each.
+std::vector<int> writev_counts(const std::string& trace, const std::string& path) {
+  std::vector<int> counts;
+  std::istringstream in(trace);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!contains(line, "writev(") || !contains(line, "<" + path + ">")) continue;
+    auto close = line.rfind(") = ");
+    auto comma = line.rfind(", ", close);
+    counts.push_back(std::stoi(line.substr(comma + 2, close - comma - 2)));
+  }
+  return counts;
+}
+
+TEST_F(UnderLaunch, BatchWriterAppendsOneLinePerDatagramWithOneWritevPerBatch) {
+  std::string file = dir_.file("batches");
+  std::string trace = dir_.file("trace");
+  // strace between dgram-launch and the service: fds 3-6 pass through it.
+  // dgram-launch puts the master's words (-l -t ...) right after the
+  // program, like master(8), so a script takes them and passes them on.
+  // LeakSanitizer cannot work under ptrace: off for the traced service only.
+  std::string wrapper = dir_.file("traced-batch-writer");
+  dir_.write("traced-batch-writer",
+             "#!/bin/sh\nASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0\" exec /usr/bin/strace -f -qq -y -e trace=writev -o '" + trace +
+                                        "' -- '" + program("DGRAM_BATCH_WRITER") + "' \"$@\"\n");
+  ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
+  start({wrapper, "-V", "-o", "batch_writer_file=" + file});
+  auto lines_in_file = [&] { return count_lines(dir_.read("batches"), ""); };
+  // One datagram at a time: batches of one.
+  send_once(socket_, "control\x01" "and\nnewline\x7f");
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 1; })) << err();
+  send_once(socket_, "second");
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 2; })) << err();
+  // Eight datagrams queued while the service is stopped (a UNIX datagram
+  // socket queues at most net.unix.max_dgram_qlen, 10 by default): one batch of eight.
+  std::vector<pid_t> strace_pids = children_of(launch_.pid);
+  ASSERT_EQ(strace_pids.size(), 1u);
+  std::vector<pid_t> service_pids = children_of(strace_pids.front());
+  ASSERT_EQ(service_pids.size(), 1u);
+  ASSERT_EQ(::kill(service_pids.front(), SIGSTOP), 0);
+  auto client = client_socket("");
+  for (int i = 0; i < 8; ++i) send_to(client.get(), socket_, "burst " + std::to_string(i));
+  ASSERT_EQ(::kill(service_pids.front(), SIGCONT), 0);
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 10; })) << err();
+  EXPECT_EQ(stop(), 0) << err();
+
+  std::string expected = "control?and?newline?\n" "second\n";
+  for (int i = 0; i < 8; ++i) expected += "burst " + std::to_string(i) + "\n";
+  EXPECT_EQ(dir_.read("batches"), expected);
+  EXPECT_EQ(writev_counts(dir_.read("trace"), file), (std::vector<int>{1, 1, 8})) << dir_.read("trace");
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+TEST_F(UnderRealMaster, BatchWriterOpensItsFileBeforePrivilegesDropAndAppendsLines) {
+  auto postfix = real_master("batch", "DGRAM_BATCH_WRITER", "1", {});
+  // The file lives in the log folder (root's, mode 0755): only a process
+  // that is still root can create it there.
+  std::string file = postfix->log_dir() + "/batches";
+  postfix->write_master_cf({{"postlog", "dgram-logd", "1", "-", "n", {}},
+                            {"batch", "dgram-batch-writer", "1", "-", "n", {"-o", "batch_writer_file=" + file}}});
+  postfix->start();
+  std::string service = postfix->socket_path("batch");
+  auto client = client_socket("");
+  for (int i = 0; i < 10; ++i) send_to(client.get(), service, "record\t" + std::to_string(i));
+  auto read_file = [&] { return testing::read_whole(file); };
+  ASSERT_TRUE(eventually([&] { return count_lines(read_file(), "") == 10; }, 10s)) << postfix->maillog();
+  std::string expected;
+  for (int i = 0; i < 10; ++i) expected += "record?" + std::to_string(i) + "\n";
+  EXPECT_EQ(read_file(), expected);
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, 0u);
+  // The child serves as mail_owner, not as root.
+  auto children = children_named(*postfix, "dgram-batch-wri");  // comm is cut to 15 bytes
+  ASSERT_EQ(children.size(), 1u);
+  EXPECT_NE(testing::read_proc(children.front(), "status").find("Uid:\t" + std::to_string(::getpwnam("postfix")->pw_uid)),
+            std::string::npos);
+  expect_master_content(*postfix);
+}
+
+}  // namespace
+}  // namespace dgram

@@ -4,6 +4,9 @@
 // is closed exactly once on every path. release() hands ownership back.
 #pragma once
 
+#include "dgram/cxx20.h"
+#if __cplusplus >= 202002L  // else cxx20.h has said why, once
+
 namespace dgram {
 
 class UniqueFd {
@@ -31,3 +34,5 @@ class UniqueFd {
 };
 
 }  // namespace dgram
+
+#endif  // C++20

@@ -135,10 +135,13 @@ TEST_F(Launch, ServesPastAChildsUseLimitUntilStopped) {
 }
 
 TEST_F(Launch, SigtermStopsTheChildAndCleansUp) {
-  start({}, {});
+  start({}, {"-v"});
   ASSERT_TRUE(eventually([&] { return socket_ready(); })) << err();
   send("x");
   ASSERT_TRUE(eventually([&] { return !tmp_empty(); })) << err();
+  // Once the child says the request arrived, the datagram is served before
+  // anything can end it (a stop that came first would leave it queued).
+  ASSERT_TRUE(eventually([&] { return err().find("request arrived") != std::string::npos; })) << err();
   ASSERT_EQ(::kill(child_.pid, SIGTERM), 0);
   auto r = finish();
   EXPECT_EQ(r.exit_code(), 0) << r.err;

@@ -92,12 +92,16 @@ class SinkReceive : public ::testing::Test {
   // (its "receive batch" line comes after SO_PASSCRED), sends `count`
   // datagrams, stops dgram-launch and returns the words of the child's
   // summary line.
-  std::vector<std::string> serve(const std::vector<std::string>& words, int count) {
+  std::vector<std::string> serve(std::vector<std::string> words, int count) {
+    // The child ends itself after exactly `count` datagrams, so that stopping
+    // dgram-launch cannot come before it has served them.
+    words.insert(words.end(), {"-o", "max_use=" + std::to_string(count)});
     start(words);
     EXPECT_TRUE(eventually([&] { return socket_ready(); })) << err();
     EXPECT_TRUE(eventually([&] { return err().find("receive batch") != std::string::npos; })) << err();
     for (int i = 0; i < count; ++i) send("datagram " + std::to_string(i));
     // The child's exit summary is written once it served what was sent.
+    EXPECT_TRUE(eventually([&] { return dir_.read("summary").find("exit: ") != std::string::npos; })) << err();
     EXPECT_EQ(::kill(child_.pid, SIGTERM), 0);
     auto r = testing::finish_tool(child_, 30s);
     child_.pid = -1;

@@ -42,16 +42,7 @@ std::string program(const char* variable) {
   return path;
 }
 
-// Waits (bounded) until condition holds; false when it never did.
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds bound = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::eventually;
 
 int count_lines(const std::string& text, const std::string& needle) {
   std::istringstream in(text);

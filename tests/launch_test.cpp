@@ -48,16 +48,7 @@ long served(const std::string& summaries) {
   return total;
 }
 
-// Waits (bounded) until condition holds; false when it never did.
-template <typename F>
-bool eventually(F condition, std::chrono::milliseconds bound = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + bound;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing::eventually;
 
 class Launch : public ::testing::Test {
  protected:
@@ -98,17 +89,7 @@ class Launch : public ::testing::Test {
 
   // Sends one datagram, blocking up to 10 s while the queue is full.
   void send(const std::string& data) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    ASSERT_TRUE(fd);
-    timeval limit{10, 0};
-    ASSERT_EQ(::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit)), 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::memcpy(address.sun_path, socket_.c_str(), socket_.size() + 1);
-    ASSERT_EQ(::sendto(fd.get(), data.data(), data.size(), 0,
-                       reinterpret_cast<const sockaddr*>(&address), sizeof(address)),
-              static_cast<ssize_t>(data.size()))
-        << "send to " << socket_ << ": " << std::strerror(errno);
+    ASSERT_EQ(testing::send_datagram(socket_, data), "");
   }
 
   TempDir dir_;

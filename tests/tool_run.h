@@ -1,22 +1,29 @@
 // tool_run - starts a built tool as a real child with its stdout and stderr
-// in files, and waits for it with a bounded deadline (tests of the tools).
+// in files, and waits for it with a bounded deadline (tests of the tools);
+// eventually() for bounded waits on a condition.
 #pragma once
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dgram/error.h"
 #include "dgram/server.h"
+#include "dgram/unique_fd.h"
 #include "master_side.h"
 
 namespace dgram::testing {
@@ -81,6 +88,36 @@ inline ToolResult finish_tool(const ToolChild& child, std::chrono::milliseconds 
   result.out = read_whole(child.out_path);
   result.err = read_whole(child.err_path);
   return result;
+}
+
+// send_datagram - one datagram to the socket at path from an unnamed socket,
+// waiting up to 10 s while its queue is full. "" when sent, else why not.
+inline std::string send_datagram(const std::string& path, const std::string& data) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd) return std::string("socket: ") + std::strerror(errno);
+  timeval limit{10, 0};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit)) < 0) {
+    return std::string("SO_SNDTIMEO: ") + std::strerror(errno);
+  }
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) return "path too long: " + path;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  ssize_t sent = ::sendto(fd.get(), data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&address),
+                          sizeof(address));
+  if (sent != static_cast<ssize_t>(data.size())) return "send to " + path + ": " + std::strerror(errno);
+  return "";
+}
+
+// eventually - waits (bounded) until condition holds; false when it never did.
+template <typename F>
+bool eventually(F condition, std::chrono::milliseconds bound = std::chrono::seconds(20)) {
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 }  // namespace dgram::testing

@@ -28,14 +28,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::TempDir;
 
-// Counts lines of text holding needle.
-int count_lines(const std::string& text, const std::string& needle) {
-  std::istringstream in(text);
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
-  return n;
-}
+using testing::count_lines;
 
 // Sum of datagrams=N words over the sink's summary lines.
 long served(const std::string& summaries) {

@@ -109,6 +109,15 @@ inline std::string send_datagram(const std::string& path, const std::string& dat
   return "";
 }
 
+// count_lines - how many lines of text hold needle.
+inline int count_lines(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
 // eventually - waits (bounded) until condition holds; false when it never did.
 template <typename F>
 bool eventually(F condition, std::chrono::milliseconds bound = std::chrono::seconds(20)) {

@@ -8,7 +8,7 @@ namespace dgram {
 
 void throw_errno(const std::string& what) {
   int saved = errno;
-  throw Fatal(what + ": " + std::strerror(saved));
+  throw Fatal(what + ": " + std::strerror(saved), saved);
 }
 
 }  // namespace dgram

@@ -15,7 +15,13 @@ namespace dgram {
 
 class Fatal : public std::runtime_error {
  public:
-  explicit Fatal(const std::string& what) : std::runtime_error(what) {}
+  // error: the errno of the system call that failed, 0 when none did (a bad
+  // value, a definition error). Under systemd it is the ERRNO= reported.
+  explicit Fatal(const std::string& what, int error = 0) : std::runtime_error(what), error_(error) {}
+  int error_number() const noexcept { return error_; }
+
+ private:
+  int error_;
 };
 
 // Throws Fatal("<what>: <strerror(errno)>"); call right after a failed system call.

@@ -32,6 +32,10 @@
 //   on_exit     once, on every normal exit: use limit, idle limit, the
 //               master going away, SIGTERM, Context::stop(). Not after a
 //               fatal error.
+//   reload      on SIGHUP, between wake-ups, when the process was started by
+//               systemd socket activation or with --listen (server.h). Under
+//               the Postfix master SIGHUP is not the skeleton's: a reload
+//               there closes the status channel and the child exits.
 //
 // WHAT EXCEPTIONS DO
 //   Any exception (dgram::Fatal, std::exception, anything) escaping a hook, a
@@ -121,6 +125,10 @@ struct Context {
   Log& log;
   Config& config;
   Events& events;  // timers, descriptors, signals, stop() (events.h)
+  // The listen sockets' names by Datagram::socket_index: LISTEN_FDNAMES under
+  // systemd (when it gives them), the path with --listen, empty strings
+  // under the Postfix master.
+  std::span<const std::string> listen_names = {};
 
   // Sends bytes back to datagram's sender, from the socket it came on,
   // without blocking. Needs receive.sender. Returns the failure instead of
@@ -157,6 +165,10 @@ struct Hooks {
   LoopFn loop;        // before each wait for requests: seconds, 0 = none, -1 = no limit
   HookFn pre_accept;  // once per wake-up with a request, before it is read
   HookFn on_exit;     // once, on every normal exit (not after a fatal error)
+  // On SIGHUP, when started by systemd or with --listen (under the Postfix
+  // master a reload is the master's: the child exits and a new one starts).
+  // Runs on the loop between wake-ups; reopen log files, re-read state.
+  HookFn reload;
 };
 
 struct Flags {

@@ -68,9 +68,12 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
     listen_events_.push_back(std::make_unique<Event>(base_, listen_fds[i], EV_READ | EV_PERSIST,
                                                      [this, i](short) { on_request(i); }));
   }
-  status_event_ = std::make_unique<Event>(base_, status_.fd(), EV_READ | EV_PERSIST,
-                                          [this](short) { stop("master disconnect"); });
-  status_event_->add();
+  // Without a master (systemd, --listen) there is no status channel to watch.
+  if (status_.fd() >= 0) {
+    status_event_ = std::make_unique<Event>(base_, status_.fd(), EV_READ | EV_PERSIST,
+                                            [this](short) { stop("master disconnect"); });
+    status_event_->add();
+  }
   // SIGTERM (the master stopping its process group) ends the loop the normal
   // way: what is in hand is finished and the exit hook runs. Under run() the
   // latch has caught SIGTERM since start-up; its pipe is readable once it came.
@@ -225,7 +228,8 @@ void DispatchLoop::on_request(std::size_t index) {
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
   // A failed TAKEN report is not fatal: the AVAIL report below decides.
   if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
-  if (service_.flags.in_flow_delay && !take_flow_token(settings_.flow_read_fd)) {
+  if (service_.flags.in_flow_delay && settings_.flow_read_fd >= 0 &&
+      !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
   std::size_t served = receive_and_serve(index);
@@ -234,6 +238,7 @@ void DispatchLoop::on_request(std::size_t index) {
   }
   arm_idle_timer();
   uses_ += served;
+  if (served > 0 && served_listener_) served_listener_();
   if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
     stop("use limit reached");
   }

@@ -27,6 +27,7 @@
 // last line can say how many were not served.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,7 +55,7 @@ struct DispatchSettings {
   int max_idle = 0;       // seconds, 0 = none
   int max_use = 0;        // datagrams, 0 = none
   int in_flow_delay = 0;  // seconds to pause without a flow token
-  int flow_read_fd = -1;
+  int flow_read_fd = -1;  // -1: no master, no flow tokens
   std::size_t batch_limit = 1;  // datagrams per wake-up; 1 is Postfix's way
   bool report_status = true;    // TAKEN before and AVAIL after each wake-up
 };
@@ -75,6 +76,8 @@ class DispatchLoop {
   bool turn();
 
   unsigned long long uses() const noexcept { return uses_; }
+  // Called after each wake-up that served at least one datagram (not per datagram).
+  void set_served_listener(std::function<void()> listener) { served_listener_ = std::move(listener); }
 
   ~DispatchLoop();
   DispatchLoop(const DispatchLoop&) = delete;
@@ -120,6 +123,7 @@ class DispatchLoop {
   unsigned receive_failures_ = 0;    // transient receive errors in a row
   unsigned empty_socket_turns_ = 0;  // on_socket wake-ups in a row that read nothing
   std::optional<std::string> stop_reason_;
+  std::function<void()> served_listener_;
 
   // The base outlives this object; the waiter thread is joined before the
   // events are freed.

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dgram/config.h"
+#include "journal_stream.h"
 #include "skeleton_params.h"
 
 namespace dgram {
@@ -97,6 +98,10 @@ LogDestinations::LogDestinations(Log& log, const LogSettings& settings,
                                  const std::string& service_name, bool to_stderr, bool custom_sink)
     : postlog_name_(settings.postlog_service_name) {
   if (custom_sink) return;  // the Launch's own sink stays the only one
+  if (settings.journal) {
+    log.set_record_sink(journal_sink(STDERR_FILENO));
+    return;
+  }
   if (!settings.maillog_file.empty() && service_name != postlog_name_) {
     PostlogSink::Options options;
     options.path = postlog_service_path(settings.queue_directory, postlog_name_);

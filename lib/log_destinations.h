@@ -15,7 +15,8 @@
 // before anything is read (syslog, facility mail), with what main.cf says
 // once it is read (best_effort_log_settings: a bad value there falls back to
 // its default, so the line that reports it still gets out), and with the
-// checked parameters once they are all known (log_settings).
+// checked parameters once they are all known (log_settings). Under systemd,
+// when JOURNAL_STREAM names stderr, journald gets every line instead.
 #pragma once
 
 #include <memory>
@@ -40,6 +41,9 @@ struct LogSettings {
   std::string maillog_file;  // empty: syslog
   std::string postlog_service_name;
   std::string hostname;
+  // Started by systemd with stderr connected to journald (journal_stream.h):
+  // every line goes there, with its priority, instead of syslog or postlog.
+  bool journal = false;
 };
 
 // The settings before anything is read: the defaults of skeleton_params.h.

@@ -100,6 +100,13 @@ Options parse_options(std::span<const std::string> argv) {
       break;
     }
     if (word.size() < 2 || word[0] != '-') break;  // first service argument
+    if (word[1] == '-') {
+      bool standalone = word.starts_with("--listen") || word.starts_with("--mode") ||
+                        word.starts_with("--owner") || word.starts_with("--group");
+      throw Fatal("invalid option: " + word +
+                  (standalone ? " (--listen, --mode, --owner and --group come first, before the other options)"
+                              : ""));
+    }
     for (std::size_t pos = 1; pos < word.size(); ++pos) {
       char letter = word[pos];
       if (kFlagLetters.find(letter) != std::string_view::npos) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <exception>
 
@@ -20,6 +21,11 @@
 #include "dgram/privileges.h"
 #include "dgram/watchdog.h"
 #include "dispatch_loop.h"
+#include "journal_stream.h"
+#include "listen_socket_file.h"
+#include "notify_socket.h"
+#include "service_manager.h"
+#include "start_mode.h"
 #include "service_events.h"
 #include "log_destinations.h"
 #include "skeleton_params.h"
@@ -143,26 +149,108 @@ std::string program_basename(const Launch& launch) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// What the start mode gives: the listen sockets and their names.
+struct ListenSockets {
+  std::vector<int> fds;
+  std::vector<std::string> names;
+  std::optional<ListenSocketFile> file;  // --listen: ours to remove at exit
+};
+
+void take_activated_sockets(const Launch& launch, const ActivatedSockets& activated, ListenSockets& sockets) {
+  sockets.names = activated.names;
+  // A Launch may stand in for fds 3.. (tests); the count must still agree.
+  sockets.fds = launch.fds.listen.empty() ? activated.fds : launch.fds.listen;
+  if (sockets.fds.size() != activated.fds.size()) {
+    throw Fatal("LISTEN_FDS=" + std::to_string(activated.fds.size()) + " but " +
+                std::to_string(sockets.fds.size()) + " listen descriptors were given");
+  }
+  for (std::size_t i = 0; i < sockets.fds.size(); ++i) {
+    std::string what = "fd " + std::to_string(sockets.fds[i]) + " from LISTEN_FDS";
+    if (!sockets.names[i].empty()) what += " (name " + sockets.names[i] + ")";
+    check_unix_datagram_socket(sockets.fds[i], what);
+  }
+}
+
+std::string describe_activation(const ListenSockets& sockets) {
+  std::string text = "started by systemd socket activation:";
+  for (std::size_t i = 0; i < sockets.fds.size(); ++i) {
+    text += (i ? ", fd " : " fd ") + std::to_string(sockets.fds[i]);
+    if (!sockets.names[i].empty()) text += " (" + sockets.names[i] + ")";
+  }
+  return text;
+}
+
+bool overrides_name(const Options& options, const char* name) {
+  return std::any_of(options.overrides.begin(), options.overrides.end(),
+                     [name](const auto& pair) { return pair.first == name; });
+}
+
 // Everything from the command line to the exit hook. Throws Fatal.
 // Logging is set up first and refined as the parameters become known, so
 // that every fatal line reaches the log, not only stderr.
-int run_child(const Service& service, const Launch& launch, Log& log) {
+int run_child(const Service& service, const Launch& launch, Log& log, std::optional<NotifySocket>& notify) {
   bool custom_sink = launch.log_sink.has_value();
+  bool journal = !custom_sink && journal_stream_matches(launch.env, STDERR_FILENO);
+  auto with_journal = [journal](LogSettings settings) {
+    settings.journal = journal;
+    return settings;
+  };
   std::string program = program_basename(launch);
   log.set_program("postfix/" + program);  // syslog_name's default until main.cf says more
-  auto destinations = std::make_unique<LogDestinations>(log, default_log_settings(), "", false, custom_sink);
+  auto destinations =
+      std::make_unique<LogDestinations>(log, with_journal(default_log_settings()), "", false, custom_sink);
   check_service(service);
   if (find_env(launch, "MAIL_VERBOSE")) log.set_verbose(1);
   bool debug_me = find_env(launch, "MAIL_DEBUG") != nullptr;
 
+  // How the process was started: --listen at the front of the command line,
+  // else sockets passed by systemd, else (once -t is seen) the master.
+  SplitArguments split = split_listen_options(launch.argv);
+  std::optional<ActivatedSockets> activated;
+  std::optional<std::string> activation_problem;  // LISTEN_* set, but not for us
+  if (!split.listen) {
+    try {
+      activated = activated_sockets(launch.env, ::getpid(), own_pidfd_id);
+    } catch (const Fatal& problem) {
+      activation_problem = problem.what();
+    }
+  }
+  StartKind kind = split.listen ? StartKind::standalone
+                   : activated  ? StartKind::socket_activation
+                                : StartKind::postfix_master;
+  bool master = kind == StartKind::postfix_master;
+  if (master) {
+    // Said before main.cf is needed: run by hand, there may be none.
+    bool has_transport = true;  // a bad command line is reported once main.cf is read
+    try {
+      has_transport = parse_options(split.argv).transport.has_value();
+    } catch (const Fatal&) {
+      const std::string* dir = find_env(launch, "MAIL_CONFIG");
+      std::string main_cf = (dir ? *dir : std::string(kDefaultConfigDirectory)) + "/main.cf";
+      if (::access(main_cf.c_str(), F_OK) < 0) throw;  // no main.cf to wait for: say it now
+    }
+    if (!has_transport) {
+      throw Fatal(activation_problem ? *activation_problem : how_to_start_line(program));
+    }
+  }
+
+  // Under the master main.cf must be there; otherwise it is read when
+  // MAIL_CONFIG names it or when Postfix's own is on the machine.
   Config config;
   const std::string* config_dir = find_env(launch, "MAIL_CONFIG");
-  config.read_main_cf(config_dir ? *config_dir : kDefaultConfigDirectory);
+  bool main_cf_read = true;
+  if (config_dir || master) {
+    config.read_main_cf(config_dir ? *config_dir : kDefaultConfigDirectory);
+  } else if (::access((std::string(kDefaultConfigDirectory) + "/main.cf").c_str(), F_OK) == 0) {
+    config.read_main_cf(kDefaultConfigDirectory);
+  } else {
+    main_cf_read = false;
+  }
   log.set_program(best_effort_program(config, program));
-  destinations = std::make_unique<LogDestinations>(log, best_effort_log_settings(config), "", false,
-                                                   custom_sink);
+  destinations = std::make_unique<LogDestinations>(log, with_journal(best_effort_log_settings(config)), "",
+                                                   false, custom_sink);
 
-  Options options = parse_options(launch.argv);
+  Options options = parse_options(split.argv);
   log.set_verbose(log.verbose() + options.verbose);
   debug_me = debug_me || options.debug;
   log.debug(1, "daemon started");
@@ -170,16 +258,16 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   config.set("process_name", options.program_name);
   config.set("service_name", options.service_name);
   for (const auto& [name, value] : options.overrides) config.set(name, value);
-  bool to_stderr = options.log_to_stderr > 0;
+  bool to_stderr = options.log_to_stderr > 0 && !journal;
   SkeletonParams params;
   LogSettings settings;
   try {
     params = load_skeleton_params(config);
-    settings = log_settings(config, params);
+    settings = with_journal(log_settings(config, params));
   } catch (const Fatal&) {
     // The line that reports a bad parameter goes where the rest say to.
     log.set_program(best_effort_program(config, options.program_name));
-    destinations = std::make_unique<LogDestinations>(log, best_effort_log_settings(config),
+    destinations = std::make_unique<LogDestinations>(log, with_journal(best_effort_log_settings(config)),
                                                      options.service_name, to_stderr, custom_sink);
     throw;
   }
@@ -187,34 +275,75 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   destinations = std::make_unique<LogDestinations>(log, settings, options.service_name, to_stderr,
                                                    custom_sink);
   for (const auto& warning : config.warnings()) log.warn("%s", warning.c_str());
+  if (!main_cf_read) log.debug(1, "no main.cf (MAIL_CONFIG is not set): parameter defaults");
 
-  if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
-    throw Fatal("do not run this command by hand");
+  if (master) {
+    if (options.daemon_mode && ::isatty(launch.fds.terminal_check)) {
+      throw Fatal("do not run this command by hand");
+    }
   }
 
   config.load(service.params);
-  check_process_limit_flags(service, options);
-  check_transport(options);
+  if (master) {
+    check_process_limit_flags(service, options);
+  } else if (service.flags.privileged && options.unprivileged) {
+    throw Fatal("service " + options.service_name + " requires privileged operation");
+  }
+  if (master || options.transport) check_transport(options);
+  if (master && ::fcntl(launch.fds.status, F_GETFD) < 0) {
+    throw Fatal("-t " + *options.transport + " says the Postfix master started this program, but its status "
+                "channel (fd " + std::to_string(launch.fds.status) + ") is not open; " +
+                how_to_start_line(options.program_name));
+  }
 
   unsigned generation = 0;
-  if (const std::string* text = find_env(launch, "GENERATION")) {
+  if (const std::string* text = find_env(launch, "GENERATION"); text && master) {
     generation = parse_generation(*text);
     log.debug(1, "process generation: %s (%o)", text->c_str(), generation);
   }
   if (debug_me) run_debugger(config, log);
 
   std::unique_ptr<Gate> gate;
-  if (!options.alone) {
+  if (master && !options.alone) {
     std::string path = lock_file_path(params.queue_directory, kTransport, options.service_name);
     gate = service.gate ? service.gate(path) : std::make_unique<LockFileGate>(path);
+  }
+
+  ListenSockets sockets;
+  if (kind == StartKind::standalone) {
+    sockets.file.emplace(ListenSocketFile::open(*split.listen));
+    sockets.fds = {sockets.file->fd()};
+    sockets.names = {sockets.file->path()};
+    if (sockets.file->how() == "abstract") {
+      log.info("listening on abstract socket %s", sockets.file->path().c_str());
+    } else {
+      log.info("listening on %s (%s, mode %04o)", sockets.file->path().c_str(), sockets.file->how().c_str(),
+               static_cast<unsigned>(split.listen->mode));
+    }
+  } else if (kind == StartKind::socket_activation) {
+    take_activated_sockets(launch, *activated, sockets);
+    log.info("%s", describe_activation(sockets).c_str());
+  } else {
+    sockets.fds = listen_descriptors(launch, options);
+    sockets.names.assign(sockets.fds.size(), std::string());
+    log.debug(1, "started by the Postfix master");
+  }
+  std::optional<unsigned long long> watchdog_usec;
+  if (!master) {
+    // Connected now: a chroot or a user switch may hide the path later.
+    notify = NotifySocket::from_environment(launch.env);
+    if (notify) notify->connect();
+    watchdog_usec = watchdog_interval_usec(launch.env, ::getpid());
   }
 
   // The service's own events exist from pre_init on; they run once serving starts.
   EventBase base;
   ServiceEvents events(base);
-  Context context{options.service_name, options.args, log, config, events};
+  Context context{options.service_name, options.args, log, config, events, sockets.names};
   events.set_context(&context);
-  std::vector<int> listen_fds = listen_descriptors(launch, options);
+  std::optional<ServiceManager> manager;
+  if (!master) manager.emplace(notify ? &*notify : nullptr, events, log, watchdog_usec, service.hooks.reload);
+  std::vector<int>& listen_fds = sockets.fds;
   // Credentials are attached to datagrams sent from now on (before pre_init,
   // so that whatever the hooks cause to be sent carries them).
   if (service.receive.credentials) {
@@ -225,8 +354,14 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
       }
     }
   }
-  if (::chdir(params.queue_directory.c_str()) < 0) {
-    throw_errno("chdir(\"" + params.queue_directory + "\")");
+  // Without the master, queue_directory is the working directory only when
+  // something named it (main.cf, -o) or the chroot needs it.
+  std::string work_directory = params.queue_directory;
+  if (!master && !main_cf_read && !overrides_name(options, "queue_directory") && !options.chroot) {
+    work_directory = "/";
+  }
+  if (::chdir(work_directory.c_str()) < 0) {
+    throw_errno("chdir(\"" + work_directory + "\")");
   }
   if (service.hooks.pre_init) service.hooks.pre_init(context);
   ::tzset();
@@ -239,24 +374,25 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
   if (service.hooks.post_init) service.hooks.post_init(context);
 
   for (int fd : listen_fds) set_close_on_exec(fd, "listen socket");
+  if (master) {
+    set_close_on_exec(launch.fds.status, "master status channel");
+    set_close_on_exec(launch.fds.flow_read, "flow-control pipe");
+    set_close_on_exec(launch.fds.flow_write, "flow-control pipe");
+  }
 
-  set_close_on_exec(launch.fds.status, "master status channel");
-  set_close_on_exec(launch.fds.flow_read, "flow-control pipe");
-  set_close_on_exec(launch.fds.flow_write, "flow-control pipe");
-
-  StatusChannel status(launch.fds.status, ::getpid(), generation);
+  StatusChannel status(master ? launch.fds.status : -1, ::getpid(), generation);
   std::vector<int> watchdog_log_fds{STDERR_FILENO};
   DispatchSettings dispatch;
   dispatch.max_idle = params.max_idle;
   dispatch.max_use = service.flags.ignore_use_limit ? 0 : params.max_use;
   dispatch.in_flow_delay = params.in_flow_delay;
-  dispatch.flow_read_fd = launch.fds.flow_read;
+  dispatch.flow_read_fd = master ? launch.fds.flow_read : -1;
   dispatch.batch_limit = batch_limit(service, params);
   // With a process limit of 1 (-l) the master cannot start another child, so
   // TAKEN and AVAIL change nothing it does and each would cost it a wake-up.
-  dispatch.report_status = params.postfix_compatible || !options.alone;
+  dispatch.report_status = master && (params.postfix_compatible || !options.alone);
   log.debug(1, "receive batch %zu, status reports %s", dispatch.batch_limit,
-            dispatch.report_status ? "on" : "off (process limit 1)");
+            dispatch.report_status ? "on" : "off");
   {
     int limit = watchdog_limit(service);
     Watchdog watchdog(limit, watchdog_timeout_line(log.program(), ::getpid()), watchdog_log_fds,
@@ -264,12 +400,22 @@ int run_child(const Service& service, const Launch& launch, Log& log) {
     events.set_watchdog(&watchdog);
     DispatchLoop loop(base, service, context, status, gate.get(), &watchdog, &events, listen_fds,
                       dispatch);
+    if (manager) {
+      manager->set_served_source([&loop] { return loop.uses(); });
+      loop.set_served_listener([&manager] { manager->on_served(); });
+      manager->ready();
+    }
     loop.run();
+    if (manager) manager->stopping();
     // The watchdog stays armed while the exit hook runs: a hook that hangs
     // is ended like a stuck turn.
     watchdog.working();
     if (service.hooks.on_exit) service.hooks.on_exit(context);
     events.set_watchdog(nullptr);
+    manager.reset();  // its events go before the loop's
+  }
+  if (sockets.file) {
+    if (auto warning = sockets.file->remove()) log.warn("%s", warning->c_str());
   }
   return 0;
 }
@@ -288,6 +434,7 @@ std::map<std::string, std::string> process_environment() {
 }
 
 int run(const Service& service, const Launch& launch) {
+  std::optional<NotifySocket> notify;  // systemd's, once connected: told about a fatal exit
   // A client that goes away must not kill the server, nor a large file.
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGXFSZ, SIG_IGN);
@@ -297,13 +444,18 @@ int run(const Service& service, const Launch& launch) {
     // From here on SIGTERM ends the child the normal way, whenever it comes:
     // during start-up the loop is entered and ends at once, exit status 0.
     TerminationLatch termination;
-    return run_child(service, launch, log);
+    return run_child(service, launch, log, notify);
   } catch (const Fatal& error) {
     log.fatal(error.what());
+    // ERRNO=: the failed system call's, else EINVAL (a bad value or definition).
+    ServiceManager::report_fatal(notify ? &*notify : nullptr, error.what(),
+                                 error.error_number() ? error.error_number() : EINVAL);
   } catch (const std::exception& error) {
     log.fatal(std::string("unexpected error: ") + error.what());
+    ServiceManager::report_fatal(notify ? &*notify : nullptr, error.what(), EIO);
   } catch (...) {
     log.fatal("unexpected error of unknown type");
+    ServiceManager::report_fatal(notify ? &*notify : nullptr, "unexpected error of unknown type", EIO);
   }
   return 1;
 }
@@ -312,6 +464,9 @@ int run(const Service& service, int argc, char** argv) {
   Launch launch;
   launch.argv.assign(argv, argv + argc);
   launch.env = process_environment();
+  // What systemd passed is for this process only, not for what it starts
+  // (removed before any thread exists; the copy in launch.env is checked).
+  for (const char* name : kActivationVariables) ::unsetenv(name);
   return run(service, launch);
 }
 

@@ -98,6 +98,15 @@ EventHandle ServiceEvents::on_signal(int signo, Callback callback) {
     throw Fatal("events: signal " + std::to_string(signo) +
                 " is not for services (SIGTERM stops the skeleton, SIGALRM is the watchdog's)");
   }
+  if (std::find(skeleton_signals_.begin(), skeleton_signals_.end(), signo) != skeleton_signals_.end()) {
+    throw Fatal("events: signal " + std::to_string(signo) +
+                " is the skeleton's here (SIGHUP runs Hooks::reload when started by systemd or with --listen)");
+  }
+  return add(signo, EV_SIGNAL | EV_PERSIST, std::nullopt, false, std::move(callback));
+}
+
+EventHandle ServiceEvents::skeleton_signal(int signo, Callback callback) {
+  skeleton_signals_.push_back(signo);
   return add(signo, EV_SIGNAL | EV_PERSIST, std::nullopt, false, std::move(callback));
 }
 

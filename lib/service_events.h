@@ -37,6 +37,10 @@ class ServiceEvents final : public Events {
   EventHandle on_signal(int signo, Callback callback) override;
   void stop() override;
 
+  // A signal the skeleton itself handles on the loop (SIGHUP when started
+  // by systemd or with --listen); on_signal() refuses it from then on.
+  EventHandle skeleton_signal(int signo, Callback callback);
+
   bool stop_requested() const noexcept { return stop_requested_; }
   // Called by the loop after each turn: frees what was cancelled during it.
   void collect_cancelled() noexcept;
@@ -53,6 +57,7 @@ class ServiceEvents final : public Events {
   Context* context_ = nullptr;
   Watchdog* watchdog_ = nullptr;
   bool stop_requested_ = false;
+  std::vector<int> skeleton_signals_;
   std::function<void()> stop_listener_;
   std::vector<std::weak_ptr<LoopRegistration>> registrations_;
   std::vector<std::unique_ptr<Event>> cancelled_;  // freed after the turn

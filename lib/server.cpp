@@ -258,6 +258,11 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   config.set("process_name", options.program_name);
   config.set("service_name", options.service_name);
   for (const auto& [name, value] : options.overrides) config.set(name, value);
+  // Without a master to start the next process, a use or idle limit would
+  // end the service for good (--listen) or for the next activation: off
+  // unless main.cf or the command line asks for one.
+  bool use_limit_unasked = !master && !config.has("max_use");
+  bool idle_limit_unasked = !master && !config.has("max_idle");
   bool to_stderr = options.log_to_stderr > 0 && !journal;
   SkeletonParams params;
   LogSettings settings;
@@ -274,6 +279,8 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   log.set_program(params.syslog_name + "/" + options.program_name);
   destinations = std::make_unique<LogDestinations>(log, settings, options.service_name, to_stderr,
                                                    custom_sink);
+  if (use_limit_unasked) params.max_use = 0;
+  if (idle_limit_unasked) params.max_idle = 0;
   for (const auto& warning : config.warnings()) log.warn("%s", warning.c_str());
   if (!main_cf_read) log.debug(1, "no main.cf (MAIL_CONFIG is not set): parameter defaults");
 

@@ -257,7 +257,7 @@ TEST_P(SinkStartErrors, ExitNonZeroWithOneClearLine) {
 INSTANTIATE_TEST_SUITE_P(
     Table, SinkStartErrors,
     ::testing::Values(
-        StartError{{"-l"}, {}, "no transport type specified"},
+        StartError{{"-l"}, {}, "not started by the Postfix master (-t unix-dgram), by systemd socket activation"},
         StartError{{"-l", "-t", "inet"}, {}, "unsupported transport type: inet"},
         StartError{{"-l", "-t", "unix-dgram", "-o", "service_name=x"}, {},
                    "parameter service_name is read-only"},

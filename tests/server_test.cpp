@@ -645,7 +645,7 @@ Flags privileged() { Flags f; f.privileged = true; return f; }
 INSTANTIATE_TEST_SUITE_P(
     Table, ServerFatal,
     ::testing::Values(
-        FatalCase{{"-l"}, {}, {}, "no transport type specified"},
+        FatalCase{{"-l"}, {}, {}, "not started by the Postfix master (-t unix-dgram), by systemd socket activation"},
         FatalCase{{"-l", "-t", "unix"}, {}, {}, "unsupported transport type: unix"},
         FatalCase{{"-l", "-t", "unix-dgram", "-x"}, {}, {}, "invalid option: -x"},
         FatalCase{{"-l", "-t", "unix-dgram", "-o", "oops"}, {}, {},

@@ -15,6 +15,13 @@
 // A datagram "stall" keeps the service busy in its callback for 20 s; with
 // TRACE_WATCHDOG=N in the environment the watchdog limit is N seconds.
 //
+// SIGHUP, when the process was started by systemd or with --listen, runs
+// the reload hook: "reload". A datagram "env" writes "env LISTEN_PID=...
+// LISTEN_FDS=... LISTEN_FDNAMES=... LISTEN_PIDFDID=..." ("-" for an unset
+// variable), to show what the service's own children would inherit. A
+// datagram "names" writes "names" and the listen sockets' names, one word
+// each ("-" for an empty name).
+//
 // A datagram "block" makes the service wait (in its callback) until it can
 // read a line from the FIFO trace_fifo (default: trace_file.fifo), so a test can keep one process
 // busy while it checks that another one serves.
@@ -146,9 +153,23 @@ int main(int argc, char** argv) {
     trace("loop");
     return -1;
   };
-  service.on_datagram = [&trace, &fifo](const dgram::Datagram& datagram, dgram::Context&) {
+  service.hooks.reload = hook("reload");
+  service.on_datagram = [&trace, &fifo](const dgram::Datagram& datagram, dgram::Context& context) {
     std::string data(datagram.data);
     trace("service " + data);
+    if (data == "env") {
+      std::string line = "env";
+      for (const char* name : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID"}) {
+        const char* value = std::getenv(name);
+        line += std::string(" ") + name + "=" + (value ? value : "-");
+      }
+      trace(line);
+    }
+    if (data == "names") {
+      std::string line = "names";
+      for (const std::string& name : context.listen_names) line += " " + (name.empty() ? std::string("-") : name);
+      trace(line);
+    }
     if (data == "block") wait_for_fifo(fifo);
     if (data == "fail") throw dgram::Fatal("cannot serve \"fail\"");
     if (data == "stall") {

@@ -1,7 +1,9 @@
 // logd_daemon_test - dgram-logd as a real child process, with fds 3/4/5/6
 // set up the way master(8) does it; the test plays the master (status
 // channel) and the Postfix clients (records sent to the socket), and reads
-// maillog_file, stderr and a syslog socket it binds itself.
+// maillog_file, stderr and a syslog socket it binds itself. The reload tests
+// start it without the master (--listen PATH), as a service manager would,
+// and play logrotate.
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include "support/datagram_socket.h"
 #include "support/log_receiver.h"
 #include "support/temp_dir.h"
+#include "tool_run.h"
 
 namespace dgram {
 namespace {
@@ -154,14 +157,21 @@ class LogdTest : public ::testing::Test {
     dir_.write_main_cf(text + extra);
   }
 
+  // The child's environment: main.cf in the test's folder, and the
+  // sanitizers' options when the test has them.
+  std::map<std::string, std::string> child_environment() const {
+    std::map<std::string, std::string> env{{"MAIL_CONFIG", dir_.path()}, {"PATH", "/usr/bin:/bin"}};
+    if (const char* asan = std::getenv("ASAN_OPTIONS")) env.try_emplace("ASAN_OPTIONS", asan);
+    if (const char* ubsan = std::getenv("UBSAN_OPTIONS")) env.try_emplace("UBSAN_OPTIONS", ubsan);
+    return env;
+  }
+
   // Starts dgram-logd as master(8) starts postlog; stdout_fd, when given,
   // becomes its standard output.
   pid_t spawn(std::vector<std::string> words = {}, int stdout_fd = -1) {
     std::vector<std::string> argv{logd_program(), "-n", "postlog", "-t", "unix-dgram", "-l"};
     argv.insert(argv.end(), words.begin(), words.end());
-    std::map<std::string, std::string> env{{"MAIL_CONFIG", dir_.path()}, {"PATH", "/usr/bin:/bin"}};
-    if (const char* asan = std::getenv("ASAN_OPTIONS")) env.try_emplace("ASAN_OPTIONS", asan);
-    if (const char* ubsan = std::getenv("UBSAN_OPTIONS")) env.try_emplace("UBSAN_OPTIONS", ubsan);
+    std::map<std::string, std::string> env = child_environment();
     UniqueFd err(::open(dir_.file("stderr").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     // MasterSide gives the child our stdout: put the wanted one there for the fork.
     std::fflush(stdout);
@@ -473,6 +483,146 @@ TEST_F(LogdTest, PostfixCompatibleModeWritesOneRecordPerTurn) {
   EXPECT_EQ(letters, "TATATA");  // TAKEN and AVAIL around each record: one per turn
   for (const char* r : {"one\n", "two\n", "three\n"}) EXPECT_EQ(out.next_write(), std::optional<std::string>(r));
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+// --- issue 9 item 7: without the master, SIGHUP reopens maillog_file -------
+
+// dgram-logd started as a service manager or an admin starts it:
+// `dgram-logd --listen PATH`, no master, stopped with SIGTERM. The test plays
+// logrotate: it renames the file and sends SIGHUP.
+class LogdReloadTest : public LogdTest {
+ protected:
+  // Writes main.cf (extra lines added) and starts the child; returns once
+  // its socket is there. Fails the test when the child ends or makes no
+  // socket; callers then return (HasFatalFailure()).
+  void start_standalone(const std::string& main_cf_extra = "", const std::vector<std::string>& words = {}) {
+    write_main_cf(main_cf_extra);
+    std::vector<std::string> argv{logd_program(), "--listen", listen_path_};
+    argv.insert(argv.end(), words.begin(), words.end());
+    child_ = testing::start_tool(argv, dir_.file("stdout"), dir_.file("stderr"), child_environment());
+    children_.push_back(child_.pid);
+    int status = 0;
+    bool ended = false;
+    bool listening = wait_until([&] {
+      if (::waitpid(child_.pid, &status, WNOHANG) == child_.pid) ended = true;
+      struct stat file;
+      return ended || (::stat(listen_path_.c_str(), &file) == 0 && S_ISSOCK(file.st_mode));
+    });
+    if (ended) {
+      FAIL() << "dgram-logd --listen ended: " << launch::describe_wait_status(status) << "\n" << stderr_text();
+    }
+    ASSERT_TRUE(listening) << "no socket at " << listen_path_ << " within 10 s\n" << stderr_text();
+  }
+
+  void send(const std::string& record) const { ASSERT_EQ(testing::send_datagram(listen_path_, record), ""); }
+  void signal(int number) const { ASSERT_EQ(::kill(child_.pid, number), 0) << std::strerror(errno); }
+  // SIGTERM, then the exit (bounded).
+  testing::ToolResult stop() const {
+    ::kill(child_.pid, SIGTERM);
+    return testing::finish_tool(child_, 10s);
+  }
+
+  bool is_own_line(const std::string& line) const {
+    return std::regex_match(line, std::regex(own_line_pattern(child_.pid, ".*")));
+  }
+  // The lines of a file that are records, and those that are dgram-logd's own.
+  std::vector<std::string> records_in(const std::string& text) const {
+    std::vector<std::string> records;
+    for (const auto& line : split_lines(text)) {
+      if (!is_own_line(line)) records.push_back(line);
+    }
+    return records;
+  }
+  std::vector<std::string> own_lines_in(const std::string& text) const {
+    std::vector<std::string> own;
+    for (const auto& line : split_lines(text)) {
+      if (is_own_line(line)) own.push_back(line);
+    }
+    return own;
+  }
+  bool has_line(const std::vector<std::string>& lines, const std::string& text) const {
+    for (const auto& line : lines) {
+      if (std::regex_match(line, std::regex(own_line_pattern(child_.pid, text)))) return true;
+    }
+    return false;
+  }
+  std::string rotated() const { return dir_.read("maillog.1"); }
+  bool rotated_has(const std::string& text) const {
+    return wait_until([&] { return rotated().find(text) != std::string::npos; });
+  }
+
+  std::string listen_path_ = dir_.file("standalone.sock");
+  std::string rotated_path_ = dir_.file("maillog.1");
+  testing::ToolChild child_;
+};
+
+TEST_F(LogdReloadTest, SighupReopensTheFileThatLogrotateRenamed) {
+  start_standalone();
+  if (HasFatalFailure()) return;
+  for (const char* record : {"before 1", "before 2", "before 3"}) send(record);
+  ASSERT_TRUE(maillog_has("before 3\n")) << maillog() << stderr_text();
+  ASSERT_EQ(::rename(maillog_path_.c_str(), rotated_path_.c_str()), 0);
+  signal(SIGHUP);
+  ASSERT_TRUE(maillog_has("reopened " + maillog_path_ + "\n")) << stderr_text();
+  for (const char* record : {"after 1", "after 2", "after 3"}) send(record);
+  ASSERT_TRUE(maillog_has("after 3\n")) << maillog();
+  auto result = stop();
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+
+  // Each record once, in the file that was open when it came.
+  EXPECT_EQ(records_in(rotated()), (std::vector<std::string>{"before 1", "before 2", "before 3"})) << rotated();
+  EXPECT_EQ(records_in(maillog()), (std::vector<std::string>{"after 1", "after 2", "after 3"})) << maillog();
+  auto lines = split_lines(maillog());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_TRUE(std::regex_match(lines.front(), std::regex(own_line_pattern(child_.pid, "reopened " + maillog_path_))))
+      << lines.front();
+  EXPECT_TRUE(std::regex_match(lines.back(), std::regex(own_line_pattern(child_.pid,
+      "6 log records written, 0 lost, 0 truncated")))) << lines.back();
+  EXPECT_EQ(testing::count_lines(rotated(), "reopened"), 0) << rotated();
+  EXPECT_EQ(testing::count_lines(maillog(), "reopened"), 1) << maillog();
+}
+
+TEST_F(LogdReloadTest, ARefusedReopenWarnsAndWritesOnIntoTheOpenFile) {
+  start_standalone();
+  if (HasFatalFailure()) return;
+  send("before");
+  ASSERT_TRUE(maillog_has("before\n")) << maillog() << stderr_text();
+  ASSERT_EQ(::rename(maillog_path_.c_str(), rotated_path_.c_str()), 0);
+  // What is at the path now must not be written: it has a second name.
+  dir_.write("maillog", "");
+  ASSERT_EQ(::link(maillog_path_.c_str(), dir_.file("elsewhere").c_str()), 0);
+  signal(SIGHUP);
+  ASSERT_TRUE(rotated_has("not reopened")) << rotated() << stderr_text();
+  send("after");
+  ASSERT_TRUE(rotated_has("after\n")) << rotated();
+  auto result = stop();
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+
+  const std::string warning = "warning: open maillog_file " + maillog_path_ +
+                              ": file has 2 hard links; not reopened, writing on to the file that was open";
+  EXPECT_EQ(records_in(rotated()), (std::vector<std::string>{"before", "after"})) << rotated();
+  EXPECT_TRUE(has_line(own_lines_in(rotated()), warning)) << rotated();
+  EXPECT_EQ(maillog(), "");
+  EXPECT_NE(stderr_text().find(warning), std::string::npos) << stderr_text();
+}
+
+TEST_F(LogdReloadTest, OnStandardOutputSighupChangesNothing) {
+  // -v: the reload says so in a debug line, which tells the test it ran.
+  start_standalone("maillog_file = /dev/stdout\n", {"-v"});
+  if (HasFatalFailure()) return;
+  auto out = [&] { return dir_.read("stdout"); };
+  send("before");
+  ASSERT_TRUE(wait_until([&] { return out().find("before\n") != std::string::npos; })) << out() << stderr_text();
+  signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return out().find("reload: maillog_file is /dev/stdout, nothing to reopen") !=
+                                      std::string::npos; }))
+      << out();
+  send("after");
+  ASSERT_TRUE(wait_until([&] { return out().find("after\n") != std::string::npos; })) << out();
+  auto result = stop();
+  EXPECT_EQ(result.exit_code(), 0) << result.err;
+  EXPECT_EQ(records_in(out()), (std::vector<std::string>{"before", "after"})) << out();
+  EXPECT_EQ(testing::count_lines(out(), "reopened"), 0) << out();
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // logd_file_test - dgram-logd's log file: opened the way Postfix's
-// safe_open() does (log_file_open.h), and appended to so that a line is whole
-// in the file or absent (log_file.h). Failing writes come through LogFile's
-// write seam, applied to real files and pipes.
+// safe_open() does (log_file_open.h), appended to so that a line is whole
+// in the file or absent (log_file.h), and reopened after a log rotation.
+// Failing writes come through LogFile's write seam, applied to real files and
+// pipes.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -287,6 +289,108 @@ TEST(LogdFileOpen, DevStdoutIsTheStandardOutput) {
   ASSERT_EQ(::fstat(STDOUT_FILENO, &theirs), 0);
   EXPECT_EQ(ours.st_ino, theirs.st_ino);
   EXPECT_EQ(ours.st_dev, theirs.st_dev);
+}
+
+// --- reopening after a log rotation ---------------------------------------
+
+TEST_F(LogFileTest, AfterARenameAndAReopenNewLinesGoToTheNewFile) {
+  FillingDisk disk;
+  LogFile file = open_file(disk);
+  EXPECT_EQ(file.append(lines({"one", "two"})), 2u);
+  ASSERT_EQ(::rename(path_.c_str(), dir_.file("maillog.1").c_str()), 0);  // as logrotate does
+  EXPECT_EQ(file.append(lines({"three"})), 1u);  // before the reopen: still the renamed file
+  EXPECT_EQ(reopen_log_file(file, 0640), std::nullopt);
+  EXPECT_EQ(file.append(lines({"four", "five"})), 2u);
+  EXPECT_EQ(dir_.read("maillog.1"), "one\ntwo\nthree\n");
+  EXPECT_EQ(contents(), "four\nfive\n");
+  EXPECT_EQ(mode_of(path_), 0640u);  // created with the mode asked for
+  EXPECT_EQ(file.written(), 5u);
+  EXPECT_EQ(file.lost(), 0u);
+}
+
+TEST_F(LogFileTest, ANoticeOwedBeforeTheReopenGoesIntoTheNewFile) {
+  FillingDisk disk;
+  disk.budget = 0;
+  LogFile file = open_file(disk);
+  EXPECT_EQ(file.append(lines({"lost", "lost too"})), 0u);
+  ASSERT_EQ(::rename(path_.c_str(), dir_.file("maillog.1").c_str()), 0);
+  EXPECT_EQ(reopen_log_file(file, 0600), std::nullopt);
+  EXPECT_EQ(file.unreported(), 2u);  // still owed
+  disk.budget = static_cast<std::size_t>(-1);
+  EXPECT_EQ(file.append(lines({"kept"})), 1u);
+  EXPECT_EQ(dir_.read("maillog.1"), "");
+  EXPECT_EQ(contents(), "2 log records were not written to " + path_ +
+                            " (last error: No space left on device)\nkept\n");
+  EXPECT_EQ(file.unreported(), 0u);
+  EXPECT_EQ(file.lost(), 2u);
+  EXPECT_EQ(file.written(), 1u);
+}
+
+TEST_F(LogFileTest, AFragmentLeftInTheOldFileDoesNotReachTheNewOne) {
+  int ends[2];
+  ASSERT_EQ(::pipe(ends), 0);
+  UniqueFd read_end(ends[0]);
+  FillingDisk disk;
+  disk.budget = 8;  // "first\nse": a pipe cannot take "se" back
+  LogFile file(path_, UniqueFd(ends[1]), disk.function());
+  EXPECT_EQ(file.append(lines({"first", "second"})), 1u);
+  disk.budget = static_cast<std::size_t>(-1);
+  file.replace_descriptor(open_log_file(path_, 0600));
+  EXPECT_EQ(file.append(lines({"third"})), 1u);
+  EXPECT_EQ(contents(), "1 log record was not written to " + path_ +
+                            " (last error: No space left on device)\nthird\n");  // no empty line first
+}
+
+// What is at maillog_file's path when the reopen comes, and the refusal.
+struct RefusedReopen {
+  const char* what;
+  bool needs_root;  // to give a link another owner
+  std::function<void(const TempDir& dir)> change;  // after the rotation: logs/maillog is logs/maillog.1
+  std::string reason;
+  std::string old_file = "logs/maillog.1";  // where the file in use is then
+};
+
+TEST(LogdFileReopen, ARefusedReopenKeepsTheFileInUseAndSaysWhy) {
+  const RefusedReopen cases[] = {
+      {"a file with two names", false,
+       [](const TempDir& dir) {
+         dir.write("logs/maillog", "");
+         ASSERT_EQ(::link(dir.file("logs/maillog").c_str(), dir.file("logs/other").c_str()), 0);
+       },
+       "file has 2 hard links"},
+      {"a symbolic link not owned by root", true,
+       [](const TempDir& dir) {
+         dir.write("target", "");
+         ASSERT_EQ(::symlink(dir.file("target").c_str(), dir.file("logs/maillog").c_str()), 0);
+         ASSERT_EQ(::lchown(dir.file("logs/maillog").c_str(), 65534, 65534), 0);
+       },
+       "symbolic link not owned by root (owner uid 65534)"},
+      {"a FIFO", false,
+       [](const TempDir& dir) { ASSERT_EQ(::mkfifo(dir.file("logs/maillog").c_str(), 0600), 0); },
+       "not a regular file"},
+      {"a folder", false,
+       [](const TempDir& dir) { ASSERT_EQ(::mkdir(dir.file("logs/maillog").c_str(), 0700), 0); },
+       "not a regular file"},
+      {"no folder any more", false,
+       [](const TempDir& dir) { ASSERT_EQ(::rename(dir.file("logs").c_str(), dir.file("gone").c_str()), 0); },
+       "No such file or directory", "gone/maillog.1"},
+  };
+  for (const auto& refused : cases) {
+    SCOPED_TRACE(refused.what);
+    if (refused.needs_root && ::geteuid() != 0) continue;
+    TempDir dir;
+    ASSERT_EQ(::mkdir(dir.file("logs").c_str(), 0700), 0);
+    std::string path = dir.file("logs/maillog");
+    LogFile file(path, open_log_file(path, 0600));
+    int in_use = file.fd();
+    EXPECT_EQ(file.append(lines({"before"})), 1u);
+    ASSERT_EQ(::rename(path.c_str(), dir.file("logs/maillog.1").c_str()), 0);
+    refused.change(dir);
+    EXPECT_EQ(reopen_log_file(file, 0600), "open maillog_file " + path + ": " + refused.reason);
+    EXPECT_EQ(file.fd(), in_use);
+    EXPECT_EQ(file.append(lines({"after"})), 1u);
+    EXPECT_EQ(dir.read(refused.old_file), "before\nafter\n");
+  }
 }
 
 }  // namespace

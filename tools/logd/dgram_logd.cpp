@@ -38,6 +38,22 @@
 //   stderr instead.
 // - With an empty maillog_file the records are forwarded to syslog, as
 //   postlogd does (syslog_forward.h).
+// - Started by systemd socket activation or with --listen PATH (no master),
+//   it reopens maillog_file on SIGHUP (Hooks::reload), so that logrotate can
+//   rename the file and signal it: records go on into a new file of the
+//   same name, opened with the same checks and maillog_file_permissions as
+//   at start, but with the privileges the process has by then
+//   (log_file_open.h). The first line of the new file is a notice of records
+//   lost before, if one is owed (log_file.h), then "reopened PATH". A
+//   refused reopen (a link, a hard link, a folder gone, no permission)
+//   changes nothing: the records go on into the file that was open, and a
+//   warning naming the path and the reason goes there and to stderr. main.cf
+//   is not read again: another maillog_file takes a restart. With
+//   maillog_file = /dev/stdout or empty (syslog) SIGHUP changes nothing. Under
+//   the Postfix master SIGHUP is not the service's (service.h): a reload of
+//   the master ends this process, and the new one it starts opens the file
+//   afresh.
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -70,6 +86,7 @@ constexpr std::size_t kRecordSlot = dgram::kMaxReceiveBuffer;
 
 struct LogdState {
   std::string permissions;  // maillog_file_permissions
+  mode_t create_mode = 0600;  // the permissions parsed: for the open and each reopen
   int watchdog_timeout = 10;  // postlogd_watchdog_timeout, seconds
   std::unique_ptr<dgram::PostlogSink> own_format;  // frames our own lines; sends nothing
   std::unique_ptr<LogFile> file;                     // when maillog_file is set
@@ -140,7 +157,7 @@ void open_destination(LogdState& state, dgram::Context& context) {
     return;
   }
   // The skeleton has checked maillog_file against maillog_file_prefixes.
-  mode_t mode = dgram::logd::parse_maillog_file_permissions(state.permissions);
+  state.create_mode = dgram::logd::parse_maillog_file_permissions(state.permissions);
   dgram::PostlogSink::Options format;
   format.hostname = context.config.get_str("myhostname", "");
   state.own_format = std::make_unique<dgram::PostlogSink>(format);
@@ -150,12 +167,32 @@ void open_destination(LogdState& state, dgram::Context& context) {
     line.resize(dgram::logd::make_one_line(line.data(), line.size()));
     return line;
   };
-  state.file = std::make_unique<LogFile>(maillog_file, dgram::logd::open_log_file(maillog_file, mode),
+  state.file = std::make_unique<LogFile>(maillog_file, dgram::logd::open_log_file(maillog_file, state.create_mode),
                                          LogFile::WriteFn{}, frame);
   context.log.set_record_sink([&state](const dgram::LogRecord& record) { write_own_line(state, record); });
   context.log.add_sink([&state](dgram::Severity severity, std::string_view line) {
     if (severity == dgram::Severity::fatal) state.stderr_line(severity, line);
   });
+}
+
+// On SIGHUP (systemd or --listen): maillog_file anew, after a log rotation.
+void reopen_destination(LogdState& state, dgram::Context& context) {
+  if (!state.file) {
+    context.log.debug(1, "reload: the records go to syslog, no file to reopen");
+    return;
+  }
+  const std::string& path = state.file->path();
+  if (path == dgram::logd::kStandardOutput) {
+    context.log.debug(1, "reload: maillog_file is %s, nothing to reopen", path.c_str());
+    return;
+  }
+  if (auto refusal = dgram::logd::reopen_log_file(*state.file, state.create_mode)) {
+    std::string text = *refusal + "; not reopened, writing on to the file that was open";
+    context.log.warn("%s", text.c_str());  // into that file
+    state.stderr_line(dgram::Severity::warning, "warning: " + text);
+    return;
+  }
+  context.log.info("reopened %s", path.c_str());
 }
 
 void say_goodbye(LogdState& state, dgram::Context& context) {
@@ -193,6 +230,7 @@ int main(int argc, char** argv) {
   };
   service.receive_buffer = kRecordSlot;
   service.on_batch = [&state](std::span<const dgram::Datagram> batch, dgram::Context&) { serve(state, batch); };
+  service.hooks.reload = [&state](dgram::Context& context) { reopen_destination(state, context); };
   service.hooks.on_exit = [&state](dgram::Context& context) { say_goodbye(state, context); };
   return dgram::run(service, argc, argv);
 }

@@ -52,6 +52,11 @@ std::size_t LogFile::append(std::span<const std::string_view> lines) {
   return whole;
 }
 
+void LogFile::replace_descriptor(UniqueFd fd) noexcept {
+  fd_ = std::move(fd);
+  line_open_ = false;  // a fragment, if any, ends the old file
+}
+
 // One batch of at most kMaxLines. The pieces come in pairs, one pair per
 // "unit": [line end of an earlier fragment], [notice], then the lines. A
 // unit is (text, "\n"); the line end of a fragment is ("", "\n").

@@ -5,6 +5,7 @@
 // SUMMARY
 //   LogFile file(path, open_log_file(path, mode));
 //   std::size_t whole = file.append(lines);   // each line gets its '\n'
+//   file.replace_descriptor(open_log_file(path, mode));  // after a log rotation
 // DESCRIPTION
 //   append() writes a batch of lines, each followed by a newline, with one
 //   writev() when the kernel takes it all (the usual case: one system call
@@ -25,6 +26,14 @@
 //     "N log records were not written to PATH (last error: ...)", framed by
 //     the notice function (dgram-logd formats it like any record). Until the
 //     notice is in the file, the count keeps growing.
+//
+//   replace_descriptor() puts a newly opened descriptor of the same path in
+//   place of the one in use (after a log rotation renamed the file) and
+//   closes the old one. The accounting goes on across it: lost() and
+//   written() keep counting, and a notice still owed is written into the new
+//   file by the next append() that gets through. A fragment left in the old
+//   file (one that could not be truncated) stays there; the new file starts
+//   with a whole line.
 //
 //   The write function is a seam: tests inject one that fails the way a
 //   full disk does. LogFile owns its descriptor and is used from one thread.
@@ -70,10 +79,13 @@ class LogFile {
   // (from the front) that are whole in the file.
   std::size_t append(std::span<const std::string_view> lines);
 
+  // Writes go to fd from now on; the descriptor in use is closed. See above.
+  void replace_descriptor(UniqueFd fd) noexcept;
+
   const std::string& path() const noexcept { return path_; }
   int fd() const noexcept { return fd_.get(); }
-  // Lines written whole, and lines lost, since the file was opened (notices
-  // not included).
+  // Lines written whole, and lines lost, since the LogFile was made, across
+  // replace_descriptor() (notices not included).
   std::uint64_t written() const noexcept { return written_; }
   std::uint64_t lost() const noexcept { return lost_; }
   // Lines lost that no notice in the file has told about yet.

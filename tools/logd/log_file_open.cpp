@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "dgram/error.h"
+#include "log_file.h"
 
 namespace dgram::logd {
 
@@ -59,7 +60,7 @@ mode_t parse_maillog_file_permissions(std::string_view value) {
 
 UniqueFd open_log_file(const std::string& path, mode_t create_mode,
                        const std::function<void()>& between_check_and_open) {
-  if (path == "/dev/stdout") {
+  if (path == kStandardOutput) {
     UniqueFd fd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3));
     if (!fd) refuse(path, std::string("duplicate standard output: ") + std::strerror(errno));
     return fd;
@@ -103,6 +104,17 @@ UniqueFd open_log_file(const std::string& path, mode_t create_mode,
     return verified(path, std::move(fd), &checked);
   }
   refuse(path, "file changed between the check and the open");
+}
+
+std::optional<std::string> reopen_log_file(LogFile& file, mode_t create_mode) {
+  UniqueFd fd;
+  try {
+    fd = open_log_file(file.path(), create_mode);
+  } catch (const Fatal& refusal) {
+    return refusal.what();
+  }
+  file.replace_descriptor(std::move(fd));
+  return std::nullopt;
 }
 
 }  // namespace dgram::logd

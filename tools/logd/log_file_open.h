@@ -1,12 +1,13 @@
 // log_file_open - opening maillog_file the way Postfix's safe_open() does.
 //
 // NAME
-//   open_log_file, parse_maillog_file_permissions
+//   open_log_file, reopen_log_file, parse_maillog_file_permissions
 // SUMMARY
 //   mode_t mode = parse_maillog_file_permissions(value_of_maillog_file_permissions);
 //   UniqueFd fd = open_log_file(maillog_file, mode);
+//   std::optional<std::string> refusal = reopen_log_file(log_file, mode);
 // DESCRIPTION
-//   dgram-logd opens its file once, as root, before it drops privileges, so
+//   dgram-logd opens its file at start, as root, before it drops privileges, so
 //   the open must not be turned against root by whoever can write the
 //   folder. open_log_file() opens for appending (O_WRONLY|O_APPEND) and:
 //
@@ -30,21 +31,34 @@
 //
 //   between_check_and_open, when given, runs after the checks and before the
 //   open; it is the seam through which a test changes the file in between.
+//
+//   reopen_log_file() opens a LogFile's path again, with the same checks and
+//   the same create mode, and swaps the new descriptor in
+//   (LogFile::replace_descriptor): after logrotate renamed the file, writes
+//   go to a new file of that name. It runs with the privileges the process
+//   has at that moment (after the user switch and inside the chroot, if any),
+//   so a folder only root may write can refuse it. A refusal changes
+//   nothing: the LogFile keeps writing to the file it had. It is not meant
+//   for "/dev/stdout" (that would only duplicate standard output again).
 // DIAGNOSTICS
-//   Both throw dgram::Fatal with one line naming the value and the reason:
+//   open_log_file() and parse_maillog_file_permissions() throw dgram::Fatal
+//   with one line naming the value and the reason:
 //     open maillog_file PATH: not a regular file
 //     open maillog_file PATH: file has 2 hard links
 //     open maillog_file PATH: symbolic link not owned by root (owner uid 65534)
 //     open maillog_file PATH: file changed between the check and the open
 //     open maillog_file PATH: <strerror> (any failed system call)
 //     invalid maillog_file_permissions value '0666': specify 0600, 0640 or 0644
+//   reopen_log_file() throws no Fatal: it returns the refusal, the same line
+//   that open_log_file() would throw, or nullopt when it reopened.
 // SEE ALSO
-//   log_file.h (what is done with the descriptor)
+//   log_file.h (what is done with the descriptor; the LogFile that is reopened)
 #pragma once
 
 #include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,7 +66,11 @@
 
 namespace dgram::logd {
 
+class LogFile;
+
 inline constexpr std::string_view kDefaultMaillogFilePermissions = "0600";
+// The maillog_file that means the process's standard output.
+inline constexpr std::string_view kStandardOutput = "/dev/stdout";
 
 // The mode of a maillog_file_permissions value. Throws Fatal.
 mode_t parse_maillog_file_permissions(std::string_view value);
@@ -60,5 +78,9 @@ mode_t parse_maillog_file_permissions(std::string_view value);
 // Opens (or creates) path for appending, as described above. Throws Fatal.
 UniqueFd open_log_file(const std::string& path, mode_t create_mode,
                        const std::function<void()>& between_check_and_open = {});
+
+// Opens file.path() again and puts the new descriptor in file; on a refusal
+// file is left as it was and the refusal's line is returned.
+std::optional<std::string> reopen_log_file(LogFile& file, mode_t create_mode);
 
 }  // namespace dgram::logd

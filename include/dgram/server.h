@@ -1,12 +1,38 @@
-// server - running a Service as a child of the Postfix master.
+// server - running a Service: as a child of the Postfix master, under
+// systemd socket activation, or on its own.
 //
-// run(service, argc, argv) is the whole program: it parses the master's
-// command line and environment, reads main.cf, sets up the master's
-// descriptors (3, 4, 5, 6...), serves datagrams until a limit is reached or
-// the master goes away, and returns the exit status (0 on a normal exit, 1
-// after one fatal log line). It never calls exit(), so main() is one line:
+// run(service, argc, argv) is the whole program: it finds out how it was
+// started, reads main.cf and the command line, sets up the listen sockets,
+// serves datagrams until a limit is reached, the master goes away or
+// SIGTERM comes, and returns the exit status (0 on a normal exit, 1 after
+// one fatal log line). It never calls exit(), so main() is one line:
 //
 //   int main(int argc, char** argv) { return dgram::run(service, argc, argv); }
+//
+// HOW IT IS STARTED (the same binary, unchanged)
+//   Postfix master   master.cf runs it with -t unix-dgram and passes its
+//                    descriptors: flow pipe 3-4, status channel 5, listen
+//                    sockets from 6. TAKEN/AVAIL reports, the lock-file gate
+//                    between siblings, max_use and max_idle as in Postfix.
+//   systemd          LISTEN_PID is this process (and LISTEN_PIDFDID its
+//                    pidfd, where set): LISTEN_FDS AF_UNIX datagram sockets
+//                    from fd 3, named by LISTEN_FDNAMES (Context::listen_names).
+//                    The variables are removed from the environment; the
+//                    sockets are never unlinked.
+//   on its own       PROGRAM --listen PATH [--mode OCTAL] [--owner USER]
+//                    [--group GROUP] [options]: the process binds PATH (or
+//                    @name) itself, replaces a stale socket, refuses a live
+//                    one, and removes the file at exit if it is still its own.
+//   Otherwise one fatal line says how it can be started.
+// Without the master: no status channel and no lock gate; main.cf is read
+// from $MAIL_CONFIG, else /etc/postfix/main.cf when there is one, else the
+// defaults apply; the working directory is queue_directory only when main.cf
+// or -o named it (or -c needs it), else /; max_use and max_idle are off
+// unless asked for; -c and -u work as under the master; SIGHUP runs
+// Hooks::reload. With NOTIFY_SOCKET: READY=1 after post_init, STATUS= (at
+// most once a second), WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1,
+// ERRNO= on a fatal exit. When JOURNAL_STREAM names stderr, log lines go
+// there with <N> priorities.
 //
 // run(service, launch) does the same on descriptors, arguments and an
 // environment that the caller provides, so tests can run the whole skeleton
@@ -36,7 +62,8 @@ struct Descriptors {
   int flow_read = kFlowReadFd;
   int flow_write = kFlowWriteFd;
   int status = kStatusFd;
-  // Listen sockets; empty means the master's: 6 .. 6 + (-s count) - 1.
+  // Listen sockets; empty means those of the start mode: the master's
+  // 6 .. 6 + (-s count) - 1, or systemd's 3 .. 3 + LISTEN_FDS - 1.
   std::vector<int> listen;
   int terminal_check = 0;  // the descriptor checked for a terminal in daemon mode (stdin)
 };

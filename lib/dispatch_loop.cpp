@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -18,6 +19,12 @@
 namespace dgram {
 
 namespace {
+
+std::uint64_t monotonic_ns() noexcept {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec);
+}
 
 // pause_seconds - sleeps, but not past a stop request.
 void pause_seconds(int seconds) {
@@ -64,6 +71,9 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
                                                 service_.receive);
   }
   if (service_.on_batch) batch_.reserve(settings_.batch_limit);
+  // Turns are timed only where being busy changes something: a sibling
+  // waits for the gate, or the master reads TAKEN and AVAIL.
+  watch_turn_ = settings_.busy_after_usec > 0 && (gate_ != nullptr || settings_.report_status);
   for (std::size_t i = 0; i < listen_fds.size(); ++i) {
     listen_events_.push_back(std::make_unique<Event>(base_, listen_fds[i], EV_READ | EV_PERSIST,
                                                      [this, i](short) { on_request(i); }));
@@ -223,17 +233,25 @@ void DispatchLoop::on_request(std::size_t index) {
     return;
   }
   int fd = listen_fds_[index];
-  release_gate();
   context_.log.debug(1, "request arrived on fd %d", fd);
+  // Postfix's way (and ours for a service whose datagrams are slow): the
+  // gate goes to a sibling and the master hears TAKEN before anything is read.
+  bool postfix_way = settings_.busy_after_usec == 0 || slow_;
+  busy_reported_ = false;
+  if (postfix_way) become_busy();
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
-  // A failed TAKEN report is not fatal: the AVAIL report below decides.
-  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
   if (service_.flags.in_flow_delay && settings_.flow_read_fd >= 0 &&
       !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
+  turn_started_ = watch_turn_ ? monotonic_ns() : 0;
   std::size_t served = receive_and_serve(index);
-  if (settings_.report_status && !status_.notify(ChildStatus::avail)) {
+  if (watch_turn_ && served > 0) {
+    // Whether one datagram alone makes a turn busy decides the next turn.
+    std::uint64_t per_datagram = (monotonic_ns() - turn_started_) / served;
+    slow_ = per_datagram >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u;
+  }
+  if (busy_reported_ && settings_.report_status && !status_.notify(ChildStatus::avail)) {
     stop("master status channel write failed");
   }
   arm_idle_timer();
@@ -244,10 +262,27 @@ void DispatchLoop::on_request(std::size_t index) {
   }
 }
 
+void DispatchLoop::become_busy() {
+  if (busy_reported_) return;
+  busy_reported_ = true;
+  release_gate();
+  // A failed TAKEN report is not fatal: the AVAIL report decides.
+  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
+}
+
+void DispatchLoop::check_busy() {
+  if (!watch_turn_ || busy_reported_) return;
+  if (monotonic_ns() - turn_started_ >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u) {
+    become_busy();
+  }
+}
+
 std::size_t DispatchLoop::quota() const {
-  if (settings_.max_use <= 0) return receiver_ ? receiver_->batch_limit() : kMaxReceiveBatch;
+  // Slow datagrams are taken one at a time, so that siblings share them out.
+  std::size_t most = slow_ ? 1 : receiver_ ? receiver_->batch_limit() : kMaxReceiveBatch;
+  if (settings_.max_use <= 0) return most;
   auto left = static_cast<unsigned long long>(settings_.max_use) - uses_;
-  return static_cast<std::size_t>(left);
+  return std::min(most, static_cast<std::size_t>(left));
 }
 
 std::size_t DispatchLoop::receive_and_serve(std::size_t index) {
@@ -277,6 +312,7 @@ void DispatchLoop::note_receive_error(int fd, int error) {
 std::size_t DispatchLoop::serve_socket(int fd) {
   std::size_t allowed = std::min(quota(), settings_.batch_limit);
   std::size_t read = service_.on_socket(SocketReady{fd, allowed}, context_);
+  check_busy();
   if (read > allowed) {
     throw Fatal("service read " + std::to_string(read) + " datagrams from fd " + std::to_string(fd) +
                 " where it was allowed " + std::to_string(allowed) +
@@ -313,6 +349,7 @@ void DispatchLoop::serve_batch(std::size_t index, std::size_t count) {
     if (watchdog_) watchdog_->in_hand(count);
     try {
       service_.on_batch(std::span<const Datagram>(batch_), context_);
+      check_busy();
     } catch (...) {
       if (watchdog_) watchdog_->in_hand(0);
       throw Fatal(what_failed(std::current_exception()) + " (in a batch of " + std::to_string(count) +
@@ -332,6 +369,7 @@ void DispatchLoop::serve_batch(std::size_t index, std::size_t count) {
     Datagram datagram = take(i);
     try {
       service_.on_datagram(datagram, context_);
+      if (i + 1 < count) check_busy();  // long enough that a sibling should take the next?
     } catch (...) {
       if (failures++ == 0) {
         first_failure = std::current_exception();

@@ -27,6 +27,7 @@
 // last line can say how many were not served.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -57,7 +58,11 @@ struct DispatchSettings {
   int in_flow_delay = 0;  // seconds to pause without a flow token
   int flow_read_fd = -1;  // -1: no master, no flow tokens
   std::size_t batch_limit = 1;  // datagrams per wake-up; 1 is Postfix's way
-  bool report_status = true;    // TAKEN before and AVAIL after each wake-up
+  bool report_status = true;    // TAKEN and AVAIL around a busy wake-up
+  // A turn is busy once it has lasted this long (dgram_busy_after_usec):
+  // then the gate goes to a sibling and the master hears TAKEN (then AVAIL).
+  // 0: every wake-up is busy from its start, Postfix's way.
+  int busy_after_usec = 0;
 };
 
 class DispatchLoop {
@@ -92,6 +97,10 @@ class DispatchLoop {
   std::size_t serve_socket(int fd);
   void serve_batch(std::size_t index, std::size_t count);
   void note_receive_error(int fd, int error);
+  // The turn is busy: release the gate for a sibling and report TAKEN (once).
+  void become_busy();
+  // Makes the turn busy if it has lasted busy_after_usec.
+  void check_busy();
   // How many datagrams may still be read: what the use limit leaves.
   std::size_t quota() const;
   void stop(std::string reason);
@@ -124,6 +133,10 @@ class DispatchLoop {
   unsigned empty_socket_turns_ = 0;  // on_socket wake-ups in a row that read nothing
   std::optional<std::string> stop_reason_;
   std::function<void()> served_listener_;
+  bool watch_turn_ = false;      // turns are timed (see the constructor)
+  bool slow_ = false;            // the last turn's datagrams took busy_after_usec each
+  bool busy_reported_ = false;   // this turn gave up the gate and said TAKEN
+  std::uint64_t turn_started_ = 0;  // CLOCK_MONOTONIC ns
 
   // The base outlives this object; the waiter thread is joined before the
   // events are freed.

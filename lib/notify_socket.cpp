@@ -34,7 +34,8 @@ std::optional<NotifySocket> NotifySocket::from_environment(const std::map<std::s
     throw Fatal("invalid NOTIFY_SOCKET=" + address +
                 ": expected an absolute socket path or @name (vsock: addresses are not supported)");
   }
-  if (address.size() > sizeof(sockaddr_un::sun_path) - 1) {
+  // A path needs its terminating NUL; an abstract name may fill sun_path.
+  if (address.size() > sizeof(sockaddr_un::sun_path) - (address[0] == '@' ? 0 : 1)) {
     throw Fatal("invalid NOTIFY_SOCKET=" + address + ": longer than a socket path can be");
   }
   return NotifySocket(address);

@@ -180,11 +180,6 @@ std::string describe_activation(const ListenSockets& sockets) {
   return text;
 }
 
-bool overrides_name(const Options& options, const char* name) {
-  return std::any_of(options.overrides.begin(), options.overrides.end(),
-                     [name](const auto& pair) { return pair.first == name; });
-}
-
 // Everything from the command line to the exit hook. Throws Fatal.
 // Logging is set up first and refined as the parameters become known, so
 // that every fatal line reaches the log, not only stderr.
@@ -261,6 +256,7 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   // Without a master to start the next process, a use or idle limit would
   // end the service for good (--listen) or for the next activation: off
   // unless main.cf or the command line asks for one.
+  bool queue_directory_named = config.has("queue_directory");  // before defaults are registered
   bool use_limit_unasked = !master && !config.has("max_use");
   bool idle_limit_unasked = !master && !config.has("max_idle");
   bool to_stderr = options.log_to_stderr > 0 && !journal;
@@ -364,7 +360,7 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   // Without the master, queue_directory is the working directory only when
   // something named it (main.cf, -o) or the chroot needs it.
   std::string work_directory = params.queue_directory;
-  if (!master && !main_cf_read && !overrides_name(options, "queue_directory") && !options.chroot) {
+  if (!master && !queue_directory_named && !options.chroot) {
     work_directory = "/";
   }
   if (::chdir(work_directory.c_str()) < 0) {
@@ -395,6 +391,8 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   dispatch.in_flow_delay = params.in_flow_delay;
   dispatch.flow_read_fd = master ? launch.fds.flow_read : -1;
   dispatch.batch_limit = batch_limit(service, params);
+  // In Postfix-compatible mode every wake-up is busy from its start.
+  dispatch.busy_after_usec = params.postfix_compatible ? 0 : params.busy_after_usec;
   // With a process limit of 1 (-l) the master cannot start another child, so
   // TAKEN and AVAIL change nothing it does and each would cost it a wake-up.
   dispatch.report_status = master && (params.postfix_compatible || !options.alone);

@@ -37,8 +37,9 @@ void ServiceManager::send(const std::string& message) {
             std::strerror(errno));
 }
 
-std::string ServiceManager::status_text() const {
+std::string ServiceManager::status_text() {
   unsigned long long served = served_ ? served_() : 0;
+  reported_ = served;  // every STATUS= sent counts, READY's and STOPPING's too
   return "STATUS=" + std::to_string(served) + (served == 1 ? " datagram served" : " datagrams served");
 }
 

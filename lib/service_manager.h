@@ -47,7 +47,7 @@ class ServiceManager {
   void send(const std::string& message);
   void send_status();
   void reload(Context& context);
-  std::string status_text() const;
+  std::string status_text();  // what is sent as STATUS=, noted as reported
 
   NotifySocket* notify_;
   ServiceEvents& events_;

@@ -20,6 +20,8 @@ using Type = SkeletonParamType;
 constexpr std::array kTable{
     SkeletonParam{"debugger_command", Type::raw, "", 0, 0, false,
                   "command run for -D or MAIL_DEBUG, expanded then"},
+    SkeletonParam{"dgram_busy_after_usec", Type::integer, "1000", 1, 60000000, true,
+                  "a turn this long hands the gate on and reports TAKEN (0: every turn, ours)"},
     SkeletonParam{"dgram_postfix_compatible", Type::boolean, "no", 0, 0, false,
                   "one datagram per turn, TAKEN and AVAIL around each (ours)"},
     SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,
@@ -116,6 +118,7 @@ SkeletonParams load_skeleton_params(Config& config) {
   params.maillog_file = skeleton_str(config, "maillog_file");
   params.max_idle = skeleton_int(config, "max_idle");
   params.max_use = skeleton_int(config, "max_use");
+  params.busy_after_usec = skeleton_int(config, "dgram_busy_after_usec");
   params.in_flow_delay = skeleton_int(config, "in_flow_delay");
   // Our own: how many queued datagrams one wake-up takes, and Postfix's
   // one-datagram-per-turn behaviour for those who want it exactly.

@@ -74,6 +74,7 @@ struct SkeletonParams {
   int max_use = 0;        // datagrams; 0 = no use limit (see LIMITS)
   int in_flow_delay = 0;  // seconds
   int receive_batch = 0;  // datagrams per wake-up (dgram_receive_batch)
+  int busy_after_usec = 0;  // dgram_busy_after_usec (dispatch_loop.h)
   bool postfix_compatible = false;  // one datagram per turn, TAKEN/AVAIL each time
 };
 

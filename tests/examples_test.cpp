@@ -1,6 +1,8 @@
-// examples_test - the example services of examples/ as real programs: each
-// one under dgram-launch and under the real Postfix master (a private
-// instance; needs root), with real client sockets.
+// examples_test - the example services of examples/ as real programs, with
+// real client sockets, in every way a service can be started: under
+// dgram-launch and under the real Postfix master (a private instance; needs
+// root), under systemd-socket-activate (socket activation without systemd as
+// PID 1) and standalone with --listen.
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -13,11 +15,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -248,6 +253,192 @@ class UnderRealMaster : public ::testing::Test {
   }
 };
 
+// The test's environment without what changes how a service starts or what
+// it reads: whatever runs the tests (a systemd unit, a shell with
+// MAIL_CONFIG) must not decide the mode under test.
+std::map<std::string, std::string> service_environment() {
+  auto env = process_environment();
+  for (const char* name : {"LISTEN_PID", "LISTEN_PIDFDID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
+                           "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "MAIL_CONFIG", "MAIL_VERBOSE",
+                           "MAIL_DEBUG"})
+    env.erase(name);
+  return env;
+}
+
+bool is_socket(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+// An example run without any master: the service's own process is the
+// test's child (the program itself, or systemd-socket-activate, which execs
+// the program in the same process). Killed and waited for on every path.
+class WithoutMaster : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (service_.pid > 0) (void)testing::finish_tool(service_, 0ms);  // kills a leftover
+  }
+  // SIGTERM to the service; its exit status (-1 when killed, or still running after 30 s).
+  int stop() {
+    if (::kill(service_.pid, SIGTERM) < 0) return -1;
+    auto result = testing::finish_tool(service_, 30s);
+    service_.pid = -1;
+    return result.exit_code();
+  }
+  // SIGTERM just after a new line holding needle was logged, so that a timer
+  // a period away cannot log another before the exit. The exit status, and
+  // in lines how many such lines there were when it was sent; -1 for both
+  // when no new one came within 10 s (then nothing is sent).
+  int stop_after_a_new_line(const std::string& needle, int& lines) {
+    int before = count_lines(err(), needle);
+    lines = before;
+    if (!eventually([&] { return (lines = count_lines(err(), needle)) > before; }, 10s)) {
+      lines = -1;
+      return -1;
+    }
+    return stop();
+  }
+  std::string err() const { return dir_.read("err"); }
+  // Waits (bounded) until stderr holds line; false at once when the service has ended.
+  bool logged(const std::string& line) const {
+    bool ended = false;
+    return eventually([&] { return contains(err(), line) || (ended = testing::process_ended(service_.pid)); }) &&
+           !ended;
+  }
+
+  TempDir dir_;
+  std::string socket_ = dir_.file("socket");
+  testing::ToolChild service_;
+};
+
+// Standalone: `PROGRAM --listen SOCKET [--mode MODE] WORD...`; the service
+// makes its socket and removes it at exit.
+class Standalone : public WithoutMaster {
+ protected:
+  // Returns once the service logged its start line (its socket is bound by then).
+  void start(const std::string& path, const std::vector<std::string>& words, const std::string& mode = "") {
+    std::vector<std::string> argv{path, "--listen", socket_};
+    if (!mode.empty()) argv.insert(argv.end(), {"--mode", mode});
+    argv.insert(argv.end(), words.begin(), words.end());
+    service_ = testing::start_tool(argv, dir_.file("out"), dir_.file("err"), service_environment());
+    std::string line = "]: listening on " + socket_ + " (created, mode " + (mode.empty() ? "0666" : mode) + ")\n";
+    ASSERT_TRUE(logged(line)) << line << "\nnot in:\n" << err();
+  }
+};
+
+// Socket activation: `systemd-socket-activate --datagram -l SOCKET
+// --fdname=NAME [-E VAR=VALUE]... PROGRAM WORD...` binds SOCKET and execs the
+// program at the first datagram, with LISTEN_FDS=1. The file is
+// systemd-socket-activate's: the service must leave it in place.
+class UnderSocketActivation : public WithoutMaster {
+ protected:
+  void SetUp() override {
+    const char* path = std::getenv("DGRAM_SOCKET_ACTIVATE");
+    if (path == nullptr || *path == '\0') GTEST_SKIP() << "systemd-socket-activate is missing (Debian's systemd package)";
+    activate_ = path;
+  }
+  void TearDown() override {
+    WithoutMaster::TearDown();
+    ::unlink(socket_.c_str());
+  }
+  // Returns once SOCKET is bound; the program starts when the test sends the first datagram.
+  void start(const std::string& path, const std::vector<std::string>& words, std::vector<std::string> env = {}) {
+    name_ = std::filesystem::path(path).filename().string() + ".socket";  // systemd's default name
+    std::vector<std::string> argv{activate_, "--datagram", "-l", socket_, "--fdname=" + name_};
+    // It gives the program only PATH, HOME, TERM and what -E names: the
+    // sanitizers' settings must be passed on by name.
+    auto own = process_environment();
+    for (const char* name : {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS", "MSAN_OPTIONS"}) {
+      if (auto it = own.find(name); it != own.end()) env.push_back(it->first + "=" + it->second);
+    }
+    for (const auto& variable : env) argv.insert(argv.end(), {"-E", variable});
+    argv.push_back(path);
+    argv.insert(argv.end(), words.begin(), words.end());
+    service_ = testing::start_tool(argv, dir_.file("out"), dir_.file("err"), service_environment());
+    ASSERT_TRUE(eventually([&] { return is_socket(socket_); })) << err();
+  }
+  // Waits for the line that says the program took the passed socket.
+  void expect_activated() {
+    std::string line = "]: started by systemd socket activation: fd 3 (" + name_ + ")\n";
+    ASSERT_TRUE(logged(line)) << line << "\nnot in:\n" << err();
+  }
+
+  std::string activate_;
+  std::string name_;
+};
+
+// A stand-in for systemd's notification socket (NOTIFY_SOCKET): a datagram
+// socket bound at path that keeps what the service tells it.
+class NotifyListener {
+ public:
+  explicit NotifyListener(const std::string& path) : fd_(client_socket(path)) {}
+  // Waits (bounded) for a message equal to text, or starting with it when prefix.
+  bool wait_for(const std::string& text, bool prefix = false) {
+    return eventually([&] {
+      drain();
+      return std::any_of(messages_.begin(), messages_.end(), [&](const std::string& message) {
+        return prefix ? message.compare(0, text.size(), text) == 0 : message == text;
+      });
+    }, 10s);
+  }
+  std::string all() {
+    drain();
+    std::string text;
+    for (const auto& message : messages_) text += "[" + message + "]\n";
+    return text;
+  }
+
+ private:
+  void drain() {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_.get(), buffer, sizeof(buffer), MSG_DONTWAIT)) >= 0) {
+      messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  UniqueFd fd_;
+  std::vector<std::string> messages_;
+};
+
+// strace attached to a running service (-p), tracing its writev() calls
+// with the files they write to (-y) until detach(). The test's own child:
+// killed and waited for on every path. Attached and detached while the
+// service runs, so LeakSanitizer (which cannot work under ptrace) still
+// checks the service at exit.
+class WritevTrace {
+ public:
+  WritevTrace(pid_t service, const TempDir& dir) : service_(service), path_(dir.file("trace")) {
+    strace_ = testing::start_tool({"/usr/bin/strace", "-qq", "-y", "-e", "trace=writev", "-o", path_, "-p",
+                                   std::to_string(service)},
+                                  dir.file("strace-out"), dir.file("strace-err"));
+  }
+  ~WritevTrace() {
+    if (strace_.pid > 0) (void)testing::finish_tool(strace_, 0ms);
+  }
+  WritevTrace(const WritevTrace&) = delete;
+  WritevTrace& operator=(const WritevTrace&) = delete;
+
+  // True once the service is traced by this strace (bounded).
+  bool attached() const {
+    std::string tracer = "\nTracerPid:\t" + std::to_string(strace_.pid) + "\n";
+    return eventually([&] { return contains(testing::read_proc(service_, "status"), tracer); }, 10s);
+  }
+  // Detaches (SIGINT: strace lets the service go, then ends by that signal)
+  // and returns the trace; "" when strace did not end within 30 s.
+  std::string detach() {
+    if (::kill(strace_.pid, SIGINT) < 0) return "";
+    auto result = testing::finish_tool(strace_, 30s);
+    strace_.pid = -1;
+    return result.status ? testing::read_whole(path_) : "";
+  }
+  std::string errors() const { return testing::read_whole(strace_.err_path); }
+
+ private:
+  pid_t service_;
+  std::string path_;
+  testing::ToolChild strace_;
+};
+
 // ---- dgram-echo
 
 TEST_F(UnderLaunch, EchoRepliesWithTheSameBytesToABoundClient) {
@@ -281,6 +472,57 @@ TEST_F(UnderRealMaster, EchoRepliesToAnAbstractClientAndWarnsAboutAnUnnamedOne) 
   EXPECT_EQ(receive(client.get()), "ping 2") << postfix->maillog();
   EXPECT_EQ(children_named(*postfix, "dgram-echo").size(), 1u);
   expect_master_content(*postfix);
+}
+
+TEST_F(UnderSocketActivation, EchoRepliesOnThePassedSocketAndTellsTheServiceManager) {
+  std::string notify_path = dir_.file("notify");
+  NotifyListener notify(notify_path);
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_ECHO"), {"-V"}, {"NOTIFY_SOCKET=" + notify_path}));
+  auto client = client_socket(dir_.file("client"));
+  // The first datagram starts the program; it waits in the socket's queue meanwhile.
+  send_to(client.get(), socket_, "wake up");
+  EXPECT_EQ(receive(client.get()), "wake up") << err();
+  ASSERT_NO_FATAL_FAILURE(expect_activated());
+  EXPECT_TRUE(notify.wait_for("READY=1\n", true)) << notify.all();
+  std::string big(60000, 'A');
+  big[0] = '\0';
+  send_to(client.get(), socket_, big);
+  EXPECT_EQ(receive(client.get()), big) << err();
+  send_once(socket_, "nobody hears this");
+  ASSERT_TRUE(eventually([&] { return contains(err(), "warning: cannot reply to unnamed sender: "); })) << err();
+  send_to(client.get(), socket_, "still there");
+  EXPECT_EQ(receive(client.get()), "still there") << err();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_TRUE(notify.wait_for("STOPPING=1\nSTATUS=4 datagrams served")) << notify.all();
+  EXPECT_EQ(count_lines(err(), "fatal"), 0) << err();
+  // The socket is the service manager's: the service leaves the file in place.
+  EXPECT_TRUE(is_socket(socket_));
+}
+
+TEST_F(Standalone, EchoRepliesWithTheSameBytesAndRemovesItsSocketAtExit) {
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_ECHO"), {"-V"}, "0660"));
+  struct stat st {};
+  ASSERT_EQ(::lstat(socket_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);  // exactly --mode, whatever the umask
+  // No main.cf was named and there is none in /etc/postfix: nothing named
+  // queue_directory, so the service works in "/".
+  if (::access("/etc/postfix/main.cf", F_OK) != 0) {
+    EXPECT_EQ(std::filesystem::read_symlink("/proc/" + std::to_string(service_.pid) + "/cwd"), "/");
+  }
+  auto client = client_socket(dir_.file("client"));
+  send_to(client.get(), socket_, "hello echo");
+  EXPECT_EQ(receive(client.get()), "hello echo") << err();
+  std::string big(60000, 'B');
+  big[0] = '\0';
+  send_to(client.get(), socket_, big);
+  EXPECT_EQ(receive(client.get()), big) << err();
+  send_once(socket_, "nobody hears this");
+  ASSERT_TRUE(eventually([&] { return contains(err(), "warning: cannot reply to unnamed sender: "); })) << err();
+  send_to(client.get(), socket_, "still there");
+  EXPECT_EQ(receive(client.get()), "still there") << err();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_EQ(count_lines(err(), "fatal"), 0) << err();
+  EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
 }
 
 // ---- dgram-periodic
@@ -322,6 +564,41 @@ TEST_F(UnderRealMaster, BothPeriodicChildrenReportWhileOneWaitsForTheLockFile) {
       << "neither child, or both, wait in flock()";
   EXPECT_EQ(children_named(*postfix, "dgram-periodic"), children);
   expect_master_content(*postfix);
+}
+
+TEST_F(Standalone, PeriodicReportsEverySecondAndOnceMoreAtExit) {
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_PERIODIC"), {"-V", "-o", "periodic_report_every=1s"}));
+  // Nothing was sent: the timer reports anyway, every second (the default is 60 s).
+  ASSERT_TRUE(eventually([&] { return count_lines(err(), "]: report: total=0") >= 3; }, 10s)) << err();
+  for (const char* datagram : {"apple 1", "pear", "apple two words", "pear x", "apple"}) {
+    ASSERT_EQ(testing::send_datagram(socket_, datagram), "");
+  }
+  std::string report = "]: report: total=5 apple=3 pear=2";
+  ASSERT_TRUE(eventually([&] { return contains(err(), report + "\n"); })) << err();
+  // The exit hook logs the last report once more.
+  int reports = 0;
+  EXPECT_EQ(stop_after_a_new_line(report, reports), 0) << err();
+  ASSERT_GT(reports, 0) << err();
+  EXPECT_EQ(count_lines(err(), report), reports + 1) << err();
+  EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
+}
+
+TEST_F(UnderSocketActivation, PeriodicReportsEverySecondFromTheFirstDatagramOn) {
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_PERIODIC"), {"-V", "-o", "periodic_report_every=1s"}));
+  // The datagram that starts the program is counted like any other.
+  ASSERT_EQ(testing::send_datagram(socket_, "apple 1"), "");
+  ASSERT_NO_FATAL_FAILURE(expect_activated());
+  ASSERT_TRUE(eventually([&] { return count_lines(err(), "]: report: total=1 apple=1") >= 3; }, 10s)) << err();
+  for (const char* datagram : {"pear", "apple two words", "pear x", "apple"}) {
+    ASSERT_EQ(testing::send_datagram(socket_, datagram), "");
+  }
+  std::string report = "]: report: total=5 apple=3 pear=2";
+  ASSERT_TRUE(eventually([&] { return contains(err(), report + "\n"); })) << err();
+  int reports = 0;
+  EXPECT_EQ(stop_after_a_new_line(report, reports), 0) << err();
+  ASSERT_GT(reports, 0) << err();
+  EXPECT_EQ(count_lines(err(), report), reports + 1) << err();
+  EXPECT_TRUE(is_socket(socket_)) << "the service removed the socket file it was given";
 }
 
 // ---- dgram-whosent
@@ -368,6 +645,61 @@ TEST_F(UnderRealMaster, WhosentLogsTheSendersPidUidGidAndAddress) {
   EXPECT_TRUE(postfix->wait_for_log("]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n", 10s))
       << postfix->maillog();
   expect_master_content(*postfix);
+}
+
+TEST_F(Standalone, WhosentLogsTheSendersPidUidGidAndAddressFromTheFirstDatagramOn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "sending as user nobody needs root";
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_WHOSENT"), {"-V"}));
+  // The service asked for credentials on its own socket before anybody
+  // could send to it: even the first datagram carries them.
+  Nobody who = nobody();
+  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
+  pid_t bound = send_as_nobody(socket_, dir_.file("bound-client"), "from a bound socket");
+  ASSERT_GT(bound, 0);
+  pid_t unnamed = send_as_nobody(socket_, "", "from an unnamed socket");
+  ASSERT_GT(unnamed, 0);
+  std::string abstract_name = "@whosent-standalone-test-" + std::to_string(::getpid());
+  pid_t abstract = send_as_nobody(socket_, abstract_name, "from an abstract socket");
+  ASSERT_GT(abstract, 0);
+  for (const std::string& line :
+       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir_.file("bound-client") + "\n",
+        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
+        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
+    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
+  }
+  EXPECT_EQ(count_lines(err(), "pid=unknown"), 0) << err();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
+}
+
+TEST_F(UnderSocketActivation, WhosentLogsTheSendersPidUidGidAndAddress) {
+  if (::geteuid() != 0) GTEST_SKIP() << "sending as user nobody needs root";
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_WHOSENT"), {"-V"}));
+  // The first datagram was queued before the program existed, so before it
+  // asked for credentials: it has none and says so (systemd's
+  // PassCredentials=yes would have set SO_PASSCRED when binding).
+  ASSERT_GT(send_as_nobody(socket_, dir_.file("first-client"), "wake up"), 0);
+  ASSERT_NO_FATAL_FAILURE(expect_activated());
+  std::string first = "]: pid=unknown uid=unknown gid=unknown address=" + dir_.file("first-client") + "\n";
+  ASSERT_TRUE(eventually([&] { return contains(err(), first); })) << first << "\nnot in:\n" << err();
+  Nobody who = nobody();
+  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
+  pid_t bound = send_as_nobody(socket_, dir_.file("bound-client"), "from a bound socket");
+  ASSERT_GT(bound, 0);
+  pid_t unnamed = send_as_nobody(socket_, "", "from an unnamed socket");
+  ASSERT_GT(unnamed, 0);
+  std::string abstract_name = "@whosent-activation-test-" + std::to_string(::getpid());
+  pid_t abstract = send_as_nobody(socket_, abstract_name, "from an abstract socket");
+  ASSERT_GT(abstract, 0);
+  for (const std::string& line :
+       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir_.file("bound-client") + "\n",
+        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
+        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
+    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
+  }
+  EXPECT_EQ(count_lines(err(), "pid=unknown"), 1) << err();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_TRUE(is_socket(socket_)) << "the service removed the socket file it was given";
 }
 
 // ---- dgram-batch-writer
@@ -453,6 +785,69 @@ TEST_F(UnderRealMaster, BatchWriterOpensItsFileBeforePrivilegesDropAndAppendsLin
   EXPECT_NE(testing::read_proc(children.front(), "status").find("Uid:\t" + std::to_string(::getpwnam("postfix")->pw_uid)),
             std::string::npos);
   expect_master_content(*postfix);
+}
+
+// Eight datagrams queued while the service is stopped (a UNIX datagram
+// socket queues at most net.unix.max_dgram_qlen, 10 by default), then let
+// go: one wake-up, one batch of eight. lines_before: lines in the file by now.
+void send_a_burst_of_eight(pid_t service, const std::string& socket, const std::function<int()>& lines,
+                           int lines_before) {
+  ASSERT_EQ(::kill(service, SIGSTOP), 0);
+  auto client = client_socket("");
+  for (int i = 0; i < 8; ++i) send_to(client.get(), socket, "burst " + std::to_string(i));
+  ASSERT_EQ(::kill(service, SIGCONT), 0);
+  ASSERT_TRUE(eventually([&] { return lines() == lines_before + 8; }));
+}
+
+std::string burst_lines() {
+  std::string text;
+  for (int i = 0; i < 8; ++i) text += "burst " + std::to_string(i) + "\n";
+  return text;
+}
+
+TEST_F(Standalone, BatchWriterAppendsOneLinePerDatagramWithOneWritevPerBatch) {
+  std::string file = dir_.file("batches");
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_BATCH_WRITER"), {"-V", "-o", "batch_writer_file=" + file}));
+  WritevTrace trace(service_.pid, dir_);
+  ASSERT_TRUE(trace.attached()) << trace.errors();
+  auto lines_in_file = [&] { return count_lines(dir_.read("batches"), ""); };
+  ASSERT_EQ(testing::send_datagram(socket_, "control\x01" "and\nnewline\x7f"), "");
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 1; })) << err();
+  ASSERT_EQ(testing::send_datagram(socket_, "second"), "");
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 2; })) << err();
+  ASSERT_NO_FATAL_FAILURE(send_a_burst_of_eight(service_.pid, socket_, lines_in_file, 2)) << err();
+  std::string writes = trace.detach();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
+
+  EXPECT_EQ(dir_.read("batches"), "control?and?newline?\n" "second\n" + burst_lines());
+  EXPECT_EQ(writev_counts(writes, file), (std::vector<int>{1, 1, 8})) << writes << trace.errors();
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+TEST_F(UnderSocketActivation, BatchWriterAppendsOneLinePerDatagramWithOneWritevPerBatch) {
+  std::string file = dir_.file("batches");
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_BATCH_WRITER"), {"-V", "-o", "batch_writer_file=" + file}));
+  auto lines_in_file = [&] { return count_lines(dir_.read("batches"), ""); };
+  ASSERT_EQ(testing::send_datagram(socket_, "wake\x01up"), "");  // starts the program
+  ASSERT_NO_FATAL_FAILURE(expect_activated());
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 1; })) << err();
+  WritevTrace trace(service_.pid, dir_);  // the pid of systemd-socket-activate, now the service's
+  ASSERT_TRUE(trace.attached()) << trace.errors();
+  ASSERT_EQ(testing::send_datagram(socket_, "second"), "");
+  ASSERT_TRUE(eventually([&] { return lines_in_file() == 2; })) << err();
+  ASSERT_NO_FATAL_FAILURE(send_a_burst_of_eight(service_.pid, socket_, lines_in_file, 2)) << err();
+  std::string writes = trace.detach();
+  EXPECT_EQ(stop(), 0) << err();
+  EXPECT_TRUE(is_socket(socket_)) << "the service removed the socket file it was given";
+
+  EXPECT_EQ(dir_.read("batches"), "wake?up\n" "second\n" + burst_lines());
+  EXPECT_EQ(writev_counts(writes, file), (std::vector<int>{1, 8})) << writes << trace.errors();
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
 }
 
 }  // namespace

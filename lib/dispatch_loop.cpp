@@ -238,8 +238,9 @@ void DispatchLoop::on_request(std::size_t index) {
   // gate goes to a sibling and the master hears TAKEN before anything is read.
   bool postfix_way = settings_.busy_after_usec == 0 || slow_;
   busy_reported_ = false;
-  if (postfix_way) become_busy();
+  if (postfix_way) release_gate();
   if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
+  if (postfix_way) become_busy();
   if (service_.flags.in_flow_delay && settings_.flow_read_fd >= 0 &&
       !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);

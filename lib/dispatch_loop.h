@@ -10,7 +10,10 @@
 // datagram, report AVAIL, re-arm the idle timer and count the uses. With a
 // batch limit of 1 this is Postfix's one datagram per turn. The TAKEN and
 // AVAIL reports are left out where they cannot change what the master does
-// (see server.cpp). run()
+// (see server.cpp). With busy_after_usec set, a turn releases the gate and
+// reports TAKEN/AVAIL only once it has lasted that long (DispatchSettings);
+// a service whose datagrams each take that long is served Postfix's way,
+// one datagram per turn. run()
 // returns when the use limit is reached, the idle timer fires, or the status
 // channel becomes readable (the master went away) or SIGTERM arrives; a
 // failed AVAIL report also ends it. Nothing that was received is left unserved.
@@ -60,8 +63,11 @@ struct DispatchSettings {
   std::size_t batch_limit = 1;  // datagrams per wake-up; 1 is Postfix's way
   bool report_status = true;    // TAKEN and AVAIL around a busy wake-up
   // A turn is busy once it has lasted this long (dgram_busy_after_usec):
-  // then the gate goes to a sibling and the master hears TAKEN (then AVAIL).
-  // 0: every wake-up is busy from its start, Postfix's way.
+  // then the gate goes to a sibling and the master hears TAKEN (then AVAIL);
+  // a child whose turns stay shorter keeps the gate and reports nothing. The
+  // check runs between datagrams, so one long callback keeps the gate until
+  // it returns (why this is not the default yet). 0: every wake-up is busy
+  // from its start, Postfix's way (the default).
   int busy_after_usec = 0;
 };
 

@@ -20,8 +20,8 @@ using Type = SkeletonParamType;
 constexpr std::array kTable{
     SkeletonParam{"debugger_command", Type::raw, "", 0, 0, false,
                   "command run for -D or MAIL_DEBUG, expanded then"},
-    SkeletonParam{"dgram_busy_after_usec", Type::integer, "1000", 1, 60000000, true,
-                  "a turn this long hands the gate on and reports TAKEN (0: every turn, ours)"},
+    SkeletonParam{"dgram_busy_after_usec", Type::integer, "0", 1, 60000000, true,
+                  "a turn this long hands the gate on and reports TAKEN (0: every turn; ours)"},
     SkeletonParam{"dgram_postfix_compatible", Type::boolean, "no", 0, 0, false,
                   "one datagram per turn, TAKEN and AVAIL around each (ours)"},
     SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,

@@ -203,6 +203,50 @@ TEST_F(ServerTest, ReportsTakenAndAvailOncePerBatchWhenSharingTheSocket) {
   EXPECT_EQ(recorder.count("service"), 3);
 }
 
+// dgram_busy_after_usec (opt-in): a child whose turns stay short keeps the
+// gate across wake-ups and reports nothing; the master has nothing to do.
+TEST_F(ServerTest, WithABusyThresholdShortTurnsKeepTheGateAndReportNothing) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-t", "unix-dgram", "-m", "3", "-o", "dgram_receive_batch=1", "-o",
+                               "dgram_busy_after_usec=1000000"}),
+            0);
+  EXPECT_EQ(recorder.count("service"), 3);
+  EXPECT_EQ(records(), "");      // three turns, none busy
+  EXPECT_EQ(gate_trace, "+-");   // taken once, given back at exit
+}
+
+// A datagram that takes longer than the threshold makes its turn busy: the
+// gate goes to a sibling and TAKEN goes out while the rest of the batch is
+// served; then AVAIL. The next turn, with datagrams known to be slow, is
+// Postfix's: gate released first, one datagram, TAKEN and AVAIL around it.
+TEST_F(ServerTest, WithABusyThresholdASlowDatagramHandsTheGateOnMidBatch) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  auto record = service.on_datagram;
+  int served = 0;
+  service.on_datagram = [&](const Datagram& d, Context& context) {
+    record(d, context);
+    timespec nap{0, 3 * 1000 * 1000};  // 3 ms, three times the threshold
+    ::nanosleep(&nap, nullptr);
+    if (++served == 3) {  // more traffic once the first batch is done
+      socket_.send("late1");
+      socket_.send("late2");
+    }
+  };
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-t", "unix-dgram", "-m", "5", "-o", "dgram_busy_after_usec=1000"}), 0);
+  EXPECT_EQ(recorder.count("service"), 5);
+  // Turn 1: three datagrams, busy after the first; turns 2 and 3: one each.
+  EXPECT_EQ(records(), "TATATA");
+  EXPECT_EQ(gate_trace, "+-+-+-");
+}
+
 TEST_F(ServerTest, NoStatusReportsWithProcessLimitOne) {
   // The master cannot start a second child for a maxproc 1 service, so the
   // reports could not change what it does; they are left out.

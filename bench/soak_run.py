@@ -12,7 +12,7 @@ SUMMARY
 DESCRIPTION
     Starts a private Postfix master in a temporary folder under /tmp (its own
     main.cf, master.cf, queue and daemon directory, laid out by
-    flood_compare.PostfixInstance; never /etc/postfix nor the system
+    tools/postfix-instance (floodlib.instance); never /etc/postfix nor the system
     instance) with one service, dgram-sink with max_use = --max-use (default
     1000) and maxproc = --maxproc (default 4), checking sequence numbers and
     appending its exit summary to a summary file.
@@ -85,8 +85,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from flood_compare import (ENV, MASTER, POSTLOGD, PostfixInstance, alive, machine_facts,  # noqa: E402
-                           queue_length, service_of, socket_inode, stop_process, wait_until)
+from floodlib.instance import PostfixInstance  # noqa: E402
+from floodlib.report import machine_facts  # noqa: E402
+from floodlib.system import (ENV, MASTER, POSTLOGD, alive, queue_length, service_of,  # noqa: E402
+                             socket_inode, stop_process, wait_until)
 from soak_ledger import account, parse_runs  # noqa: E402
 
 SERVICE = "soak"
@@ -261,7 +263,7 @@ def programs_in(build_dir):
 
 class Soak:
     """One soak run. Owns the temporary folder, the private master (through
-    flood_compare.PostfixInstance) and the sender threads; the main thread
+    floodlib.instance.PostfixInstance) and the sender threads; the main thread
     polls the master's children and sends the SIGHUPs and SIGTERMs
     (chaos()), then drains, retires and adds up (run())."""
 
@@ -324,8 +326,7 @@ class Soak:
         for sender in self.senders:
             sender.stop()
         if self.master and self.master.pid is not None:
-            # Only the children running now: an old PID may belong to someone else by now.
-            self.master.known_children = set(child_pids(self.master.pid))
+            # tools/postfix-instance's stop: the master by its pid, then its children's end.
             self.master.stop()
         if self.args.keep:
             self.out.say(f"kept {self.root}")

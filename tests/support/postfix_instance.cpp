@@ -1,23 +1,26 @@
-// postfix_instance - laying out, starting, reloading and stopping a private master.
+// postfix_instance - a test's private master, through tools/postfix-instance.
 #include "postfix_instance.h"
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "dgram/unique_fd.h"
 #include "master_side.h"
+
+#ifndef DGRAM_POSTFIX_INSTANCE_TOOL
+#error "tests/meson.build defines DGRAM_POSTFIX_INSTANCE_TOOL: the path of tools/postfix-instance"
+#endif
 
 namespace dgram::testing {
 
@@ -26,19 +29,70 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* kMaster = "/usr/lib/postfix/sbin/master";
+constexpr const char* kTool = DGRAM_POSTFIX_INSTANCE_TOOL;
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  if (!out.flush()) throw std::runtime_error("cannot write " + path);
-  out.close();
-  // Postfix distrusts a main.cf younger than 2 s; back-date our files.
-  timespec times[2];
-  ::clock_gettime(CLOCK_REALTIME, &times[0]);
-  times[0].tv_sec -= 60;
-  times[1] = times[0];
-  if (::utimensat(AT_FDCWD, path.c_str(), times, 0) < 0) throw std::runtime_error("utimensat " + path);
+struct ToolOutcome {
+  int exit_code = -1;  // -1: killed at the bound, or ended by a signal
+  std::string output;  // its stdout and stderr together
+};
+
+// run_tool - tools/postfix-instance with words; waits up to bound (then SIGKILL).
+ToolOutcome run_tool(const std::vector<std::string>& words, std::chrono::milliseconds bound) {
+  std::vector<std::string> argv{kTool};
+  argv.insert(argv.end(), words.begin(), words.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) < 0) throw std::runtime_error("pipe2 for " + std::string(kTool));
+  UniqueFd read_end(ends[0]);
+  UniqueFd write_end(ends[1]);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork for " + std::string(kTool));
+  if (pid == 0) {
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in < 0 || ::dup2(in, 0) < 0 || ::dup2(write_end.get(), 1) < 0 || ::dup2(write_end.get(), 2) < 0) ::_exit(126);
+    ::execv(kTool, args.data());
+    ::_exit(127);
+  }
+  write_end.reset();
+  ToolOutcome outcome;
+  auto deadline = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      ::kill(pid, SIGKILL);  // our own child, not yet reaped
+      outcome.output += "\n(" + std::string(kTool) + " killed after " + std::to_string(bound.count()) + " ms)";
+      break;
+    }
+    pollfd p{read_end.get(), POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    if (ready == 0) continue;
+    char buffer[4096];
+    ssize_t n = ::read(read_end.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    outcome.output.append(buffer, static_cast<std::size_t>(n));
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
+  return outcome;
+}
+
+// must_run_tool - run_tool, or runtime_error with the tool's words and output.
+std::string must_run_tool(const std::vector<std::string>& words, std::chrono::milliseconds bound = 60s) {
+  ToolOutcome outcome = run_tool(words, bound);
+  if (outcome.exit_code != 0) {
+    std::string command = "postfix-instance";
+    for (const auto& w : words) command += " " + w;
+    throw std::runtime_error(command + " failed (exit " + std::to_string(outcome.exit_code) + "):\n" +
+                             outcome.output);
+  }
+  return outcome.output;
 }
 
 std::string read_file(const std::string& path) {
@@ -48,16 +102,10 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-void own(const std::string& path, const char* user, const char* group_name, mode_t mode) {
-  passwd* pw = ::getpwnam(user);
-  struct group* gr = group_name ? ::getgrnam(group_name) : nullptr;
-  if (pw == nullptr || (group_name && gr == nullptr)) {
-    throw std::runtime_error(std::string("Postfix's user/group is missing: ") + user +
-                             " (install postfix: tools/test does)");
-  }
-  if (::chown(path.c_str(), pw->pw_uid, gr ? gr->gr_gid : pw->pw_gid) < 0 || ::chmod(path.c_str(), mode) < 0) {
-    throw std::runtime_error("chown/chmod " + path);
-  }
+std::string master_cf_line(const MasterCfLine& s) {
+  std::string text = s.name + " unix-dgram n " + s.unprivileged + " " + s.chroot + " - " + s.maxproc + " " + s.command;
+  for (const auto& word : s.arguments) text += " " + word;
+  return text;
 }
 
 }  // namespace
@@ -83,109 +131,87 @@ bool process_ended(pid_t pid) {
 
 PostfixInstance::PostfixInstance(std::vector<MasterCfLine> services, const std::string& extra_main_cf) {
   if (::geteuid() != 0) throw std::runtime_error("the real Postfix master needs root");
-  if (::access(kMaster, X_OK) != 0) {
-    throw std::runtime_error(std::string(kMaster) + " is missing: install postfix (tools/test does)");
-  }
   std::string templ = (fs::temp_directory_path() / "dgram-postfix.XXXXXX").string();
   if (::mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp");
   root_ = templ;
-  ::chmod(root_.c_str(), 0755);
-  for (const char* dir : {"etc", "spool", "spool/pid", "spool/public", "spool/private", "data", "libexec", "log"}) {
-    fs::create_directories(root_ + "/" + dir);
+  std::vector<std::string> words{"create", root_};
+  for (const auto& s : services) {
+    words.push_back("--service");
+    words.push_back(master_cf_line(s));
   }
-  ::chmod(queue_dir().c_str(), 0755);
-  own(queue_dir() + "/public", "postfix", "postdrop", 02710);
-  own(queue_dir() + "/private", "postfix", nullptr, 0700);
-  own(root_ + "/data", "postfix", nullptr, 0700);
-  ::chmod(log_dir().c_str(), 0755);
-  write_main_cf(extra_main_cf);
-  write_master_cf(services);
+  std::istringstream extra(extra_main_cf);
+  std::string line;
+  while (std::getline(extra, line)) {
+    if (line.empty()) continue;
+    words.push_back("--main-cf-line");
+    words.push_back(line);
+  }
+  try {
+    must_run_tool(words);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(root_, ignored);
+    throw;
+  }
 }
 
 PostfixInstance::~PostfixInstance() {
-  if (master_pid_ > 0 && !stop(10s)) {
-    // Our own child and its session only.
-    ::kill(-master_pid_, SIGKILL);
-    ::waitpid(master_pid_, nullptr, 0);
+  if (master_pid_ > 0) {
+    try {
+      (void)stop(10s);
+    } catch (const std::exception&) {
+    }
+    if (master_pid_ > 0) {
+      // The tool did not run: our own child, not yet reaped, so its pid is still its own.
+      ::kill(master_pid_, SIGKILL);
+      ::waitpid(master_pid_, nullptr, 0);
+    }
   }
   std::error_code ignored;
   fs::remove_all(root_, ignored);
 }
 
-void PostfixInstance::write_main_cf(const std::string& extra) const {
-  write_file(config_dir() + "/main.cf",
-             "compatibility_level = 3.6\n"
-             "queue_directory = " + queue_dir() + "\n"
-             "data_directory = " + root_ + "/data\n"
-             "daemon_directory = " + root_ + "/libexec\n"
-             "mail_owner = postfix\n"
-             "maillog_file = " + maillog_path() + "\n"
-             "maillog_file_prefixes = " + root_ + "\n" + extra);
-}
-
 void PostfixInstance::write_master_cf(const std::vector<MasterCfLine>& services) const {
-  std::string text;
+  std::vector<std::string> words{"write-master-cf", root_};
   for (const auto& s : services) {
-    text += s.name + " unix-dgram n " + s.unprivileged + " " + s.chroot + " - " + s.maxproc + " " + s.command;
-    for (const auto& word : s.arguments) text += " " + word;
-    text += "\n";
+    words.push_back("--service");
+    words.push_back(master_cf_line(s));
   }
-  write_file(config_dir() + "/master.cf", text);
+  must_run_tool(words);
 }
 
-void PostfixInstance::install(const std::string& program_path) {
-  std::string target = root_ + "/libexec/" + fs::path(program_path).filename().string();
-  fs::copy_file(program_path, target, fs::copy_options::overwrite_existing);
-  ::chmod(target.c_str(), 0755);
-}
+void PostfixInstance::install(const std::string& program_path) { must_run_tool({"install", root_, program_path}); }
 
 void PostfixInstance::start() {
-  std::string out_path = log_dir() + "/master.out";
-  std::vector<std::string> argv{kMaster, "-c", config_dir(), "-d"};
+  std::vector<std::string> argv{kTool, "run", root_};
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork");
   if (pid == 0) {
-    ::setsid();
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int in = ::open("/dev/null", O_RDONLY);
-    if (out < 0 || in < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) ::_exit(127);
-    // Postfix programs want a sane environment; MAIL_CONFIG is not needed with -c.
-    char* env[] = {const_cast<char*>("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), nullptr};
-    ::execve(kMaster, args.data(), env);
+    // `run` makes the session, the redirection and the environment, then
+    // becomes the master: this pid, our child.
+    ::execv(kTool, args.data());
     ::_exit(127);
   }
   master_pid_ = pid;
-  // The master makes every service's socket before it serves; wait for them.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  std::ifstream master_cf(config_dir() + "/master.cf");
-  std::vector<std::string> names;
-  std::string line;
-  while (std::getline(master_cf, line)) names.push_back(line.substr(0, line.find(' ')));
-  for (const auto& name : names) {
-    while (::access(socket_path(name).c_str(), F_OK) != 0) {
-      if (std::chrono::steady_clock::now() > deadline || ::waitpid(pid, nullptr, WNOHANG) == pid) {
-        throw std::runtime_error("the master did not create " + socket_path(name) + "; its output:\n" +
-                                 master_output() + "\nmaillog:\n" + maillog());
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-  }
+  ToolOutcome ready = run_tool({"ready", root_, "--pid", std::to_string(pid), "--timeout", "10"}, 40s);
+  if (ready.exit_code != 0) throw std::runtime_error("the master did not start:\n" + ready.output);
 }
 
-void PostfixInstance::reload() {
-  if (::kill(master_pid_, SIGHUP) < 0) throw std::runtime_error("kill -HUP master");
-}
+void PostfixInstance::reload() { must_run_tool({"reload", root_}); }
 
 bool PostfixInstance::stop(std::chrono::milliseconds bound) {
   if (master_pid_ <= 0) return true;
-  ::kill(master_pid_, SIGTERM);
-  auto status = launch::wait_for_exit(master_pid_, bound);
+  std::string seconds = std::to_string(static_cast<double>(bound.count()) / 1000.0);
+  ToolOutcome outcome = run_tool({"stop", root_, "--timeout", seconds}, bound + 30s);
+  // The tool waited for the master to end: reap it. Bounded, since a tool
+  // that did not get to run has left it running (the destructor kills it).
+  auto status = launch::wait_for_exit(master_pid_, outcome.exit_code >= 0 ? 10s : 0ms);
   if (!status) return false;
   master_pid_ = -1;
-  return true;
+  return outcome.exit_code == 0;
 }
 
 std::vector<pid_t> PostfixInstance::children() const {

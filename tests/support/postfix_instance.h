@@ -1,13 +1,19 @@
 // postfix_instance - a private Postfix master(8) for integration tests.
 //
-// Everything lives under one temporary folder: etc/ (main.cf, master.cf),
-// spool/ (the queue directory: pid/, public/, private/), data/, libexec/ (the
+// A C++ face on tools/postfix-instance, which owns the layout and the
+// start and stop rules (see tools/lib/postfix_instance.py): everything lives
+// under one temporary folder, etc/ (main.cf, master.cf), spool/ (the queue
+// directory: pid/, public/, private/), data/, libexec/ (the
 // daemon_directory, holding copies of the programs under test) and log/
 // (maillog, and master.out for the master's and children's stderr). The
-// master runs in the foreground (`master -c etc -d`) as a child of the test,
-// in its own session so that stopping it stops its children too. Nothing
-// touches /etc/postfix or /var/spool/postfix; the system instance is never
-// started. Needs root (the master refuses to run otherwise).
+// constructor, install(), write_master_cf(), start(), reload() and stop()
+// run that tool; the master it becomes (`postfix-instance run`) is a child
+// of the test, in its own session, and is reaped here. The readers below
+// (children(), maillog(), ...) look at /proc and the files directly.
+// Nothing touches /etc/postfix or /var/spool/postfix; the system instance is
+// never started. Needs root (the master refuses to run otherwise) and
+// python3 (the tool). A failing tool throws std::runtime_error with its
+// output.
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +35,8 @@ struct MasterCfLine {
 
 class PostfixInstance {
  public:
-  // Lays out the folder. extra_main_cf is appended to main.cf.
+  // Lays out the folder. Each line of extra_main_cf takes the place of the
+  // default of the same parameter in main.cf, or is added at the end.
   PostfixInstance(std::vector<MasterCfLine> services, const std::string& extra_main_cf = "");
   ~PostfixInstance();
   PostfixInstance(const PostfixInstance&) = delete;
@@ -42,7 +49,9 @@ class PostfixInstance {
   void start();
   // kill -HUP: the master re-reads its files and starts a new generation.
   void reload();
-  // kill -TERM, then waits up to `bound` for the master to exit. True if it did.
+  // SIGTERM to the master; waits up to `bound` for it, then for the children
+  // it had (SIGKILL after either wait, see the tool). True when nothing
+  // needed SIGKILL. The master is gone (and reaped) afterwards either way.
   bool stop(std::chrono::milliseconds bound = std::chrono::seconds(10));
 
   pid_t master_pid() const { return master_pid_; }
@@ -64,13 +73,11 @@ class PostfixInstance {
   // partial or ignored status updates, bad command start-up, throttling.
   std::vector<std::string> master_complaints() const;
 
-  // Changes master.cf / main.cf (before a reload); files are back-dated so
-  // Postfix trusts them at once.
+  // Changes master.cf (before a reload); the file is back-dated so Postfix
+  // takes it as it is at once.
   void write_master_cf(const std::vector<MasterCfLine>& services) const;
 
  private:
-  void write_main_cf(const std::string& extra) const;
-
   std::string root_;
   pid_t master_pid_ = -1;
 };

@@ -1,0 +1,17 @@
+"""floodlib - the parts of bench/flood_compare.py, in the order a reader needs them.
+
+    system       constants, /proc and socket helpers, bounded waits
+    instance     the private Postfix instance (tools/postfix-instance) and rsyslogd
+    contenders   the receivers compared, as one table, and the three kinds of receiver
+    measure      one flood, a timed run, system call counts, logger checks, latency
+    runs         the whole comparison and --api-cost: what is run in which order
+    report       summaries, the api-cost block of RESULTS.md, the machine's facts
+"""
+
+import os
+import sys
+
+# tools/lib/postfix_instance.py: the private Postfix instance, shared with
+# tools/demo and the C++ tests through tools/postfix-instance.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                                "tools", "lib"))

@@ -1,0 +1,250 @@
+"""report - what a run's numbers become: summaries, the api-cost block of RESULTS.md, facts.
+
+DESCRIPTION
+    summarize() turns the full comparison's runs into a table per contender
+    and (size, sender): median, min and max rate, CPU per 10^6 datagrams,
+    batches, and the ratios to raw-recvmmsg, postlogd and rsyslog.
+    summarize_api_cost() does the same per placement and sender for
+    --api-cost, with each contender's ratio to sink-1 (and its range within
+    one repetition), and render_api_cost() writes that as the
+    "api-cost-flood" block of bench/RESULTS.md (replace_block() puts it in
+    place and leaves the rest of the file alone; bench/render_results.py
+    writes the rest from latest.json). machine_facts() is what the JSON says
+    of the machine. publish() writes the JSON files and renders.
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+
+from .system import ENV, say
+
+RESULTS_BLOCK = ("<!-- begin api-cost-flood -->", "<!-- end api-cost-flood -->")
+
+
+def summarize(runs, order, cells):
+    """Per contender and (size, sender): median/min/max rate, CPU per 10^6, ratios."""
+    table = {}
+    for name in order:
+        for size, sender in cells:
+            ok = [r for r in runs if r["contender"] == name and r["size"] == size and r["sender"] == sender
+                  and "rate" in r]
+            if not ok:
+                continue
+            rates = [r["rate"] for r in ok]
+            entry = {"runs": len(ok), "median": round(statistics.median(rates), 1), "min": min(rates),
+                     "max": max(rates)}
+            for key in ("child_cpu", "master_cpu"):
+                per = [r[key] / r["count"] * 1e6 for r in ok if r.get(key) is not None]
+                if per:
+                    entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+            batches = [r["batch_mean"] for r in ok if r.get("batch_mean") is not None]
+            if batches:
+                entry["batch_mean"] = round(statistics.median(batches), 2)
+            maxes = [r["batch_max"] for r in ok if r.get("batch_max") is not None]
+            if maxes:
+                entry["batch_max"] = max(maxes)
+            checks = [r["complete"] for r in ok if r.get("complete") is not None]
+            if checks:
+                entry["all_received"] = all(checks)
+            table.setdefault(name, {})[f"{size}/{sender}"] = entry
+    for name in table:
+        for cell, entry in table[name].items():
+            for base, key in (("raw-recvmmsg", "vs_raw"), ("postlogd", "vs_postlogd"), ("rsyslog", "vs_rsyslog")):
+                ref = table.get(base, {}).get(cell)
+                if ref and ref["median"] > 0:
+                    entry[key] = round(entry["median"] / ref["median"], 3)
+            ref = table.get("postlogd", {}).get(cell)
+            if ref and ref.get("master_cpu_per_1e6") and entry.get("master_cpu_per_1e6") is not None:
+                entry["master_cpu_vs_postlogd"] = round(entry["master_cpu_per_1e6"] / ref["master_cpu_per_1e6"], 3)
+    return table
+
+
+def summarize_api_cost(runs, order, senders, placements):
+    """Per placement, sender and contender: median/min/max rate, CPU per 10^6,
+    and the ratio of each contender's median to sink-1's, with the range of
+    the same ratio within one repetition."""
+    table = {}
+    for placement in placements:
+        for sender in senders:
+            cell = f"{placement}/{sender}"
+            ok = {name: [r for r in runs if r["contender"] == name and r.get("placement") == placement
+                         and r["sender"] == sender and "rate" in r] for name in order}
+            for name in order:
+                if not ok[name]:
+                    continue
+                rates = [r["rate"] for r in ok[name]]
+                entry = {"runs": len(rates), "median": round(statistics.median(rates), 1), "min": min(rates),
+                         "max": max(rates)}
+                for key in ("child_cpu", "master_cpu"):
+                    per = [r[key] / r["count"] * 1e6 for r in ok[name] if r.get(key) is not None]
+                    if per:
+                        entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+                table.setdefault(cell, {})[name] = entry
+            base = table.get(cell, {}).get("sink-1")
+            for name, entry in table.get(cell, {}).items():
+                if base and base["median"] > 0:
+                    entry["vs_sink_1"] = round(entry["median"] / base["median"], 3)
+                    by_rep = {r["rep"]: r["rate"] for r in ok["sink-1"]}
+                    per_rep = [r["rate"] / by_rep[r["rep"]] for r in ok[name] if r["rep"] in by_rep]
+                    if per_rep:
+                        entry["vs_sink_1_range"] = [round(min(per_rep), 3), round(max(per_rep), 3)]
+    return table
+
+
+def render_api_cost(data):
+    """render_api_cost - the RESULTS.md block of an --api-cost run."""
+    s, f = data["settings"], data["facts"]
+    out = [RESULTS_BLOCK[0], "## The new API's cost, end to end (issue 8)", "",
+           f"Generated by `{data['command']}` on {data['generated']} ({data['duration_s'] / 60:.1f} minutes; "
+           f"{s['reps']} repetition(s) of {s['count']:,} datagrams of 100 bytes per flood; contenders alternated "
+           "within each repetition, their order rotated, the two placements alternated). Contenders: " +
+           "; ".join(f"**{n}** {data['labels'][n]}" for n in s["contenders"]) + ". Placements: **spread** "
+           "(the scheduler's choice on both CPUs), **cpu0** (master, children and dgram-flood on CPU 0).", ""]
+    out += ["Datagrams/s, median (min–max), and the median over sink-1's median in the same run "
+            "(in brackets: that ratio's lowest and highest within one repetition):", ""]
+    header = [f"{p}, {'send(2)' if x == 'send' else 'sendmmsg(2)'}" for p in s["placements"] for x in s["senders"]]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = data["summary"].get(f"{p}/{x}", {}).get(name)
+                if not e:
+                    cells.append("-")
+                    continue
+                text = f"**{e['median']:,.0f}** ({e['min']:,.0f}–{e['max']:,.0f})"
+                if name != "sink-1" and "vs_sink_1" in e:
+                    lo, hi = e.get("vs_sink_1_range", [None, None])
+                    text += f"<br>{e['vs_sink_1']:.2f}× sink-1" + (f" ({lo:.2f}–{hi:.2f})" if lo is not None else "")
+                cells.append(text)
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += ["", "CPU seconds per 10^6 datagrams, median: child(ren) / master:", ""]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = data["summary"].get(f"{p}/{x}", {}).get(name, {})
+                child, master = e.get("child_cpu_per_1e6"), e.get("master_cpu_per_1e6")
+                cells.append("-" if child is None else f"{child:.2f} / {master:.2f}" if master is not None
+                             else f"{child:.2f}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += ["", f"System calls per datagram ({s['syscall_count']:,} datagrams of 100 bytes, "
+            f"{f.get('syscall_counter')}; receiving processes / master):", ""]
+    out.append("| contender | " + " | ".join(header) + " |")
+    out.append("|---|" + "---:|" * len(header))
+    for name in s["contenders"]:
+        cells = []
+        for p in s["placements"]:
+            for x in s["senders"]:
+                e = next((e for e in data["syscalls"] if e.get("contender") == name and e.get("placement") == p
+                          and e.get("sender") == x), {})
+                child, master = e.get("child_per_datagram"), e.get("master_per_datagram")
+                if child is None:
+                    cells.append("-")
+                else:
+                    cells.append(f"{child:.2f} / {master:.2f}" if master is not None else f"{child:.2f}")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    checked = [r for r in data["runs"] if r.get("contender") == "sink-rx" and "rate" in r]
+    timed = [r for r in data["runs"] if r.get("contender") in s["contenders"]]
+    served = all("rate" in r and r.get("complete") for r in timed)
+    out += ["", f"Every flood's datagrams were served, by the sinks' exit summaries: {'yes' if served else 'NO'}; "
+            f"sink-rx's exit summaries counted credentials on every flooded datagram in "
+            f"{sum(1 for r in checked if r['count'] <= r.get('with_credentials', -1) <= r['count'] + 1)} of "
+            f"{len(checked)} floods (the warm-up datagram carries them too when a child was already up).", ""]
+    if data["failures"]:
+        out += ["Problems: " + "; ".join(x[:200] for x in data["failures"][:10]), ""]
+    out += [f"Machine: {f.get('nproc')} CPUs ({f.get('cpu')}), kernel {f.get('kernel')}, Debian {f.get('debian')}, "
+            f"net.unix.max_dgram_qlen = {f.get('max_dgram_qlen')}, Postfix {f.get('postfix')}; dgram-server commit "
+            f"{f.get('commit')}; load average at start {f.get('loadavg_start')}, at the end {f.get('loadavg_end')}.",
+            "", RESULTS_BLOCK[1]]
+    return "\n".join(out)
+
+
+def replace_block(path, block):
+    """replace_block - puts block in place of the file's api-cost-flood block
+    (at the end when it has none); the rest of the file is kept as it is."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    begin, end = text.find(RESULTS_BLOCK[0]), text.find(RESULTS_BLOCK[1])
+    if begin >= 0 and end > begin:
+        text = text[:begin] + block + text[end + len(RESULTS_BLOCK[1]):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def read_first(path):
+    try:
+        with open(path) as f:
+            return f.readline().strip()
+    except OSError:
+        return None
+
+
+def command_output(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=30, env=ENV).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def machine_facts():
+    here = os.path.dirname(os.path.abspath(__file__))   # inside the repository: git describe
+    model = None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    commit = command_output(["git", "-C", here, "describe", "--always", "--dirty", "--abbrev=12"])
+    postfix = command_output(["postconf", "-d", "-h", "mail_version"])
+    rsyslog = (command_output(["rsyslogd", "-v"]) or "").splitlines()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "kernel": os.uname().release,
+        "max_dgram_qlen": int(read_first("/proc/sys/net/unix/max_dgram_qlen") or 0),
+        "postfix": postfix,
+        "rsyslog": rsyslog[0].split()[1] if rsyslog and len(rsyslog[0].split()) > 1 else None,
+        "debian": read_first("/etc/debian_version"),
+        "commit": commit,
+        "loadavg_start": read_first("/proc/loadavg"),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def publish(result, args, here, results_dir):
+    """publish - RESULTS_DIR/<time>[-api-cost][-quick].json (and latest.json for the
+    full comparison), then RESULTS.md; 0, or 1 when the run had problems (listed)."""
+    os.makedirs(results_dir, exist_ok=True)
+    stamp = result["generated"].replace(":", "").replace("-", "")
+    name = f"{stamp}{'-api-cost' if args.api_cost else ''}{'-quick' if args.quick else ''}.json"
+    text = json.dumps(result, indent=1) + "\n"
+    # latest.json is what render_results.py draws the full comparison from.
+    paths = [os.path.join(results_dir, name)] + ([] if args.api_cost else [os.path.join(results_dir, "latest.json")])
+    for path in paths:
+        with open(path, "w") as f:
+            f.write(text)
+    say(f"results: {' and '.join(paths)}, {result['duration_s']} s")
+    if args.api_cost and not args.no_render:
+        replace_block(os.path.join(here, "RESULTS.md"), render_api_cost(result))
+        say(f"wrote the api-cost-flood block of {os.path.join(here, 'RESULTS.md')}")
+    elif not args.no_render:
+        subprocess.run([sys.executable, os.path.join(here, "render_results.py"),
+                        os.path.join(results_dir, "latest.json")], check=False)
+    if result["failures"]:
+        say(f"{len(result['failures'])} problems:")
+        for line in result["failures"]:
+            print("  " + line[:500])
+        return 1
+    return 0

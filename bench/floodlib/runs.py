@@ -1,0 +1,285 @@
+"""runs - what flood_compare runs, in which order: the whole comparison and --api-cost.
+
+DESCRIPTION
+    Bench owns everything started for one invocation: the temporary folder
+    under /tmp, the private Postfix instance (the master.cf of
+    contenders.master_cf) and rsyslogd, and the contenders; teardown() stops
+    each by its pid and removes the folder, also after a failure.
+
+    run() is the whole comparison: the timed floods, contenders alternated
+    repetition by repetition (their order rotated) for every size and
+    sender, within --time-budget; then system calls per datagram, the
+    loggers' verification and latency. run_api_cost() is the --api-cost
+    comparison: sink-1, sink-rx and sink-2 in both PLACEMENTS, alternated
+    within each repetition, with their own checks (check_api_run). A failed
+    run is recorded and the others go on (recover()).
+"""
+
+import datetime
+import os
+import shutil
+import tempfile
+import time
+
+from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, make_contenders, master_cf, variant_rows
+from .instance import PostfixInstance, Rsyslog
+from .measure import Measure
+from .report import machine_facts, read_first, summarize, summarize_api_cost
+from .system import MASTER, POSTLOGD, say, stop_process
+
+# Where the processes of a flood run: None is the scheduler's choice.
+PLACEMENTS = {"spread": None, "cpu0": {0}}
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build_dir)
+        self.programs = {
+            "flood": f"{self.build}/tools/dgram-flood",
+            "sink": f"{self.build}/tools/dgram-sink",
+            "logd": f"{self.build}/tools/dgram-logd",
+            "raw": f"{self.build}/bench/raw-receiver",
+            "latency_service": f"{self.build}/bench/latency-service",
+            "latency_sender": f"{self.build}/bench/latency-sender",
+        }
+        missing = [p for p in list(self.programs.values()) + [MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
+        if missing:
+            raise SystemExit(f"flood-compare: missing programs: {' '.join(missing)} (bench/flood-compare builds them)")
+        self.root = tempfile.mkdtemp(prefix="dgram-bench.", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        self.master = None
+        self.rsyslog = None
+        self.failures = []
+
+    # -- set-up and tear-down
+
+    def setup(self):
+        say(f"private instances in {self.root}")
+        p = self.root + "/postfix"
+        self.master = PostfixInstance(p, [self.programs["sink"], self.programs["logd"],
+                                          self.programs["latency_service"], POSTLOGD],
+                                      master_cf(f"{p}/log", self.args.sink_variant))
+        self.master.start()
+        # rsyslogd only when it is compared (--api-cost does without it).
+        self.rsyslog = Rsyslog(self.root + "/rsyslog")
+        if "rsyslog" in self.args.contenders:
+            self.rsyslog.start()
+        variants = variant_rows(self.args.sink_variant)
+        self.contenders = make_contenders(CONTENDERS + variants, self.master, self.rsyslog, self.programs["raw"],
+                                          self.root)
+        self.order = list(self.args.contenders) + [row.name for row in variants]
+        self.measure = Measure(self.programs, self.root, self.master, self.rsyslog, self.contenders)
+
+    def teardown(self):
+        for contender in getattr(self, "contenders", {}).values():
+            if isinstance(contender, RawContender) and contender.proc is not None:
+                stop_process(contender.proc.pid, "raw-receiver", 5)
+        if self.master:
+            self.master.stop()
+        if self.rsyslog:
+            self.rsyslog.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- the whole comparison
+
+    def run(self):
+        a = self.args
+        began = time.monotonic()
+        self.measure.tool = self.measure.syscall_tool()
+        facts = machine_facts()
+        facts["syscall_counter"] = self.measure.tool
+        runs = []
+        cells = [(size, sender) for size in a.sizes for sender in a.senders]
+        say(f"{a.reps} repetitions x {len(cells)} floods x {len(self.order)} contenders, "
+            f"{a.count} datagrams each")
+        reps_done = 0
+        for rep in range(1, a.reps + 1):
+            elapsed = time.monotonic() - began
+            if rep > 1 and a.time_budget and elapsed + elapsed / (rep - 1) > a.time_budget * 60:
+                say(f"stopping after {rep - 1} repetition(s): another would pass the time budget "
+                    f"({a.time_budget:g} minutes)")
+                break
+            shift = (rep - 1) % len(self.order)
+            order = self.order[shift:] + self.order[:shift]
+            for size, sender in cells:
+                for name in order:
+                    try:
+                        run = self.measure.timed_run(self.contenders[name], a.count, size, sender, rep)
+                    except Exception as e:  # one failed run is reported, the others go on
+                        run = {"rep": rep, "contender": name, "size": size, "sender": sender, "count": a.count,
+                               "error": str(e)[:2000]}
+                        self.failures.append(f"{name} {size}/{sender} rep {rep}: {e}")
+                        self.recover(name)
+                    runs.append(run)
+                    say(f"rep {rep} {size:>4}B {sender:<4} {name:<13} " +
+                        (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
+                        ("" if run.get("complete") is not False else f"  INCOMPLETE received={run.get('received')}"))
+                    if run.get("complete") is False:
+                        self.failures.append(f"{name} {size}/{sender} rep {rep}: received {run.get('received')} "
+                                             f"of {a.count}")
+            reps_done = rep
+
+        syscalls = []
+        say(f"system calls per datagram ({self.measure.tool}), {a.syscall_count} datagrams of {a.sizes[0]} bytes")
+        for name in self.order:
+            for sender in a.senders:
+                try:
+                    entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, a.sizes[0], sender)
+                except Exception as e:
+                    entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
+                    self.failures.append(f"syscalls {name} {sender}: {e}")
+                    self.recover(name)
+                syscalls.append(entry)
+                say(f"  {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
+                    f"master {entry.get('master_per_datagram')}")
+
+        verification = []
+        for name in [row.name for row in CONTENDERS if row.verify or row.kind == "rsyslog"]:
+            if name not in self.order:
+                continue
+            for size in a.sizes:
+                try:
+                    entry = self.measure.verify_logger(name, size, a.syscall_count)
+                except Exception as e:
+                    entry = {"contender": name, "size": size, "error": str(e)[:2000], "complete": False}
+                verification.append(entry)
+                if not entry.get("complete"):
+                    self.failures.append(f"verification {name} {size}: {entry}")
+                say(f"verified {name} {size}B: {entry.get('lines')} lines, {entry.get('whole')} whole, "
+                    f"of {entry.get('sent')}")
+
+        latency = []
+        for receiver in LATENCY:
+            try:
+                entry = self.measure.latency(receiver, a.latency_count, a.latency_rate, 100)
+            except Exception as e:
+                entry = {"receiver": receiver, "error": str(e)[:2000]}
+                self.failures.append(f"latency {receiver}: {e}")
+            latency.append(entry)
+            say(f"latency {receiver}: p50 {entry.get('p50_us')} us, p99 {entry.get('p99_us')} us, "
+                f"max {entry.get('max_us')} us")
+
+        facts["loadavg_end"] = read_first("/proc/loadavg")
+        complaints = self.master.complaints()
+        return {
+            "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": a.command,
+            "settings": {"count": a.count, "reps": reps_done, "reps_requested": a.reps,
+                         "time_budget_minutes": a.time_budget, "sizes": a.sizes, "senders": a.senders,
+                         "contenders": self.order, "syscall_count": a.syscall_count,
+                         "latency_count": a.latency_count, "latency_rate": a.latency_rate, "quick": a.quick},
+            "labels": {name: self.contenders[name].label for name in self.order},
+            "facts": facts,
+            "duration_s": round(time.monotonic() - began, 1),
+            "runs": runs,
+            "summary": summarize(runs, self.order, cells),
+            "syscalls": syscalls,
+            "verification": verification,
+            "latency": latency,
+            "master_complaints": complaints[:50],
+            "failures": self.failures,
+        }
+
+    # -- --api-cost: the new API's receive options and maxproc 2, two placements
+
+    def place(self, placement):
+        """place - the master (so the children it forks from now on) and the
+        sender on the placement's CPUs; the children running now are retired."""
+        cpus = PLACEMENTS[placement]
+        self.measure.cpus = cpus
+        self.master.retire()
+        os.sched_setaffinity(self.master.pid, cpus if cpus is not None else set(range(os.cpu_count())))
+
+    def run_api_cost(self):
+        a = self.args
+        began = time.monotonic()
+        self.measure.tool = self.measure.syscall_tool()
+        facts = machine_facts()
+        facts["syscall_counter"] = self.measure.tool
+        cells = [(100, sender) for sender in a.senders]
+        say(f"api cost: {a.reps} repetitions x {len(cells)} floods x {len(a.placements)} placements x "
+            f"{len(self.order)} contenders, {a.count} datagrams each")
+        runs = []
+        for rep in range(1, a.reps + 1):
+            shift = (rep - 1) % len(self.order)
+            order = self.order[shift:] + self.order[:shift]
+            placements = a.placements if rep % 2 else list(reversed(a.placements))
+            for placement in placements:
+                self.place(placement)
+                for size, sender in cells:
+                    for name in order:
+                        try:
+                            run = self.measure.timed_run(self.contenders[name], a.count, size, sender, rep)
+                        except Exception as e:
+                            run = {"rep": rep, "contender": name, "size": size, "sender": sender,
+                                   "count": a.count, "error": str(e)[:2000]}
+                            self.failures.append(f"{name} {placement} {sender} rep {rep}: {e}")
+                            self.recover(name)
+                        run["placement"] = placement
+                        runs.append(run)
+                        self.check_api_run(run)
+                        say(f"rep {rep} {placement:<6} {sender:<4} {name:<8} " +
+                            (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
+                            (f"  credentials={run['with_credentials']}" if "with_credentials" in run else ""))
+        syscalls = []
+        for placement in a.placements:
+            self.place(placement)
+            for name in self.order:
+                for sender in a.senders:
+                    try:
+                        entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, 100, sender)
+                    except Exception as e:
+                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
+                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
+                        self.recover(name)
+                    entry["placement"] = placement
+                    syscalls.append(entry)
+                    say(f"  syscalls {placement:<6} {name:<8} {sender:<4} child {entry.get('child_per_datagram')} "
+                        f"master {entry.get('master_per_datagram')}")
+        self.place("spread")
+        facts["loadavg_end"] = read_first("/proc/loadavg")
+        return {
+            "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": a.command,
+            "mode": "api-cost",
+            "settings": {"count": a.count, "reps": a.reps, "sizes": [100], "senders": a.senders,
+                         "placements": a.placements, "contenders": self.order, "syscall_count": a.syscall_count},
+            "labels": {name: self.contenders[name].label for name in self.order},
+            "facts": facts,
+            "duration_s": round(time.monotonic() - began, 1),
+            "runs": runs,
+            "summary": summarize_api_cost(runs, self.order, a.senders, a.placements),
+            "syscalls": syscalls,
+            "master_complaints": self.master.complaints()[:50],
+            "failures": self.failures,
+        }
+
+    def check_api_run(self, run):
+        """check_api_run - every datagram served; with the receive options on,
+        every flooded datagram carried credentials, and none did without them."""
+        if run.get("complete") is False:
+            self.failures.append(f"{run['contender']} {run['placement']} {run['sender']} rep {run['rep']}: "
+                                 f"received {run.get('received')} of {run['count']}")
+        if "rate" not in run:
+            return
+        # The warm-up datagram carries credentials only when a child was
+        # already up to set SO_PASSCRED before it was queued.
+        low, high = (run["count"], run["count"] + 1) if run["contender"] == "sink-rx" else (0, 0)
+        seen = run.get("with_credentials")
+        if seen is None or not low <= seen <= high:
+            self.failures.append(f"{run['contender']} {run['placement']} {run['sender']} rep {run['rep']}: "
+                                 f"credentials={seen}, expected {low}" + (f" or {high}" if high > low else ""))
+
+    def recover(self, name):
+        """After a failed run: end a raw receiver still waiting; let master children go."""
+        contender = self.contenders.get(name)
+        if isinstance(contender, RawContender) and contender.proc is not None:
+            stop_process(contender.proc.pid, "raw-receiver", 5)
+            contender.proc.wait()
+            contender.proc = None
+        if isinstance(contender, MasterContender):
+            try:
+                self.master.retire()
+            except Exception:
+                pass

@@ -20,6 +20,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dgram/lock_file_gate.h"
@@ -264,7 +265,32 @@ INSTANTIATE_TEST_SUITE_P(
         StartError{{"-l", "-t", "unix-dgram", "-q"}, {}, "invalid option: -q"},
         StartError{{"-l", "-t", "unix-dgram"}, {{"GENERATION", "8"}}, "bad generation: 8"},
         StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_check_sequence=maybe"}, {},
-                   "bad boolean configuration: dgram_sink_check_sequence = maybe"}));
+                   "bad boolean configuration: dgram_sink_check_sequence = maybe"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_work_usec=-1"}, {},
+                   "fatal: invalid dgram_sink_work_usec parameter value -1 < 0"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_work_usec=10000001"}, {},
+                   "fatal: invalid dgram_sink_work_usec parameter value 10000001 > 10000000"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_work_usec=1ms"}, {},
+                   "fatal: bad numerical configuration: dgram_sink_work_usec = 1ms"},
+        StartError{{"-l", "-t", "unix-dgram", "-o", "dgram_sink_work_spin=fast"}, {},
+                   "fatal: bad boolean configuration: dgram_sink_work_spin = fast"}));
+
+// dgram_sink_work_usec: SIGTERM while the sink sleeps over a datagram ends
+// neither the sleep nor the process at once: the datagram gets its whole
+// time, then the child exits normally, through its exit hook.
+TEST_F(SinkTest, SigtermDuringEmulatedWorkFinishesTheDatagramThenExitsCleanly) {
+  // Sharing the socket (no -l), so that it reports TAKEN before it works.
+  pid_t pid = sink({"-n", "shared", "-t", "unix-dgram", "-o", "dgram_sink_work_usec=1000000"}, {{"GENERATION", "1"}});
+  socket_.send("a");
+  ASSERT_EQ(records(1, pid, 1), "T");  // it took the datagram and is at work
+  auto taken = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(100ms);  // well inside the 1 s of work
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_GE(std::chrono::steady_clock::now() - taken, 800ms);  // the sleep was not cut short
+  EXPECT_NE(summary().find(" datagrams=1 "), std::string::npos) << summary();
+  EXPECT_EQ(stderr_text().find("fatal"), std::string::npos) << stderr_text();
+}
 
 // --- the trace service: hook order and the lock-file gate between processes
 

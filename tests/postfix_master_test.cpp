@@ -1,6 +1,7 @@
 // postfix_master_test - dgram-server programs as children of the real Postfix
 // master(8), in a private instance (see support/postfix_instance.h), with
 // Postfix's own programs and dgram-flood as clients.
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -12,9 +13,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -40,12 +43,19 @@ std::string program(const char* variable) {
 }
 
 // Runs a command to completion (bounded), returns its exit status or -1.
-int run_command(std::vector<std::string> argv, std::chrono::milliseconds bound = 120s) {
+// With stdout_path, its standard output goes to that file.
+int run_command(std::vector<std::string> argv, std::chrono::milliseconds bound = 120s,
+                const std::string& stdout_path = "") {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
+    if (!stdout_path.empty()) {
+      int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(126);
+      ::close(out);
+    }
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -63,10 +73,35 @@ int flood(const std::string& socket, long count, long first = 0, int size = 100)
                       std::to_string(first), "-s", std::to_string(size), socket});
 }
 
+// dgram-flood --json's "seconds": how long sending count datagrams took
+// (a blocking sender: as long as the receivers took to make room), or -1.
+double timed_flood(const std::string& socket, long count, long first, const std::string& json_path) {
+  int status = run_command({program("DGRAM_FLOOD"), "--quiet", "--json", "--sequence", "-n", std::to_string(count),
+                            "--first", std::to_string(first), "-s", "100", socket},
+                           120s, json_path);
+  if (status != 0) return -1;
+  std::ifstream in(json_path);
+  std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto key = json.find("\"seconds\":");
+  if (key == std::string::npos) return -1;
+  return std::strtod(json.c_str() + key + 10, nullptr);
+}
+
 // Everything that dgram-sink's exit lines say, added up.
 struct SinkTotals {
   long reports = 0;
   long datagrams = 0;
+  std::map<long, long> datagrams_by_pid;  // pid= -> datagrams= of each report
+  std::map<long, std::vector<std::pair<long, long>>> runs_by_pid;  // pid= -> its seq_runs
+
+  // How many reporting processes served a number in from..to.
+  long pids_serving(long from, long to) const {
+    long n = 0;
+    for (const auto& [pid, runs] : runs_by_pid) {
+      n += std::any_of(runs.begin(), runs.end(), [&](const auto& r) { return r.first <= to && r.second >= from; });
+    }
+    return n;
+  }
   long gaps = 0;
   long repeats = 0;
   long malformed = 0;
@@ -96,11 +131,16 @@ SinkTotals read_summaries(const std::string& path) {
     ++totals.reports;
     std::istringstream words(line);
     std::string word;
+    long pid = 0;
     while (words >> word) {
       auto eq = word.find('=');
       if (eq == std::string::npos) continue;
       std::string key = word.substr(0, eq), value = word.substr(eq + 1);
-      if (key == "datagrams") totals.datagrams += std::stol(value);
+      if (key == "pid") pid = std::stol(value);
+      if (key == "datagrams") {
+        totals.datagrams += std::stol(value);
+        totals.datagrams_by_pid[pid] += std::stol(value);
+      }
       if (key == "seq_gaps") totals.gaps += std::stol(value);
       if (key == "seq_repeats") totals.repeats += std::stol(value);
       if (key == "seq_malformed") totals.malformed += std::stol(value);
@@ -111,6 +151,7 @@ SinkTotals read_summaries(const std::string& path) {
         while (std::getline(runs, run, ',')) {
           auto dash = run.find('-');
           totals.runs.emplace_back(std::stol(run.substr(0, dash)), std::stol(run.substr(dash + 1)));
+          totals.runs_by_pid[pid].push_back(totals.runs.back());
         }
       }
     }
@@ -248,6 +289,53 @@ TEST_F(RealMaster, FourSinksOnOneSocketServeEveryDatagramExactlyOnce) {
   EXPECT_TRUE(totals.covers_exactly_once(0, kCount - 1));
   EXPECT_GE(totals.reports, 1);
   expect_master_content(*postfix);
+}
+
+// The master protocol on a shared socket, proved with emulated work: with
+// 1 ms of sleep per datagram one child serves about 1,000 datagrams/s, and
+// the only way four can serve more is that each reports TAKEN while it
+// works, the master sees every child busy with datagrams waiting, and starts
+// another. The rate is what dgram-flood (a blocking sender) measures for
+// kCount datagrams; the assertion is a ratio with margin (3x of an ideal 4x),
+// never an absolute speed. Bounded: the flood by its own timeout, the
+// children by max_idle and a wait for their exit.
+struct WorkRun {
+  double seconds = -1;  // dgram-flood's, for the kCount measured datagrams
+  SinkTotals totals;
+};
+
+TEST_F(RealMaster, WithOneMillisecondOfWorkFourChildrenServeAtLeastThreeTimesWhatOneServes) {
+  constexpr long kWarmUp = 400;  // lets the master start its children before the clock runs
+  constexpr long kCount = 3000;
+  auto serve = [&](const std::string& maxproc) {
+    WorkRun run;
+    auto postfix = make(maxproc, {"-o", "max_use=0", "-o", "max_idle=1s", "-o", "dgram_sink_work_usec=1000"});
+    postfix->start();
+    if (flood(postfix->socket_path("sink"), kWarmUp) != 0) return run;
+    run.seconds = timed_flood(postfix->socket_path("sink"), kCount, kWarmUp, postfix->log_dir() + "/flood.json");
+    // Idle for max_idle, every child exits and writes its summary.
+    EXPECT_TRUE(wait_until_no_child(*postfix, "dgram-sink", 30s)) << "maxproc " << maxproc;
+    run.totals = read_summaries(postfix->log_dir() + "/summary");
+    EXPECT_EQ(run.totals.datagrams, kWarmUp + kCount) << "maxproc " << maxproc;
+    EXPECT_TRUE(run.totals.covers_exactly_once(0, kWarmUp + kCount - 1)) << "maxproc " << maxproc;
+    expect_master_content(*postfix);
+    return run;
+  };
+  WorkRun one = serve("1");
+  WorkRun four = serve("4");
+  ASSERT_GT(one.seconds, 0) << "the maxproc 1 flood failed";
+  ASSERT_GT(four.seconds, 0) << "the maxproc 4 flood failed";
+  double rate_one = kCount / one.seconds, rate_four = kCount / four.seconds;
+  const long first = kWarmUp, last = kWarmUp + kCount - 1;  // the measured numbers
+  std::printf("1 ms of sleep per datagram, %ld datagrams: maxproc 1 %.0f/s (%ld children served them), "
+              "maxproc 4 %.0f/s (%ld children): %.2fx\n",
+              kCount, rate_one, one.totals.pids_serving(first, last), rate_four,
+              four.totals.pids_serving(first, last), rate_four / rate_one);
+  // 1 ms each: one child cannot go faster than 1,000/s, so the work is real.
+  EXPECT_LT(rate_one, 1000.0);
+  EXPECT_EQ(one.totals.pids_serving(first, last), 1);
+  EXPECT_GE(rate_four, 3.0 * rate_one);
+  EXPECT_GE(four.totals.pids_serving(first, last), 3) << "children that served the measured flood, maxproc 4";
 }
 
 TEST_F(RealMaster, SmallUseLimitMeansManyChildrenAndNothingLost) {

@@ -7,6 +7,16 @@
 // turn on Service::receive.sender / .credentials (what they cost is what
 // bench/flood-compare --api-cost measures); the sink counts the datagrams
 // that carried credentials.
+// dgram_sink_work_usec (integer, microseconds, default 0, at most 10000000)
+// makes every datagram cost that much time, as a real service's work would
+// (tests and benchmarks of several children on one socket): the sink sleeps
+// (clock_nanosleep) that long after counting each datagram, or, with
+// dgram_sink_work_spin = yes (default no), spins on CLOCK_MONOTONIC instead,
+// burning that much CPU. A sleep that SIGTERM interrupts resumes for the rest
+// of its time; the process exits after the batch in hand, as it would
+// otherwise. 0 costs nothing (no clock is read); a value out of range is one
+// fatal line, `invalid dgram_sink_work_usec parameter value -1 < 0`
+// (emulated_work.h).
 // When it exits it logs one summary line of key=value words, which it also
 // appends to dgram_sink_summary_file when that is set (opened before privileges
 // are dropped), so scripts can add up
@@ -36,6 +46,7 @@
 #include "dgram/error.h"
 #include "dgram/server.h"
 #include "dgram/unique_fd.h"
+#include "emulated_work.h"
 #include "sequence_check.h"
 
 namespace {
@@ -49,6 +60,7 @@ struct SinkState {
   std::uint64_t truncated = 0;
   std::uint64_t batches = 0;  // wake-ups that found datagrams waiting
   std::uint64_t with_credentials = 0;
+  dgram::sink::EmulatedWork work;
   dgram::sink::SequenceCheck sequence;
 };
 
@@ -114,15 +126,20 @@ int main(int argc, char** argv) {
   // them directly.
   service.params.bools.push_back({"dgram_sink_receive_sender", false, &service.receive.sender});
   service.params.bools.push_back({"dgram_sink_receive_credentials", false, &service.receive.credentials});
+  // Bounds checked by check_work_usec (a table's min of 0 means "no bound").
+  service.params.ints.push_back({dgram::sink::kWorkUsecName, 0, &state.work.usec});
+  service.params.bools.push_back({dgram::sink::kWorkSpinName, false, &state.work.spin});
   service.on_datagram = [&state](const dgram::Datagram& datagram, dgram::Context&) {
     ++state.datagrams;
     state.bytes += datagram.data.size();
     if (datagram.truncated) ++state.truncated;
     if (datagram.credentials != nullptr) ++state.with_credentials;
     if (state.check_sequence) state.sequence.observe(datagram.data);
+    if (state.work.usec > 0) dgram::sink::emulate_work(state.work);
   };
   service.hooks.pre_accept = [&state](dgram::Context&) { ++state.batches; };
   service.hooks.pre_init = [&state](dgram::Context&) {
+    dgram::sink::check_work_usec(state.work.usec);
     if (!state.summary_file.empty()) state.summary_fd = open_summary(state.summary_file);
   };
   service.hooks.on_exit = [&state](dgram::Context& context) {

@@ -17,29 +17,19 @@
 #include <vector>
 
 #include "dgram/error.h"
+#include "unix_address.h"
 
 namespace dgram {
 
 namespace {
 
-struct UnixAddress {
-  sockaddr_un address{};
-  socklen_t length = 0;
-};
-
-UnixAddress unix_address(const std::string& path) {
-  UnixAddress result;
-  result.address.sun_family = AF_UNIX;
-  bool abstract = path[0] == '@';
-  std::size_t room = sizeof(result.address.sun_path) - (abstract ? 0 : 1);  // a path needs its NUL
-  if (path.size() > room) {
-    throw Fatal("--listen " + path + ": a socket path has at most " + std::to_string(room) +
+UnixAddress listen_address(const std::string& path) {
+  std::optional<UnixAddress> address = unix_address(path);
+  if (!address) {
+    throw Fatal("--listen " + path + ": a socket path has at most " + std::to_string(unix_address_room(path)) +
                 " bytes, this one has " + std::to_string(path.size()));
   }
-  std::memcpy(result.address.sun_path, path.data(), path.size());
-  if (abstract) result.address.sun_path[0] = '\0';
-  result.length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (abstract ? 0 : 1));
-  return result;
+  return *address;
 }
 
 bool all_digits(const std::string& text) {
@@ -82,7 +72,7 @@ std::string file_kind(mode_t mode) {
 bool socket_is_live(const std::string& path, const UnixAddress& address) {
   UniqueFd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!probe) throw_errno("socket() to look at --listen " + path);
-  if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address.address), address.length) == 0) {
+  if (::connect(probe.get(), address.get(), address.length) == 0) {
     return true;
   }
   if (errno == ECONNREFUSED) return false;
@@ -105,12 +95,12 @@ ListenSocketFile::ListenSocketFile(ListenSocketFile&& other) noexcept
 ListenSocketFile ListenSocketFile::open(const ListenRequest& request) {
   ListenSocketFile file;
   file.path_ = request.path;
-  UnixAddress address = unix_address(request.path);
+  UnixAddress address = listen_address(request.path);
   file.socket_ = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!file.socket_) throw_errno("socket() for --listen " + request.path);
 
   if (request.path[0] == '@') {
-    if (::bind(file.socket_.get(), reinterpret_cast<const sockaddr*>(&address.address), address.length) < 0) {
+    if (::bind(file.socket_.get(), address.get(), address.length) < 0) {
       if (errno == EADDRINUSE) {
         throw Fatal("--listen " + request.path + ": another process is bound to this abstract name");
       }
@@ -149,7 +139,7 @@ ListenSocketFile ListenSocketFile::open(const ListenRequest& request) {
   // The file is made with exactly the requested permissions: the umask is
   // narrowed to their complement for the bind (start-up is single-threaded).
   mode_t old_mask = ::umask(static_cast<mode_t>(~request.mode & 0777));
-  int bound = ::bind(file.socket_.get(), reinterpret_cast<const sockaddr*>(&address.address), address.length);
+  int bound = ::bind(file.socket_.get(), address.get(), address.length);
   int bind_error = errno;
   ::umask(old_mask);
   if (bound < 0) {

@@ -10,21 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "decimal.h"
 #include "dgram/error.h"
+#include "unix_address.h"
 
 namespace dgram {
-
-namespace {
-
-std::optional<unsigned long long> parse_unsigned(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  errno = 0;
-  unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
-  if (errno == ERANGE) return std::nullopt;
-  return value;
-}
-
-}  // namespace
 
 std::optional<NotifySocket> NotifySocket::from_environment(const std::map<std::string, std::string>& env) {
   auto it = env.find("NOTIFY_SOCKET");
@@ -34,8 +24,7 @@ std::optional<NotifySocket> NotifySocket::from_environment(const std::map<std::s
     throw Fatal("invalid NOTIFY_SOCKET=" + address +
                 ": expected an absolute socket path or @name (vsock: addresses are not supported)");
   }
-  // A path needs its terminating NUL; an abstract name may fill sun_path.
-  if (address.size() > sizeof(sockaddr_un::sun_path) - (address[0] == '@' ? 0 : 1)) {
+  if (!unix_address(address)) {
     throw Fatal("invalid NOTIFY_SOCKET=" + address + ": longer than a socket path can be");
   }
   return NotifySocket(address);
@@ -44,13 +33,8 @@ std::optional<NotifySocket> NotifySocket::from_environment(const std::map<std::s
 void NotifySocket::connect() {
   socket_ = UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!socket_) throw_errno("socket() for NOTIFY_SOCKET=" + address_);
-  sockaddr_un peer{};
-  peer.sun_family = AF_UNIX;
-  std::memcpy(peer.sun_path, address_.data(), address_.size());
-  bool abstract = address_[0] == '@';
-  if (abstract) peer.sun_path[0] = '\0';
-  auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + address_.size() + (abstract ? 0 : 1));
-  if (::connect(socket_.get(), reinterpret_cast<const sockaddr*>(&peer), length) < 0) {
+  UnixAddress peer = *unix_address(address_);  // checked by from_environment()
+  if (::connect(socket_.get(), peer.get(), peer.length) < 0) {
     throw_errno("connect() to NOTIFY_SOCKET=" + address_);
   }
 }
@@ -69,11 +53,11 @@ std::optional<unsigned long long> watchdog_interval_usec(const std::map<std::str
   auto usec = env.find("WATCHDOG_USEC");
   if (usec == env.end()) return std::nullopt;
   if (auto owner = env.find("WATCHDOG_PID"); owner != env.end()) {
-    auto value = parse_unsigned(owner->second);
+    auto value = parse_decimal(owner->second);
     if (!value) throw Fatal("invalid WATCHDOG_PID=" + owner->second + ": not a process id");
     if (*value != static_cast<unsigned long long>(pid)) return std::nullopt;  // meant for another process
   }
-  auto value = parse_unsigned(usec->second);
+  auto value = parse_decimal(usec->second);
   if (!value || *value == 0) {
     throw Fatal("invalid WATCHDOG_USEC=" + usec->second + ": not a positive number of microseconds");
   }

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "decimal.h"
 #include "dgram/error.h"
 
 namespace dgram {
@@ -23,15 +24,6 @@ namespace {
 // enough that a garbled count cannot make us walk the descriptor table.
 constexpr long kMaxActivatedSockets = 1024;
 constexpr int kFirstActivatedFd = 3;
-
-std::optional<unsigned long long> parse_unsigned(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-  if (errno == ERANGE || *end != '\0') return std::nullopt;
-  return value;
-}
 
 const std::string* find(const std::map<std::string, std::string>& env, const char* name) {
   auto it = env.find(name);
@@ -144,7 +136,7 @@ std::optional<ActivatedSockets> activated_sockets(
   if (!listen_pid) {
     throw Fatal("LISTEN_FDS=" + *listen_fds + " is set without LISTEN_PID: cannot tell whether the sockets are ours");
   }
-  auto owner = parse_unsigned(*listen_pid);
+  auto owner = parse_decimal(*listen_pid);
   if (!owner || *owner == 0 || *owner > static_cast<unsigned long long>(INT_MAX)) {
     throw Fatal("invalid LISTEN_PID=" + *listen_pid + ": not a process id");
   }
@@ -153,7 +145,7 @@ std::optional<ActivatedSockets> activated_sockets(
                 "): the sockets were passed to another program (a wrapper that forks must not keep LISTEN_PID)");
   }
   if (listen_pidfd) {
-    auto wanted = parse_unsigned(*listen_pidfd);
+    auto wanted = parse_decimal(*listen_pidfd);
     if (!wanted) throw Fatal("invalid LISTEN_PIDFDID=" + *listen_pidfd + ": not a pidfd inode id");
     auto ours = pidfd_id();
     if (ours && *ours != *wanted) {
@@ -163,7 +155,7 @@ std::optional<ActivatedSockets> activated_sockets(
     }
   }
   if (!listen_fds) throw Fatal("LISTEN_PID=" + *listen_pid + " is set without LISTEN_FDS");
-  auto count = parse_unsigned(*listen_fds);
+  auto count = parse_decimal(*listen_fds);
   if (!count || *count > static_cast<unsigned long long>(kMaxActivatedSockets)) {
     throw Fatal("invalid LISTEN_FDS=" + *listen_fds + ": not a socket count (1.." +
                 std::to_string(kMaxActivatedSockets) + ")");

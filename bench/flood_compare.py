@@ -5,7 +5,8 @@ SUMMARY
     bench/flood_compare.py --build-dir DIR [--reps N] [--count N] [--quick]
         [--sizes 100,1000] [--senders send,mmsg] [--contenders a,b,...]
         [--syscall-count N] [--latency-count N] [--latency-rate R]
-        [--sink-variant LABEL=WORDS]... [--time-budget MINUTES]
+        [--sink-variant LABEL=WORDS]... [--placements spread,cpu0]
+        [--service LABEL[:MAXPROC]=PROGRAM [ARGS...]]... [--time-budget MINUTES]
         [--results-dir DIR] [--no-render]
     bench/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
         [--senders send,mmsg] [--placements spread,cpu0]
@@ -103,6 +104,46 @@ from floodlib.runs import PLACEMENTS, Bench
 
 # ---------------------------------------------------------------- entry point
 
+# Names already in the private master's daemon directory.
+RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "latency-service", "postlogd", "master"}
+
+
+def split_services(argv, known):
+    """split_services - takes each `--service WORD [ARGS...]` out of argv: its words run
+    up to the next option flood-compare knows (or the end), so ARGS may hold -o."""
+    rest, services, i = [], [], 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--service" or word.startswith("--service="):
+            words = [word.split("=", 1)[1]] if "=" in word and word.startswith("--service=") else []
+            i += 1
+            while i < len(argv) and argv[i].split("=", 1)[0] not in known:
+                words.append(argv[i])
+                i += 1
+            services.append(words)
+            continue
+        rest.append(word)
+        i += 1
+    return rest, services
+
+
+def parse_service(p, words):
+    """parse_service - (label, maxproc, program, arguments) of one --service, or a usage error."""
+    if not words:
+        p.error("--service wants LABEL[:MAXPROC]=PROGRAM [ARGS...]")
+    m = re.fullmatch(r"([A-Za-z0-9_.-]+)(?::([0-9]+))?=(.+)", words[0])
+    if not m:
+        p.error(f"--service wants LABEL[:MAXPROC]=PROGRAM [ARGS...], the label of letters, digits, '_.-': {words[0]}")
+    label, maxproc, program = m.group(1), int(m.group(2) or 1), os.path.abspath(m.group(3))
+    if not 1 <= maxproc <= 64:
+        p.error(f"--service {label}: maxproc {maxproc} is not between 1 and 64")
+    if not os.path.isfile(program) or not os.access(program, os.X_OK):
+        p.error(f"--service {label}: {program} is not an executable file")
+    bad = [w for w in words[1:] if not re.fullmatch(r"[^\s]+", w)]
+    if bad:
+        p.error(f"--service {label}: master.cf arguments cannot hold white space: {bad[0]!r}")
+    return label, maxproc, program, " ".join(words[1:])
+
 def parse_args(argv):
     p = argparse.ArgumentParser(prog="flood-compare", description="datagram receivers side by side")
     p.add_argument("--build-dir", default="build-bench")
@@ -126,8 +167,25 @@ def parse_args(argv):
     p.add_argument("--api-cost", action="store_true",
                    help="only the new API's cost: sink-1, sink-rx (receive sender+credentials), sink-2; "
                         "100 B; default 3 x 300000; see --placements")
-    p.add_argument("--placements", default="spread,cpu0", help="with --api-cost: spread, cpu0 or both")
+    p.add_argument("--placements", default="spread,cpu0",
+                   help="spread (the scheduler's choice), cpu0 (every process on CPU 0) or both (default)")
+    p.add_argument("--service", action="append", default=[], metavar="LABEL[:MAXPROC]=PROGRAM [ARGS...]",
+                   help="your own dgram-server program under the private master beside the others: "
+                        "the words up to the next flood-compare option are its master.cf arguments")
+    known = {option for action in p._actions for option in action.option_strings}
+    argv, services = split_services(argv, known)
     a = p.parse_args(argv)
+    a.service = []
+    for words in services:
+        a.service.append(parse_service(p, words))
+    labels = [label for label, _, _, _ in a.service]
+    if len(set(labels)) != len(labels):
+        p.error(f"--service labels must differ: {' '.join(labels)}")
+    names = [os.path.basename(program) for _, _, program, _ in a.service]
+    clash = [n for n in names if names.count(n) > 1 or n in RESERVED_PROGRAMS]
+    if clash:
+        p.error(f"--service programs are copied into the master's daemon directory by name, and these names are "
+                f"taken: {' '.join(sorted(set(clash)))} (rename or link the program)")
     # bench/flood-compare passes the command line it was given (it adds --build-dir).
     a.command = os.environ.get("FLOOD_COMPARE_COMMAND") or ("bench/flood_compare.py " + " ".join(argv)).strip()
     a.placements = a.placements.split(",")

@@ -228,7 +228,7 @@ int main(int argc, char** argv) {
   ::close(fd);
 
   rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
+  if (::getrusage(RUSAGE_SELF, &usage) < 0) std::perror("raw-receiver: getrusage");
   double seconds = static_cast<double>(tally.last_ns - tally.first_ns) / 1e9;
   double user = static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
   double system = static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6;
@@ -236,11 +236,11 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"receiver\": \"raw\", \"mode\": \"%s\", \"complete\": %s, \"count\": %llu, \"bytes\": %llu, "
       "\"seconds\": %.6f, \"datagrams_per_s\": %.1f, \"cpu_user\": %.6f, \"cpu_system\": %.6f, "
-      "\"calls\": %llu, \"batch_mean\": %.2f, \"batch_max\": %llu",
+      "\"context_switches\": %ld, \"calls\": %llu, \"batch_mean\": %.2f, \"batch_max\": %llu",
       s.use_recvmmsg ? "recvmmsg" : "recv", complete ? "true" : "false",
       static_cast<unsigned long long>(tally.datagrams), static_cast<unsigned long long>(tally.bytes), seconds,
       seconds > 0 ? static_cast<double>(tally.datagrams) / seconds : 0.0, user, system,
-      static_cast<unsigned long long>(tally.calls),
+      usage.ru_nvcsw + usage.ru_nivcsw, static_cast<unsigned long long>(tally.calls),
       tally.calls ? static_cast<double>(tally.datagrams) / static_cast<double>(tally.calls) : 0.0,
       static_cast<unsigned long long>(tally.max_batch));
   if (s.latency) {

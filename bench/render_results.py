@@ -3,7 +3,8 @@
 
 SUMMARY
     bench/render_results.py [RESULTS_JSON] [--markdown PATH] [--plot PATH]
-    (default: bench/results/latest.json -> bench/RESULTS.md, bench/results/throughput.png)
+    (default: bench/results/latest.json -> bench/RESULTS.md, bench/results/throughput.png
+    and latency.png beside it)
 
 DESCRIPTION
     Leads with ratios measured in the same run (each contender's median
@@ -32,9 +33,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SENDERS = {"send": "send(2)", "mmsg": "sendmmsg(2)"}
 
 
-def cell_name(cell):
-    size, sender = cell.split("/")
-    return f"{size} B, {SENDERS.get(sender, sender)}"
+PLACEMENT_NAMES = {"spread": "spread over every CPU", "cpu0": "every process on CPU 0"}
+
+
+def cell_name(cell, with_placement=True):
+    """cell_name - "cpu0: 100 B, send(2)" for "cpu0/100/send" (older files: "100/send")."""
+    parts = cell.split("/")
+    placement, (size, sender) = (parts[0], parts[1:]) if len(parts) == 3 else (None, parts)
+    text = f"{size} B, {SENDERS.get(sender, sender)}"
+    return f"{placement}: {text}" if placement and with_placement else text
 
 
 def num(value, digits=0):
@@ -51,35 +58,63 @@ def ratio(value):
 
 def paired(data, name, base, cell):
     """paired - the ratio name/base within each repetition (the two ran minutes apart at most)."""
-    size, sender = cell.split("/")
+    parts = cell.split("/")
+    placement, (size, sender) = (parts[0], parts[1:]) if len(parts) == 3 else (None, parts)
     rates = {}
     for r in data["runs"]:
-        if "rate" in r and str(r["size"]) == size and r["sender"] == sender and r["contender"] in (name, base):
+        if "rate" in r and str(r["size"]) == size and r["sender"] == sender and r["contender"] in (name, base) \
+                and (placement is None or r.get("placement") == placement):
             rates.setdefault(r["rep"], {})[r["contender"]] = r["rate"]
     return [v[name] / v[base] for v in rates.values() if name in v and base in v and v[base] > 0]
 
 
-def cells_of(data):
-    return [f"{size}/{sender}" for size in data["settings"]["sizes"] for sender in data["settings"]["senders"]]
+def placements_of(data):
+    return data["settings"].get("placements") or [None]
+
+
+def cells_of(data, placement="all"):
+    """cells_of - the summary's keys of one placement (all placements: "all")."""
+    st = data["settings"]
+    places = placements_of(data) if placement == "all" else [placement]
+    return [(f"{p}/" if p else "") + f"{size}/{sender}" for p in places for size in st["sizes"]
+            for sender in st["senders"]]
+
+
+def gnuplot(script):
+    """gnuplot - runs one script; None, or why there is no plot."""
+    try:
+        p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"gnuplot could not run: {e}"
+    return None if p.returncode == 0 else "gnuplot failed: " + p.stderr.strip()[:500]
 
 
 def plot(data, path):
-    """plot - grouped bars with gnuplot; returns None or why there is no plot."""
+    """plot - datagrams/s per contender, one panel per placement, one bar per
+    size and sender; returns None or why there is no plot."""
     summary, order = data["summary"], data["settings"]["contenders"]
     order = [c for c in order if c in summary] + [c for c in summary if c not in order]
-    cells = cells_of(data)
+    places = placements_of(data)
+    facts, st = data["facts"], data["settings"]
     with tempfile.TemporaryDirectory(prefix="dgram-plot.") as tmp:
-        table = os.path.join(tmp, "data.tsv")
-        with open(table, "w") as f:
-            f.write("contender\t" + "\t".join(f'"{cell_name(c)}"' for c in cells) + "\n")
-            for name in order:
-                values = [summary[name].get(c, {}).get("median") for c in cells]
-                f.write(f'"{name}"\t' + "\t".join("NaN" if v is None else f"{v / 1000:.1f}" for v in values) + "\n")
-        columns = ", ".join(f"'{table}' using {i + 2}:xtic(1) title columnheader({i + 2})" for i in range(len(cells)))
+        panels = []
+        for i, placement in enumerate(places):
+            cells = cells_of(data, placement)
+            table = os.path.join(tmp, f"data{i}.tsv")
+            with open(table, "w") as f:
+                f.write("contender\t" + "\t".join(f'"{cell_name(c, False)}"' for c in cells) + "\n")
+                for name in order:
+                    values = [summary[name].get(c, {}).get("median") for c in cells]
+                    f.write(f'"{name}"\t' + "\t".join("NaN" if v is None else f"{v / 1000:.1f}" for v in values)
+                            + "\n")
+            columns = ", ".join(f"'{table}' using {j + 2}:xtic(1) title columnheader({j + 2})"
+                                for j in range(len(cells)))
+            title = PLACEMENT_NAMES.get(placement, placement or "")
+            panels.append(f'set title "{title}"\nplot {columns}\n')
         script = f"""
-set terminal pngcairo noenhanced size 1400,700 font ",12"
+set terminal pngcairo noenhanced size 1400,{520 * len(places)} font ",12"
 set output '{path}'
-set title "Datagrams per second received (median of {data['settings']['reps']}, {data['settings']['count']:,} datagrams per flood)\\n{data['facts'].get('nproc')} CPUs, kernel {data['facts'].get('kernel')}, net.unix.max_dgram_qlen = {data['facts'].get('max_dgram_qlen')}"
+set multiplot layout {len(places)},1 title "Datagrams per second received (median of {st['reps']}, {st['count']:,} datagrams per flood), {facts.get('nproc')} CPUs, kernel {facts.get('kernel')}, max_dgram_qlen {facts.get('max_dgram_qlen')}"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
@@ -90,53 +125,107 @@ set grid ytics
 set key top right
 set xtics rotate by -25
 set datafile separator "\\t"
-plot {columns}
+{"".join(panels)}
+unset multiplot
 """
-        try:
-            p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            return f"gnuplot could not run: {e}"
-        if p.returncode != 0:
-            return "gnuplot failed: " + p.stderr.strip()[:500]
-    return None
+        return gnuplot(script)
+
+
+def plot_latency(data, path):
+    """plot_latency - the latency distribution: p50, p99, p99.9 and max per receiver
+    and load (log scale), one panel per placement; None or why there is no plot."""
+    entries = [e for e in data.get("latency", []) if "p50_us" in e]
+    if not entries:
+        return "no latency results"
+    places = [p for p in placements_of(data) if any(e.get("placement") == p for e in entries)] or [None]
+    with tempfile.TemporaryDirectory(prefix="dgram-plot.") as tmp:
+        panels = []
+        for i, placement in enumerate(places):
+            table = os.path.join(tmp, f"lat{i}.tsv")
+            with open(table, "w") as f:
+                f.write('receiver\t"p50"\t"p99"\t"p99.9"\t"max"\n')
+                for e in entries:
+                    if e.get("placement") != placement:
+                        continue
+                    name = f"{e['receiver']} {e.get('load', '')} {e.get('rate', 0):,.0f}/s"
+                    f.write(f'"{name}"\t' + "\t".join(f"{max(e.get(k) or 0.1, 0.1):.1f}"
+                                                       for k in ("p50_us", "p99_us", "p999_us", "max_us")) + "\n")
+            columns = ", ".join(f"'{table}' using {j + 2}:xtic(1) title columnheader({j + 2})" for j in range(4))
+            panels.append(f'set title "{PLACEMENT_NAMES.get(placement, placement or "")}"\nplot {columns}\n')
+        script = f"""
+set terminal pngcairo noenhanced size 1400,{480 * len(places)} font ",12"
+set output '{path}'
+set multiplot layout {len(places)},1 title "Delay from send to the receiver's callback, microseconds (log scale)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y
+set yrange [1:*]
+set ylabel "microseconds"
+set grid ytics
+set key top left
+set xtics rotate by -20
+set datafile separator "\\t"
+{"".join(panels)}
+unset multiplot
+"""
+        return gnuplot(script)
+
+
+def mark(ok):
+    return "met" if ok else "missed"
 
 
 def targets(data):
-    """The issue-4 targets, from the summary, for each flood."""
+    """The targets of issues 4 and 10, from the summary and the latency runs."""
     s = data["summary"]
     lines = []
-    for cell in cells_of(data):
-        sink, logd = s.get("sink-1", {}).get(cell), s.get("dgram-logd", {}).get(cell)
-        parts = []
-        if sink:
-            for key, goal, what in (("vs_raw", 0.8, "raw recvmmsg"), ("vs_postlogd", 5.0, "postlogd"),
-                                    ("vs_rsyslog", 2.5, "rsyslog")):
-                if sink.get(key) is not None:
-                    mark = "met" if sink[key] >= goal else "missed"
-                    parts.append(f"sink-1 {sink[key]:.2f}× {what} (target {goal}×: {mark})")
-            if sink.get("master_cpu_vs_postlogd") is not None:
-                share = sink["master_cpu_vs_postlogd"]
-                parts.append(f"master CPU {share * 100:.0f}% of postlogd's (target ≤ 5%: "
-                             f"{'met' if share <= 0.05 else 'missed'})")
+    for placement in placements_of(data):
+        prefix = f"{placement}/" if placement else ""
+        cell = prefix + "100/send"
+        sink = s.get("sink-1", {}).get(cell)
+        where = PLACEMENT_NAMES.get(placement, "")
+        if sink and sink.get("vs_raw") is not None:
+            goal = 0.95 if placement == "cpu0" else 0.8
+            lines.append(f"- {where}, 100 B send(2): sink-1 {sink['vs_raw']:.2f}× raw recvmmsg "
+                         f"(target {goal}×: {mark(sink['vs_raw'] >= goal)})")
+        for shared in ("sink-2", "sink-4"):
+            e = s.get(shared, {}).get(cell)
+            if e and sink and sink.get("median"):
+                value = e["median"] / sink["median"]
+                lines.append(f"- {where}, 100 B send(2): {shared} {value:.2f}× sink-1"
+                             + (f" (target 0.85×: {mark(value >= 0.85)})" if placement == "cpu0" else ""))
+        if sink and sink.get("vs_postlogd") is not None:
+            lines.append(f"- {where}, 100 B send(2): sink-1 {sink['vs_postlogd']:.2f}× postlogd")
+        logd = s.get("dgram-logd", {}).get(cell)
         if logd and logd.get("vs_postlogd") is not None:
-            parts.append(f"dgram-logd {logd['vs_postlogd']:.2f}× postlogd (target 4×: "
-                         f"{'met' if logd['vs_postlogd'] >= 4 else 'missed'})")
-        if parts:
-            lines.append(f"- {cell_name(cell)}: " + "; ".join(parts))
-    sink_calls = [e for e in data.get("syscalls", []) if e.get("contender") == "sink-1" and
-                  e.get("child_per_datagram") is not None]
-    for e in sink_calls:
-        lines.append(f"- system calls per datagram in sink-1 ({SENDERS.get(e['sender'], e['sender'])}): "
-                     f"{e['child_per_datagram']:.2f} (target ≤ 1: {'met' if e['child_per_datagram'] <= 1 else 'missed'})"
-                     f"; the master {e.get('master_per_datagram', 0):.2f}")
+            lines.append(f"- {where}, 100 B send(2): dgram-logd {logd['vs_postlogd']:.2f}× postlogd")
+    lat = [e for e in data.get("latency", []) if "p99_us" in e]
+    for e in lat:
+        if e["receiver"] == "raw":
+            continue
+        raw = next((r for r in lat if r["receiver"] == "raw" and r.get("placement") == e.get("placement")
+                    and r.get("load") == e.get("load")), None)
+        if raw and raw["p99_us"] > 0:
+            value = e["p99_us"] / raw["p99_us"]
+            lines.append(f"- latency {PLACEMENT_NAMES.get(e.get('placement'), '')}, {e.get('load')} load: "
+                         f"{e['receiver']} p99 {e['p99_us']:,.0f} µs = {value:.2f}× raw's {raw['p99_us']:,.0f} µs "
+                         f"(target ≤ 1.5×: {mark(value <= 1.5)})")
+    for e in data.get("syscalls", []):
+        if e.get("contender") == "sink-1" and e.get("child_per_datagram") is not None:
+            lines.append(f"- system calls per datagram in sink-1 ({e.get('placement', '')}, "
+                         f"{SENDERS.get(e['sender'], e['sender'])}): {e['child_per_datagram']:.2f} (target ≤ 1: "
+                         f"{mark(e['child_per_datagram'] <= 1)}); the master {e.get('master_per_datagram', 0):.2f}")
     return lines
 
 
-def render(data, plot_path, plot_error):
+def render(data, plot_path, plot_error, latency_error=None):
     s, order = data["summary"], data["settings"]["contenders"]
     order = [c for c in order if c in s] + [c for c in s if c not in order]
     labels = data.get("labels", {})
     cells = cells_of(data)
+    places = placements_of(data)
     f = data["facts"]
     st = data["settings"]
     out = []
@@ -148,13 +237,25 @@ def render(data, plot_path, plot_error):
       + (f" of the {st['reps_requested']} asked for, as the {st['time_budget_minutes']:g}-minute time budget allowed"
          if st.get("reps_requested", st["reps"]) != st["reps"] else "")
       + f", {st['count']:,} datagrams per flood, contenders alternated within each repetition, their order "
-      "rotated from one repetition to the next). "
+      "rotated from one repetition to the next" +
+      (", the placements alternated" if len(places) > 1 else "") + "). "
       "Absolute numbers drift on a shared machine; the ratios are measured in the same run.")
+    if places != [None]:
+        w("")
+        w("Every number is given for each **placement**: " +
+          "; ".join(f"**{p}**: {PLACEMENT_NAMES.get(p, p)}" for p in places) +
+          " (cpu0: `taskset -c 0` for the sender and the raw receiver, the master's affinity for the children it "
+          "forks, rsyslogd's threads moved). Spread over CPUs, a flood is bound by cross-CPU wake-ups and every "
+          "receiver lands near the raw one; on one CPU the rate measures what each receiver costs in CPU.")
     if st.get("quick"):
         w("")
         w("**A --quick smoke run: too short to mean much.**")
     w("")
-    w("## Ratios (median datagrams/s over the reference's median, same run)")
+    w("## Targets")
+    w("")
+    out.extend(targets(data) or ["- (no sink-1 results in this run)"])
+    w("")
+    w("## Ratios (median datagrams/s over the reference's median, same run and placement)")
     w("")
     w("In brackets: the lowest and highest ratio within one repetition (the two ran minutes apart at most), "
       "which shows how much the machine's load drifted.")
@@ -162,6 +263,8 @@ def render(data, plot_path, plot_error):
     for base, key, ref in (("raw recvmmsg receiver", "vs_raw", "raw-recvmmsg"),
                            ("Postfix postlogd", "vs_postlogd", "postlogd"),
                            ("rsyslog imuxsock", "vs_rsyslog", "rsyslog")):
+        if ref not in s:
+            continue
         w(f"vs {base}:")
         w("")
         w("| contender | " + " | ".join(cell_name(c) for c in cells) + " |")
@@ -176,41 +279,54 @@ def render(data, plot_path, plot_error):
                 row.append(ratio(value) + (f" ({min(pairs):.2f}–{max(pairs):.2f})" if len(pairs) > 1 else ""))
             w(f"| {name} | " + " | ".join(row) + " |")
         w("")
-    w("## Issue 4 targets")
-    w("")
-    out.extend(targets(data) or ["- (no sink-1/dgram-logd results in this run)"])
-    w("")
     w("## Throughput, datagrams/s")
     w("")
     w("Median (min–max) of the repetitions; a run lasts from the sender's start until every datagram "
       "was received (the receiver's queue is empty, rsyslog's CPU time has stopped growing).")
-    w("")
-    w("| contender | " + " | ".join(cell_name(c) for c in cells) + " |")
-    w("|---|" + "---:|" * len(cells))
-    for name in order:
-        row = []
-        for c in cells:
-            e = s[name].get(c)
-            row.append("-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})")
-        w(f"| {name} | " + " | ".join(row) + " |")
+    for placement in places:
+        pcells = cells_of(data, placement)
+        w("")
+        if placement:
+            w(f"### {placement}: {PLACEMENT_NAMES.get(placement, placement)}")
+            w("")
+        w("| contender | " + " | ".join(cell_name(c, False) for c in pcells) + " |")
+        w("|---|" + "---:|" * len(pcells))
+        for name in order:
+            row = []
+            for c in pcells:
+                e = s[name].get(c)
+                row.append("-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})")
+            w(f"| {name} | " + " | ".join(row) + " |")
     w("")
     w("Contenders: " + "; ".join(f"**{n}** {labels.get(n, '')}" for n in order) + ".")
     w("")
-    w("![datagrams/s per contender and flood](results/throughput.png)" if not plot_error else
+    w("![datagrams/s per contender, flood and placement](results/throughput.png)" if not plot_error else
       f"(no plot: {plot_error})")
     w("")
-    w("## CPU seconds per 10^6 datagrams (medians)")
+    w("## CPU and context switches per datagram (medians)")
     w("")
-    w("Child: the receiving process(es); master: the Postfix master, for the services it runs.")
-    w("")
-    w("| contender | " + " | ".join(f"{cell_name(c)}: child / master" for c in cells) + " |")
-    w("|---|" + "---:|" * len(cells))
-    for name in order:
-        row = []
-        for c in cells:
-            e = s[name].get(c, {})
-            row.append(f"{num(e.get('child_cpu_per_1e6'), 2)} / {num(e.get('master_cpu_per_1e6'), 2)}")
-        w(f"| {name} | " + " | ".join(row) + " |")
+    w("CPU: microseconds per datagram, the receiving process(es) / the Postfix master (for the services it "
+      "runs). Context switches per datagram, receiver(s) / master, in brackets (voluntary + involuntary: "
+      "dgram-sink's and the raw receiver's getrusage, otherwise /proc/PID/task/*/status of the processes alive "
+      "before and after the flood).")
+    for placement in places:
+        pcells = cells_of(data, placement)
+        w("")
+        if placement:
+            w(f"### {placement}")
+            w("")
+        w("| contender | " + " | ".join(cell_name(c, False) for c in pcells) + " |")
+        w("|---|" + "---:|" * len(pcells))
+        for name in order:
+            row = []
+            for c in pcells:
+                e = s[name].get(c, {})
+                child, master = e.get("child_cpu_per_1e6"), e.get("master_cpu_per_1e6")
+                text = f"{num(child, 2)} / {num(master, 2)}"
+                if e.get("ctx_per_datagram") is not None or e.get("master_ctx_per_datagram") is not None:
+                    text += f" ({num(e.get('ctx_per_datagram'), 3)} / {num(e.get('master_ctx_per_datagram'), 3)})"
+                row.append(text)
+            w(f"| {name} | " + " | ".join(row) + " |")
     w("")
     batch_rows = [(n, c, s[n][c]) for n in order for c in cells if s[n].get(c, {}).get("batch_mean") is not None]
     if batch_rows:
@@ -236,8 +352,8 @@ def render(data, plot_path, plot_error):
     elif tool == "strace":
         w("Counted with `strace -c -f -p` on the receiving processes and the master together (perf was not usable).")
     w("")
-    w("| contender | sender | receiver(s) | master | receiving processes | note |")
-    w("|---|---|---:|---:|---:|---|")
+    w("| contender | placement | sender | receiver(s) | master | receiving processes | note |")
+    w("|---|---|---|---:|---:|---:|---|")
     for e in data.get("syscalls", []):
         note = e.get("error", "")[:120]
         if e.get("uncounted_children"):
@@ -245,7 +361,8 @@ def render(data, plot_path, plot_error):
         if e.get("note"):
             note += e["note"]
         child = e.get("child_per_datagram", e.get("child_and_master_per_datagram"))
-        w(f"| {e.get('contender')} | {SENDERS.get(e.get('sender'), e.get('sender'))} | {num(child, 2)} | "
+        w(f"| {e.get('contender')} | {e.get('placement', '-')} | {SENDERS.get(e.get('sender'), e.get('sender'))} | "
+          f"{num(child, 2)} | "
           f"{num(e.get('master_per_datagram'), 2)} | {e.get('receivers', '-')} | {note} |")
     w("")
     ver = data.get("verification", [])
@@ -269,20 +386,35 @@ def render(data, plot_path, plot_error):
         w("")
     lat = data.get("latency", [])
     if lat:
-        w(f"## Latency under light load ({st['latency_count']:,} datagrams of 100 bytes at "
-          f"{st['latency_rate']:,.0f}/s)")
+        w("## Latency")
         w("")
-        w("Each datagram carries its CLOCK_MONOTONIC send time (bench/latency-sender paces them with "
-          "clock_nanosleep); the receiver records receive time minus send time. Microseconds.")
+        w(f"100-byte datagrams that carry their CLOCK_MONOTONIC send time (bench/latency-sender paces them with "
+          f"clock_nanosleep): at {st['latency_rate']:,.0f}/s ({st['latency_count']:,} datagrams; light) and at half "
+          "the capacity the floods above measured for the same kind of receiver in the same placement (raw: "
+          "raw-recvmmsg; latency-1: sink-1; latency-4: sink-4; 3 s of datagrams, at most 300,000; half). The "
+          "receiver records receive time minus send time in its callback: raw-receiver --latency, or "
+          "bench/latency-service (a dgram-server service) under the master with maxproc 1 and 4. Microseconds; "
+          "late sends: datagrams the sender sent more than one period after their due time (it then sends the ones "
+          "due at once); \"sent\" is the rate it achieved when that differs from the one asked by more than 5%.")
         w("")
-        w("| receiver | received | p50 | p99 | p99.9 | max |")
-        w("|---|---:|---:|---:|---:|---:|")
+        w("| placement | receiver | load | rate/s | received | p50 | p99 | p99.9 | max | p99 vs raw | late sends |")
+        w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for e in lat:
             if "error" in e:
-                w(f"| {e['receiver']} | failed: {e['error'][:100]} | | | | |")
+                w(f"| {e.get('placement', '-')} | {e['receiver']} | {e.get('load', '-')} | | failed: "
+                  f"{e['error'][:100]} | | | | | | |")
                 continue
-            w(f"| {e.get('label', e['receiver'])} | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | "
-              f"{num(e.get('p99_us'), 1)} | {num(e.get('p999_us'), 1)} | {num(e.get('max_us'), 1)} |")
+            raw = next((r for r in lat if r["receiver"] == "raw" and r.get("placement") == e.get("placement")
+                        and r.get("load") == e.get("load") and r.get("p99_us")), None)
+            versus = "" if e["receiver"] == "raw" or not raw else ratio(e["p99_us"] / raw["p99_us"])
+            w(f"| {e.get('placement', '-')} | {e.get('label', e['receiver'])} | {e.get('load', '-')} | "
+              f"{num(e.get('rate'))}" + (f" (sent {num(e['achieved_rate'])})" if e.get("achieved_rate") and
+                                         abs(e["achieved_rate"] - e["rate"]) > 0.05 * e["rate"] else "") +
+              f" | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | {num(e.get('p99_us'), 1)} | "
+              f"{num(e.get('p999_us'), 1)} | {num(e.get('max_us'), 1)} | {versus} | {num(e.get('late_sends'))} |")
+        w("")
+        w("![latency percentiles per receiver, load and placement](results/latency.png)" if not latency_error else
+          f"(no latency plot: {latency_error})")
         w("")
     w("## How it is measured")
     w("")
@@ -355,7 +487,9 @@ def main(argv):
         print(f"render_results: cannot read {path}: {e}", file=sys.stderr)
         return 1
     error = plot(data, png)
-    text = render(data, png, error)
+    latency_png = os.path.join(os.path.dirname(png), "latency.png")
+    latency_error = plot_latency(data, latency_png)
+    text = render(data, png, error, latency_error)
     # The api-cost blocks (flood_compare.py --api-cost, the micro-benchmark
     # figures) come from other runs: they stay as they were.
     try:

@@ -17,7 +17,8 @@ DESCRIPTION
     SERVICES are the master's other services: the log service, the
     loggers' verification services, and latency-service for the latency
     runs (LATENCY names them). The private master.cf is SERVICES plus the
-    contenders' services plus one line per --sink-variant (master_cf()).
+    contenders' services plus one line per --sink-variant and per --service
+    (a user's own program: user_rows()) (master_cf()).
 
     The three kinds: RawContender (bench/raw-receiver, started per flood,
     exits after the last datagram), MasterContender (a service under the
@@ -33,7 +34,7 @@ import os
 import subprocess
 import time
 
-from .system import cpu_seconds, payload, queue_length, reaped_cpu_seconds, send_one, socket_inode, stop_process, \
+from .system import context_switches, cpu_seconds, payload, queue_length, reaped_cpu_seconds, send_one, socket_inode, stop_process, \
     wait_until
 
 Row = collections.namedtuple("Row", "name label kind mode service verify warm_flood",
@@ -67,11 +68,12 @@ SERVICES = [
     Service("plogdv", 1, "postlogd", "-o maillog_file={log}/plogdv.verify"),
     Service("lat1", 1, "latency-service",
             "-o max_use=0 -o latency_report_file={log}/lat1.report -o latency_samples_file={log}/lat1.samples"),
-    Service("lat2", 2, "latency-service",
-            "-o max_use=0 -o latency_report_file={log}/lat2.report -o latency_samples_file={log}/lat2.samples"),
+    Service("lat4", 4, "latency-service",
+            "-o max_use=0 -o latency_report_file={log}/lat4.report -o latency_samples_file={log}/lat4.samples"),
 ]
-# The latency receivers: raw-receiver --latency, or latency-service under the master.
-LATENCY = {"raw": None, "latency-1": "lat1", "latency-2": "lat2"}
+# The latency receivers: raw-receiver --latency, or latency-service under the
+# master; each with the contender whose measured capacity sets its "half" load.
+LATENCY = {"raw": (None, "raw-recvmmsg"), "latency-1": ("lat1", "sink-1"), "latency-4": ("lat4", "sink-4")}
 
 # --api-cost: the receive options on (a --sink-variant, so the contender is sink-rx).
 API_COST_VARIANT = ("rx", "-o dgram_sink_receive_sender=yes -o dgram_sink_receive_credentials=yes")
@@ -85,6 +87,17 @@ def variant_rows(variants):
             for i, (label, words) in enumerate(variants)]
 
 
+def user_rows(services):
+    """user_rows - one contender per --service (label, maxproc, program, arguments): the
+    user's own dgram-server program under the private master (copied into its daemon
+    directory), with -o max_use=0 first like the sinks (their own -o max_use wins)."""
+    return [Row(f"svc-{label}", f"{label}: {os.path.basename(program)}" + (f" {words}" if words else "") +
+                (f", maxproc {maxproc}" if maxproc != 1 else ""), "master",
+                service=Service(f"user{i}", maxproc, os.path.basename(program),
+                                ("-o max_use=0 " + words).strip()), warm_flood=maxproc > 1)
+            for i, (label, maxproc, program, words) in enumerate(services)]
+
+
 def service_line(service, log):
     """service_line - the master.cf line of a service, {log} and {summary} filled in."""
     words = service.arguments.replace("{summary}", SUMMARY.replace("{service}", service.name)).replace("{log}", log)
@@ -96,9 +109,10 @@ def summary_file(service, log):
     return f"{log}/{service.name}.summary" if "{summary}" in service.arguments else None
 
 
-def master_cf(log, variants):
-    """master_cf - the private master's services: SERVICES, the contenders', the variants'."""
-    services = SERVICES + [row.service for row in CONTENDERS + variant_rows(variants) if row.service]
+def master_cf(log, extra_rows):
+    """master_cf - the private master's services: SERVICES, the contenders', the extra rows'
+    (--sink-variant and --service)."""
+    services = SERVICES + [row.service for row in CONTENDERS + extra_rows if row.service]
     return [service_line(s, log) for s in services]
 
 
@@ -149,6 +163,7 @@ class RawContender(Contender):
         self.path = f"{root}/raw.sock"
         self.proc = None
         self.report = None
+        self.cpus = None   # the placement's CPUs (None: all); set by Bench.place
 
     def socket(self):
         return self.path
@@ -159,6 +174,8 @@ class RawContender(Contender):
         argv = [self.program, "--socket", self.path, "--count", str(count), "--mode", self.mode, "--timeout", "60"]
         if latency:
             argv.append("--latency")
+        if self.cpus is not None:
+            argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.cpus))] + argv
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if not wait_until(lambda: os.path.exists(self.path) or self.proc.poll() is not None, 10):
             raise RuntimeError("raw-receiver did not bind its socket")
@@ -182,7 +199,7 @@ class RawContender(Contender):
     def finish(self, count):
         r = self.report
         return {"child_cpu": r.get("cpu_user", 0) + r.get("cpu_system", 0), "master_cpu": None,
-                "received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
+                "child_ctx": r.get("context_switches"), "master_ctx": None, "received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
                 "batch_mean": r.get("batch_mean"), "batch_max": r.get("batch_max")}
 
 
@@ -218,6 +235,11 @@ class MasterContender(Contender):
     def children_cpu(self):
         return reaped_cpu_seconds(self.master.pid) + sum(cpu_seconds(p) for p in self.pids())
 
+    def children_ctx(self):
+        """Context switches of the children alive now (the kernel keeps no
+        total for reaped ones; dgram-sink's exit summaries have them)."""
+        return {p: context_switches(p) for p in self.pids()}
+
     def prepare(self, count, size, latency=False, warmup=None):
         if self.summary_file and os.path.exists(self.summary_file):
             self.summary_offset = os.path.getsize(self.summary_file)
@@ -229,12 +251,16 @@ class MasterContender(Contender):
             raise RuntimeError(f"the {self.service} child does not read its socket (queue {self.queue()})")
         self.cpu_before = self.children_cpu()
         self.master_before = cpu_seconds(self.master.pid)
+        self.ctx_before = self.children_ctx()
+        self.master_ctx_before = context_switches(self.master.pid)
 
     def drained(self, timeout):
         wait_until(lambda: self.queue() == 0, timeout, 0.005)
         end = time.monotonic()
         self.master_after = cpu_seconds(self.master.pid)
         self.cpu_after = self.children_cpu()
+        self.ctx_after = self.children_ctx()
+        self.master_ctx_after = context_switches(self.master.pid)
         return end
 
     def summaries(self):
@@ -247,7 +273,12 @@ class MasterContender(Contender):
 
     def finish(self, count):
         result = {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": self.master_after - self.master_before,
-                  "received": None, "complete": None}
+                  "received": None, "complete": None,
+                  "master_ctx": self.master_ctx_after - self.master_ctx_before}
+        # Children that were there before and after: their switches in between
+        # (one that ended or started meanwhile would count wrong: then none).
+        if set(self.ctx_before) == set(self.ctx_after):
+            result["child_ctx"] = sum(self.ctx_after[p] - self.ctx_before[p] for p in self.ctx_after)
         if self.summary_file:
             self.master.retire()
             reports = self.summaries()
@@ -256,6 +287,8 @@ class MasterContender(Contender):
             result["complete"] = served - self.warmups == count
             result["children"] = len(reports)
             result["child_cpu"] = sum(float(r.get("cpu_user", 0)) + float(r.get("cpu_system", 0)) for r in reports)
+            if reports and all("context_switches" in r for r in reports):
+                result["child_ctx"] = sum(int(r["context_switches"]) for r in reports)
             batches = sum(int(r["batches"]) for r in reports if "batches" in r)
             if batches:
                 result["batches"] = batches
@@ -303,12 +336,14 @@ class RsyslogContender(Contender):
     def prepare(self, count, size, latency=False):
         self.idle()
         self.cpu_before = cpu_seconds(self.rsyslog.pid)
+        self.ctx_before = context_switches(self.rsyslog.pid)
 
     def drained(self, timeout):
         end = self.idle()
         self.cpu_after = cpu_seconds(self.rsyslog.pid)
+        self.ctx_after = context_switches(self.rsyslog.pid)
         return end
 
     def finish(self, count):
         return {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": None, "received": None,
-                "complete": None}
+                "complete": None, "child_ctx": self.ctx_after - self.ctx_before, "master_ctx": None}

@@ -41,6 +41,12 @@ class Measure:
         self.cpus = None    # the CPUs of the current placement; None: all
         self.tool = None    # the system call counter: perf, strace or None
 
+    def placed(self, argv):
+        """placed - argv under taskset on the placement's CPUs (as it is for "spread")."""
+        if self.cpus is None:
+            return argv
+        return ["taskset", "-c", ",".join(str(c) for c in sorted(self.cpus))] + argv
+
     # -- one flood
 
     def flood(self, path, count, size, sender, timeout):
@@ -48,8 +54,7 @@ class Measure:
         if sender == "mmsg":
             argv.append("--mmsg")
         argv.append(path)
-        if self.cpus is not None:
-            argv = ["taskset", "-c", ",".join(str(c) for c in sorted(self.cpus))] + argv
+        argv = self.placed(argv)
         start = time.monotonic()
         p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
         end = time.monotonic()
@@ -70,6 +75,9 @@ class Measure:
                "seconds": round(seconds, 6), "rate": round(count / seconds, 1),
                "sender_seconds": round(sent_at - start, 6), "sender_rate": report.get("datagrams_per_second")}
         run.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()})
+        for key, per in (("child_ctx", "ctx_per_datagram"), ("master_ctx", "master_ctx_per_datagram")):
+            if run.get(key) is not None:
+                run[per] = round(run[key] / count, 4)
         if isinstance(contender, RawContender):
             run["receiver_rate"] = contender.report.get("datagrams_per_s")
         return run
@@ -234,19 +242,20 @@ class Measure:
         if receiver == "raw":
             raw = self.contenders["raw-recvmmsg"]
             raw.prepare(count, size, latency=True)
-            p = subprocess.run([sender, "--rate", str(rate), "--count", str(count), "--size", str(size), raw.path],
-                               capture_output=True, text=True, timeout=count / rate + 60)
+            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
+                                            raw.path]), capture_output=True, text=True, timeout=count / rate + 60)
             raw.drained(30)
             fields = dict(w.split("=", 1) for w in raw.report.get("latency", "").split())
             label = "raw-receiver (recvmmsg, MSG_WAITFORONE)"
         else:
-            service = LATENCY[receiver]
+            service = LATENCY[receiver][0]
             report, samples = f"{self.master.log}/{service}.report", f"{self.master.log}/{service}.samples"
             offsets = [os.path.getsize(f) if os.path.exists(f) else 0 for f in (report, samples)]
             contender = MasterContender(receiver, receiver, self.master, service)
             contender.prepare(count, size, warmup=b"w")   # too short to carry a stamp: not a delay
-            p = subprocess.run([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
-                                contender.socket()], capture_output=True, text=True, timeout=count / rate + 60)
+            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
+                                            contender.socket()]), capture_output=True, text=True,
+                               timeout=count / rate + 60)
             wait_until(lambda: contender.queue() == 0, 30)
             self.master.retire()
             with open(report) as f:
@@ -268,7 +277,7 @@ class Measure:
             label = f"latency-service under the master, maxproc {service_named(service).maxproc}"
         sent = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
         entry = {"receiver": receiver, "label": label, "rate": rate, "size": size, "sent": sent.get("sent"),
-                 "late_sends": sent.get("late")}
+                 "achieved_rate": sent.get("rate"), "late_sends": sent.get("late")}
         for key in ("count", "malformed", "children"):
             if key in fields:
                 entry[key] = int(fields[key])

@@ -2,8 +2,9 @@
 
 DESCRIPTION
     summarize() turns the full comparison's runs into a table per contender
-    and (size, sender): median, min and max rate, CPU per 10^6 datagrams,
-    batches, and the ratios to raw-recvmmsg, postlogd and rsyslog.
+    and (placement, size, sender): median, min and max rate, CPU per 10^6
+    datagrams, context switches per datagram, batches, and the ratios to
+    raw-recvmmsg, postlogd and rsyslog in the same placement.
     summarize_api_cost() does the same per placement and sender for
     --api-cost, with each contender's ratio to sink-1 (and its range within
     one repetition), and render_api_cost() writes that as the
@@ -25,12 +26,13 @@ RESULTS_BLOCK = ("<!-- begin api-cost-flood -->", "<!-- end api-cost-flood -->")
 
 
 def summarize(runs, order, cells):
-    """Per contender and (size, sender): median/min/max rate, CPU per 10^6, ratios."""
+    """Per contender and (placement, size, sender), keyed "placement/size/sender":
+    median/min/max rate, CPU per 10^6, context switches per datagram, ratios."""
     table = {}
     for name in order:
-        for size, sender in cells:
+        for placement, size, sender in cells:
             ok = [r for r in runs if r["contender"] == name and r["size"] == size and r["sender"] == sender
-                  and "rate" in r]
+                  and r.get("placement") == placement and "rate" in r]
             if not ok:
                 continue
             rates = [r["rate"] for r in ok]
@@ -40,6 +42,10 @@ def summarize(runs, order, cells):
                 per = [r[key] / r["count"] * 1e6 for r in ok if r.get(key) is not None]
                 if per:
                     entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+            for key in ("ctx_per_datagram", "master_ctx_per_datagram"):
+                per = [r[key] for r in ok if r.get(key) is not None]
+                if per:
+                    entry[key] = round(statistics.median(per), 4)
             batches = [r["batch_mean"] for r in ok if r.get("batch_mean") is not None]
             if batches:
                 entry["batch_mean"] = round(statistics.median(batches), 2)
@@ -49,7 +55,7 @@ def summarize(runs, order, cells):
             checks = [r["complete"] for r in ok if r.get("complete") is not None]
             if checks:
                 entry["all_received"] = all(checks)
-            table.setdefault(name, {})[f"{size}/{sender}"] = entry
+            table.setdefault(name, {})[f"{placement}/{size}/{sender}"] = entry
     for name in table:
         for cell, entry in table[name].items():
             for base, key in (("raw-recvmmsg", "vs_raw"), ("postlogd", "vs_postlogd"), ("rsyslog", "vs_rsyslog")):

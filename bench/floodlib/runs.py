@@ -21,7 +21,8 @@ import shutil
 import tempfile
 import time
 
-from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, make_contenders, master_cf, variant_rows
+from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, make_contenders, master_cf, user_rows, \
+    variant_rows
 from .instance import PostfixInstance, Rsyslog
 from .measure import Measure
 from .report import machine_facts, read_first, summarize, summarize_api_cost
@@ -57,18 +58,19 @@ class Bench:
     def setup(self):
         say(f"private instances in {self.root}")
         p = self.root + "/postfix"
+        extra = variant_rows(self.args.sink_variant) + user_rows(self.args.service)
         self.master = PostfixInstance(p, [self.programs["sink"], self.programs["logd"],
-                                          self.programs["latency_service"], POSTLOGD],
-                                      master_cf(f"{p}/log", self.args.sink_variant))
+                                          self.programs["latency_service"], POSTLOGD] +
+                                      [program for _, _, program, _ in self.args.service],
+                                      master_cf(f"{p}/log", extra))
         self.master.start()
         # rsyslogd only when it is compared (--api-cost does without it).
         self.rsyslog = Rsyslog(self.root + "/rsyslog")
         if "rsyslog" in self.args.contenders:
             self.rsyslog.start()
-        variants = variant_rows(self.args.sink_variant)
-        self.contenders = make_contenders(CONTENDERS + variants, self.master, self.rsyslog, self.programs["raw"],
+        self.contenders = make_contenders(CONTENDERS + extra, self.master, self.rsyslog, self.programs["raw"],
                                           self.root)
-        self.order = list(self.args.contenders) + [row.name for row in variants]
+        self.order = list(self.args.contenders) + [row.name for row in extra]
         self.measure = Measure(self.programs, self.root, self.master, self.rsyslog, self.contenders)
 
     def teardown(self):
@@ -91,8 +93,8 @@ class Bench:
         facts["syscall_counter"] = self.measure.tool
         runs = []
         cells = [(size, sender) for size in a.sizes for sender in a.senders]
-        say(f"{a.reps} repetitions x {len(cells)} floods x {len(self.order)} contenders, "
-            f"{a.count} datagrams each")
+        say(f"{a.reps} repetitions x {len(a.placements)} placements x {len(cells)} floods x "
+            f"{len(self.order)} contenders, {a.count} datagrams each")
         reps_done = 0
         for rep in range(1, a.reps + 1):
             elapsed = time.monotonic() - began
@@ -102,38 +104,34 @@ class Bench:
                 break
             shift = (rep - 1) % len(self.order)
             order = self.order[shift:] + self.order[:shift]
-            for size, sender in cells:
-                for name in order:
-                    try:
-                        run = self.measure.timed_run(self.contenders[name], a.count, size, sender, rep)
-                    except Exception as e:  # one failed run is reported, the others go on
-                        run = {"rep": rep, "contender": name, "size": size, "sender": sender, "count": a.count,
-                               "error": str(e)[:2000]}
-                        self.failures.append(f"{name} {size}/{sender} rep {rep}: {e}")
-                        self.recover(name)
-                    runs.append(run)
-                    say(f"rep {rep} {size:>4}B {sender:<4} {name:<13} " +
-                        (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
-                        ("" if run.get("complete") is not False else f"  INCOMPLETE received={run.get('received')}"))
-                    if run.get("complete") is False:
-                        self.failures.append(f"{name} {size}/{sender} rep {rep}: received {run.get('received')} "
-                                             f"of {a.count}")
+            # The placements alternate too: the first of one repetition is the last of the next.
+            for placement in (a.placements if rep % 2 else list(reversed(a.placements))):
+                self.place(placement)
+                for size, sender in cells:
+                    for name in order:
+                        runs.append(self.one_timed_run(name, placement, size, sender, rep))
             reps_done = rep
 
         syscalls = []
-        say(f"system calls per datagram ({self.measure.tool}), {a.syscall_count} datagrams of {a.sizes[0]} bytes")
-        for name in self.order:
-            for sender in a.senders:
-                try:
-                    entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, a.sizes[0], sender)
-                except Exception as e:
-                    entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
-                    self.failures.append(f"syscalls {name} {sender}: {e}")
-                    self.recover(name)
-                syscalls.append(entry)
-                say(f"  {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
-                    f"master {entry.get('master_per_datagram')}")
+        for placement in a.placements:
+            self.place(placement)
+            say(f"system calls per datagram ({self.measure.tool}), {placement}, {a.syscall_count} datagrams "
+                f"of {a.sizes[0]} bytes")
+            for name in self.order:
+                for sender in a.senders:
+                    try:
+                        entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, a.sizes[0],
+                                                            sender)
+                    except Exception as e:
+                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
+                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
+                        self.recover(name)
+                    entry["placement"] = placement
+                    syscalls.append(entry)
+                    say(f"  {placement:<6} {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
+                        f"master {entry.get('master_per_datagram')}")
 
+        self.place("spread")
         verification = []
         for name in [row.name for row in CONTENDERS if row.verify or row.kind == "rsyslog"]:
             if name not in self.order:
@@ -149,16 +147,8 @@ class Bench:
                 say(f"verified {name} {size}B: {entry.get('lines')} lines, {entry.get('whole')} whole, "
                     f"of {entry.get('sent')}")
 
-        latency = []
-        for receiver in LATENCY:
-            try:
-                entry = self.measure.latency(receiver, a.latency_count, a.latency_rate, 100)
-            except Exception as e:
-                entry = {"receiver": receiver, "error": str(e)[:2000]}
-                self.failures.append(f"latency {receiver}: {e}")
-            latency.append(entry)
-            say(f"latency {receiver}: p50 {entry.get('p50_us')} us, p99 {entry.get('p99_us')} us, "
-                f"max {entry.get('max_us')} us")
+        summary = summarize(runs, self.order, [(p, size, sender) for p in a.placements for size, sender in cells])
+        latency = self.latency_runs(summary)
 
         facts["loadavg_end"] = read_first("/proc/loadavg")
         complaints = self.master.complaints()
@@ -167,19 +157,71 @@ class Bench:
             "command": a.command,
             "settings": {"count": a.count, "reps": reps_done, "reps_requested": a.reps,
                          "time_budget_minutes": a.time_budget, "sizes": a.sizes, "senders": a.senders,
-                         "contenders": self.order, "syscall_count": a.syscall_count,
+                         "placements": a.placements, "contenders": self.order, "syscall_count": a.syscall_count,
                          "latency_count": a.latency_count, "latency_rate": a.latency_rate, "quick": a.quick},
             "labels": {name: self.contenders[name].label for name in self.order},
             "facts": facts,
             "duration_s": round(time.monotonic() - began, 1),
             "runs": runs,
-            "summary": summarize(runs, self.order, cells),
+            "summary": summary,
             "syscalls": syscalls,
             "verification": verification,
             "latency": latency,
             "master_complaints": complaints[:50],
             "failures": self.failures,
         }
+
+    def one_timed_run(self, name, placement, size, sender, rep):
+        """one_timed_run - one entry of "runs"; a failed run is recorded and the others go on."""
+        count = self.args.count
+        try:
+            run = self.measure.timed_run(self.contenders[name], count, size, sender, rep)
+        except Exception as e:
+            run = {"rep": rep, "contender": name, "size": size, "sender": sender, "count": count,
+                   "error": str(e)[:2000]}
+            self.failures.append(f"{name} {placement} {size}/{sender} rep {rep}: {e}")
+            self.recover(name)
+        run["placement"] = placement
+        if run.get("complete") is False:
+            self.failures.append(f"{name} {placement} {size}/{sender} rep {rep}: received {run.get('received')} "
+                                 f"of {count}")
+        say(f"rep {rep} {placement:<6} {size:>4}B {sender:<4} {name:<13} " +
+            (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
+            ("" if "ctx_per_datagram" not in run else f"  cs/dg {run['ctx_per_datagram']:.2f}") +
+            ("" if run.get("complete") is not False else f"  INCOMPLETE received={run.get('received')}"))
+        return run
+
+    def latency_runs(self, summary):
+        """latency_runs - LATENCY's receivers in every placement, at --latency-rate and at half of
+        the capacity the timed floods measured for the same kind of receiver (100-byte send(2)
+        floods in that placement); skipped, with a note, when that flood was not run."""
+        a = self.args
+        latency = []
+        for placement in a.placements:
+            self.place(placement)
+            for receiver, (_, capacity_of) in LATENCY.items():
+                capacity = summary.get(capacity_of, {}).get(f"{placement}/100/send", {}).get("median")
+                loads = [("light", a.latency_rate, a.latency_count)]
+                if capacity:
+                    rate = round(capacity / 2)
+                    loads.append(("half", rate, min(300000, max(a.latency_count, rate * 3))))
+                else:
+                    latency.append({"receiver": receiver, "placement": placement, "load": "half",
+                                    "error": f"no 100-byte send(2) flood of {capacity_of} in {placement} "
+                                             "to take the capacity from"})
+                for load, rate, count in loads:
+                    try:
+                        entry = self.measure.latency(receiver, count, rate, 100)
+                    except Exception as e:
+                        entry = {"receiver": receiver, "error": str(e)[:2000]}
+                        self.failures.append(f"latency {receiver} {placement} {load}: {e}")
+                    entry.update({"placement": placement, "load": load, "rate": rate, "capacity": capacity})
+                    latency.append(entry)
+                    say(f"latency {placement:<6} {receiver:<10} {load:<5} {rate:>8.0f}/s: p50 {entry.get('p50_us')} "
+                        f"p99 {entry.get('p99_us')} p99.9 {entry.get('p999_us')} us, late sends "
+                        f"{entry.get('late_sends')}")
+        self.place("spread")
+        return latency
 
     # -- --api-cost: the new API's receive options and maxproc 2, two placements
 
@@ -189,7 +231,15 @@ class Bench:
         cpus = PLACEMENTS[placement]
         self.measure.cpus = cpus
         self.master.retire()
-        os.sched_setaffinity(self.master.pid, cpus if cpus is not None else set(range(os.cpu_count())))
+        every = cpus if cpus is not None else set(range(os.cpu_count()))
+        for contender in self.contenders.values():
+            if isinstance(contender, RawContender):
+                contender.cpus = cpus
+        os.sched_setaffinity(self.master.pid, every)
+        # rsyslogd runs all along: each of its threads moves.
+        if self.rsyslog and self.rsyslog.pid:
+            for tid in os.listdir(f"/proc/{self.rsyslog.pid}/task"):
+                os.sched_setaffinity(int(tid), every)
 
     def run_api_cost(self):
         a = self.args

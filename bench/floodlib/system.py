@@ -34,6 +34,25 @@ def cpu_seconds(pid):
     return (st["utime"] + st["stime"]) / TICKS if st else 0.0
 
 
+def context_switches(pid):
+    """context_switches - voluntary + involuntary context switches of a process,
+    summed over its threads (/proc/PID/task/*/status); 0 when gone."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                        total += int(line.split()[1])
+        except OSError:
+            continue   # a thread that ended meanwhile
+    return total
+
+
 def reaped_cpu_seconds(pid):
     """reaped_cpu_seconds - cutime + cstime: CPU of the children a process has waited for."""
     st = proc_stat(pid)

@@ -23,10 +23,11 @@
 // the reports of several processes:
 //
 //   exit: pid=P service=S datagrams=N bytes=B truncated=T batches=W cpu_user=U
-//   cpu_system=S [seq_first=..
+//   cpu_system=S context_switches=X [seq_first=..
 //   seq_last=.. seq_gaps=.. seq_repeats=.. seq_malformed=.. seq_runs=a-b,...
 //   seq_overflow=..] credentials=C
 //
+// context_switches= adds getrusage()'s voluntary and involuntary switches.
 // credentials= is always last: the datagrams that carried the sender's
 // credentials (0 unless dgram_sink_receive_credentials = yes; a datagram
 // queued before the child asked for them, such as the one that made the
@@ -73,10 +74,11 @@ std::string summary_line(const SinkState& state, const dgram::Context& context) 
                      " batches=" + std::to_string(state.batches);
   rusage usage{};
   if (::getrusage(RUSAGE_SELF, &usage) == 0) {
-    char cpu[96];
-    std::snprintf(cpu, sizeof(cpu), " cpu_user=%ld.%06ld cpu_system=%ld.%06ld",
+    char cpu[160];
+    std::snprintf(cpu, sizeof(cpu), " cpu_user=%ld.%06ld cpu_system=%ld.%06ld context_switches=%ld",
                   static_cast<long>(usage.ru_utime.tv_sec), static_cast<long>(usage.ru_utime.tv_usec),
-                  static_cast<long>(usage.ru_stime.tv_sec), static_cast<long>(usage.ru_stime.tv_usec));
+                  static_cast<long>(usage.ru_stime.tv_sec), static_cast<long>(usage.ru_stime.tv_usec),
+                  usage.ru_nvcsw + usage.ru_nivcsw);
     line += cpu;
   }
   if (state.check_sequence) {

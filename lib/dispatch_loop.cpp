@@ -2,6 +2,7 @@
 #include "dispatch_loop.h"
 
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -37,6 +38,36 @@ void pause_seconds(int seconds) {
 bool transient_receive_error(int error) {
   return error == ENOBUFS || error == ENOMEM || error == EINTR;
 }
+
+// BlockingWhile - the listen socket's file in blocking mode for the direct
+// receive, and back in non-blocking mode when it ends, also by an exception.
+// (The master and the other children read it with MSG_DONTWAIT or not at all.)
+class BlockingWhile {
+ public:
+  explicit BlockingWhile(int fd) : fd_(fd), flags_(::fcntl(fd, F_GETFL)) {
+    ok_ = flags_ >= 0 && ((flags_ & O_NONBLOCK) == 0 || ::fcntl(fd, F_SETFL, flags_ & ~O_NONBLOCK) == 0);
+    if (!ok_) error_ = errno;
+  }
+  ~BlockingWhile() {
+    if (ok_ && (flags_ & O_NONBLOCK) != 0) (void)::fcntl(fd_, F_SETFL, flags_);
+  }
+  // Puts the non-blocking mode back now; false (errno set) when that failed.
+  bool restore() {
+    if (!ok_ || (flags_ & O_NONBLOCK) == 0) return true;
+    ok_ = false;
+    return ::fcntl(fd_, F_SETFL, flags_) == 0;
+  }
+  bool ok() const { return ok_; }
+  int error() const { return error_; }
+  BlockingWhile(const BlockingWhile&) = delete;
+  BlockingWhile& operator=(const BlockingWhile&) = delete;
+
+ private:
+  int fd_;
+  int flags_;
+  bool ok_ = false;
+  int error_ = 0;
+};
 
 // what_failed - the text of the exception being handled.
 std::string what_failed(std::exception_ptr error) {
@@ -107,9 +138,31 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
     gate_event_->add();
   }
   arm_idle_timer();
+  direct_ = settings_.direct_receive && start_direct_receive();
+}
+
+bool DispatchLoop::start_direct_receive() {
+  // Each of these owes something per wake-up that the direct receive would skip.
+  if (gate_ || settings_.report_status || !receiver_ || listen_fds_.size() != 1 ||
+      settings_.batch_limit < 2 || service_.hooks.loop ||
+      (service_.flags.in_flow_delay && settings_.flow_read_fd >= 0)) {
+    return false;
+  }
+  auto wait = std::chrono::duration_cast<std::chrono::microseconds>(kDirectReceiveWait);
+  timeval timeout{static_cast<time_t>(wait.count() / 1000000), static_cast<suseconds_t>(wait.count() % 1000000)};
+  if (::setsockopt(listen_fds_[0], SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0) {
+    context_.log.warn("receive timeout on fd %d: %s: waiting in the event loop only", listen_fds_[0],
+                      std::strerror(errno));
+    return false;
+  }
+  return true;
 }
 
 DispatchLoop::~DispatchLoop() {
+  if (direct_) {
+    timeval none{0, 0};
+    (void)::setsockopt(listen_fds_[0], SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+  }
   gate_event_.reset();   // off the loop before its eventfd goes
   gate_waiter_.reset();  // joins the thread while the gate still exists
   if (events_) events_->set_stop_listener({});
@@ -247,6 +300,8 @@ void DispatchLoop::on_request(std::size_t index) {
   }
   turn_started_ = watch_turn_ ? monotonic_ns() : 0;
   std::size_t served = receive_and_serve(index);
+  uses_ += served;
+  if (direct_ && served > 0) serve_directly(index);
   if (watch_turn_ && served > 0) {
     // Whether one datagram alone makes a turn busy decides the next turn.
     std::uint64_t per_datagram = (monotonic_ns() - turn_started_) / served;
@@ -256,10 +311,51 @@ void DispatchLoop::on_request(std::size_t index) {
     stop("master status channel write failed");
   }
   arm_idle_timer();
-  uses_ += served;
   if (served > 0 && served_listener_) served_listener_();
   if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
     stop("use limit reached");
+  }
+}
+
+void DispatchLoop::serve_directly(std::size_t index) {
+  int fd = listen_fds_[index];
+  BlockingWhile blocking(fd);
+  if (!blocking.ok()) {
+    context_.log.warn("blocking mode for fd %d: %s: waiting in the event loop only", fd,
+                      std::strerror(blocking.error()));
+    direct_ = false;
+    return;
+  }
+  const std::uint64_t until =
+      monotonic_ns() + static_cast<std::uint64_t>(
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(kDirectReceiveSpan).count());
+  // Nothing new is taken after SIGTERM or the service's stop(), as in on_request.
+  while (!stop_reason_ && !TerminationLatch::requested() && !(events_ && events_->stop_requested())) {
+    std::size_t limit = quota();
+    if (limit == 0) break;
+    waiting();
+    int count = receiver_->receive_waiting(fd, limit);
+    working();
+    if (count < 0) {
+      if (errno == EINTR) break;  // a signal: its event is in the loop
+      int error = errno;
+      if (!blocking.restore()) context_.log.warn("non-blocking mode for fd %d: %s", fd, std::strerror(errno));
+      note_receive_error(fd, error);
+      break;
+    }
+    if (count == 0) break;  // kDirectReceiveWait without a datagram
+    receive_failures_ = 0;
+    ++direct_batches_;
+    // Once per wake-up, as in on_request; here the datagrams are in hand
+    // already (nothing a pre_accept hook can do changes what was queued).
+    if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
+    serve_batch(index, static_cast<std::size_t>(count));
+    uses_ += static_cast<unsigned long long>(count);
+    if (monotonic_ns() >= until) break;
+  }
+  if (!blocking.restore()) {
+    throw Fatal("non-blocking mode for fd " + std::to_string(fd) + " after a direct receive: " +
+                std::strerror(errno));
   }
 }
 

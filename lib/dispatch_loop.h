@@ -13,7 +13,9 @@
 // (see server.cpp). With busy_after_usec set, a turn releases the gate and
 // reports TAKEN/AVAIL only once it has lasted that long (DispatchSettings);
 // a service whose datagrams each take that long is served Postfix's way,
-// one datagram per turn. run()
+// one datagram per turn. With direct_receive, a child alone on one socket (no
+// gate, no TAKEN/AVAIL) that has just served a batch waits for the next one
+// in recvmmsg itself rather than in the event loop (DispatchSettings). run()
 // returns when the use limit is reached, the idle timer fires, or the status
 // channel becomes readable (the master went away) or SIGTERM arrives; a
 // failed AVAIL report also ends it. Nothing that was received is left unserved.
@@ -30,6 +32,7 @@
 // last line can say how many were not served.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -50,6 +53,11 @@ namespace dgram {
 
 // Datagrams taken from the socket in one wake-up, at most.
 inline constexpr std::size_t kMaxReceiveBatch = 256;
+// The direct receive: one wait for the next datagram lasts at most this long
+// (SO_RCVTIMEO), and after this long in all the loop's other events are
+// looked at again (the master, SIGTERM, timers, the service's own events).
+inline constexpr std::chrono::microseconds kDirectReceiveWait{2000};
+inline constexpr std::chrono::microseconds kDirectReceiveSpan{10000};
 // A transient receive error (ENOBUFS, ENOMEM) this many times in a row is fatal.
 inline constexpr unsigned kMaxReceiveFailures = 100;
 // An on_socket service that reads nothing this many wake-ups in a row is broken.
@@ -69,6 +77,14 @@ struct DispatchSettings {
   // it returns (why this is not the default yet). 0: every wake-up is busy
   // from its start, Postfix's way (the default).
   int busy_after_usec = 0;
+  // dgram_direct_receive: where nothing else is owed per wake-up (no gate,
+  // no status reports, one listen socket, batches, no loop hook, no
+  // in_flow_delay), the wake-ups after one that served datagrams wait in
+  // recvmmsg (MSG_WAITFORONE, the socket in blocking mode meanwhile) instead
+  // of epoll and then recvmmsg: one system call per wake-up, as a bare
+  // receive loop makes. pre_accept still runs once per wake-up, after the
+  // receive. Ends as kDirectReceiveWait/kDirectReceiveSpan say.
+  bool direct_receive = false;
 };
 
 class DispatchLoop {
@@ -87,6 +103,8 @@ class DispatchLoop {
   bool turn();
 
   unsigned long long uses() const noexcept { return uses_; }
+  // Batches taken by the direct receive (DispatchSettings::direct_receive).
+  unsigned long long direct_batches() const noexcept { return direct_batches_; }
   // Called after each wake-up that served at least one datagram (not per datagram).
   void set_served_listener(std::function<void()> listener) { served_listener_ = std::move(listener); }
 
@@ -103,6 +121,10 @@ class DispatchLoop {
   std::size_t serve_socket(int fd);
   void serve_batch(std::size_t index, std::size_t count);
   void note_receive_error(int fd, int error);
+  // The direct receive (DispatchSettings::direct_receive) after a served batch.
+  void serve_directly(std::size_t index);
+  // Whether the direct receive can be used here; sets the receive timeout.
+  bool start_direct_receive();
   // The turn is busy: release the gate for a sibling and report TAKEN (once).
   void become_busy();
   // Makes the turn busy if it has lasted busy_after_usec.
@@ -143,6 +165,8 @@ class DispatchLoop {
   bool slow_ = false;            // the last turn's datagrams took busy_after_usec each
   bool busy_reported_ = false;   // this turn gave up the gate and said TAKEN
   std::uint64_t turn_started_ = 0;  // CLOCK_MONOTONIC ns
+  bool direct_ = false;          // the direct receive is on (start_direct_receive)
+  unsigned long long direct_batches_ = 0;
 
   // The base outlives this object; the waiter thread is joined before the
   // events are freed.

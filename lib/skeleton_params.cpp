@@ -22,6 +22,8 @@ constexpr std::array kTable{
                   "command run for -D or MAIL_DEBUG, expanded then"},
     SkeletonParam{"dgram_busy_after_usec", Type::integer, "0", 1, 60000000, true,
                   "a turn this long hands the gate on and reports TAKEN (0: every turn; ours)"},
+    SkeletonParam{"dgram_direct_receive", Type::boolean, "yes", 0, 0, false,
+                  "alone on its socket: wait in recvmmsg while datagrams keep coming (ours)"},
     SkeletonParam{"dgram_postfix_compatible", Type::boolean, "no", 0, 0, false,
                   "one datagram per turn, TAKEN and AVAIL around each (ours)"},
     SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,
@@ -124,6 +126,7 @@ SkeletonParams load_skeleton_params(Config& config) {
   // one-datagram-per-turn behaviour for those who want it exactly.
   params.receive_batch = skeleton_int(config, "dgram_receive_batch");
   params.postfix_compatible = skeleton_bool(config, "dgram_postfix_compatible");
+  params.direct_receive = skeleton_bool(config, "dgram_direct_receive");
   return params;
 }
 

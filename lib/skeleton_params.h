@@ -76,6 +76,7 @@ struct SkeletonParams {
   int receive_batch = 0;  // datagrams per wake-up (dgram_receive_batch)
   int busy_after_usec = 0;  // dgram_busy_after_usec (dispatch_loop.h)
   bool postfix_compatible = false;  // one datagram per turn, TAKEN/AVAIL each time
+  bool direct_receive = false;      // dgram_direct_receive (dispatch_loop.h)
 };
 
 // Reads them with their defaults from the table, registering the defaults in config.

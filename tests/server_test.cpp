@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstddef>
 #include <cstring>
 #include <span>
@@ -587,6 +588,129 @@ TEST_F(ServerTest, DefaultGateIsTheLockFile) {
   struct stat st {};
   ASSERT_EQ(::stat(dir_.file("pid/unix-dgram.svc").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
+}
+
+// The direct receive (dgram_direct_receive): a child alone on its socket
+// waits for the next batch in recvmmsg, the socket's file in blocking mode
+// meanwhile. ChainService serves datagram N by queueing N+1 (up to `last`),
+// so the next one is always waiting when a batch has been served, and notes
+// whether the socket was in blocking mode as it served each one.
+struct ChainService {
+  ChainService(const DatagramSocket* to, int until) : socket(to), last(until) {}
+  const DatagramSocket* socket;
+  int last;
+  int served = 0;
+  int in_blocking_mode = 0;
+  std::function<void(int)> after;  // called with the count served so far
+  std::vector<int> order;
+
+  Service service() {
+    Service s;
+    s.on_datagram = [this](const Datagram& d, Context&) {
+      int flags = ::fcntl(d.socket_fd, F_GETFL);
+      if (flags >= 0 && (flags & O_NONBLOCK) == 0) ++in_blocking_mode;
+      order.push_back(std::stoi(std::string(d.data)));
+      ++served;
+      if (served < last) socket->send(std::to_string(served));
+      if (after) after(served);
+    };
+    return s;
+  }
+};
+
+bool non_blocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK) != 0;
+}
+
+TEST_F(ServerTest, AloneOnItsSocketTheNextBatchIsWaitedForInTheReceive) {
+  ChainService chain{&socket_, 500};
+  socket_.send("0");
+  ASSERT_EQ(run_with(chain.service(), {"-l", "-t", "unix-dgram", "-m", "500"}), 0) << log_text();
+  ASSERT_EQ(chain.served, 500);
+  for (int i = 0; i < 500; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  // The first datagram came through the event loop; most of the rest were
+  // taken by the direct receive (a few after each span in the loop).
+  EXPECT_GE(chain.in_blocking_mode, 400);
+  EXPECT_TRUE(non_blocking(socket_.listen_fd())) << "the socket's file was left in blocking mode";
+  EXPECT_EQ(records(), "");
+}
+
+TEST_F(ServerTest, TheDirectReceiveIsOffWhereSomethingIsOwedPerWakeUp) {
+  struct Case {
+    const char* what;
+    std::vector<std::string> words;
+  };
+  const std::vector<Case> cases{
+      {"dgram_direct_receive = no", {"-l", "-t", "unix-dgram", "-o", "dgram_direct_receive=no"}},
+      {"Postfix-compatible", {"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"}},
+      {"sharing the socket (gate, TAKEN/AVAIL)", {"-n", "shared", "-t", "unix-dgram"}},
+      {"one datagram per wake-up", {"-l", "-t", "unix-dgram", "-o", "dgram_receive_batch=1"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    ChainService chain{&socket_, 50};
+    socket_.send("0");
+    ASSERT_EQ(run_with(chain.service(), c.words + std::vector<std::string>{"-m", "50"}), 0) << log_text();
+    EXPECT_EQ(chain.served, 50);
+    EXPECT_EQ(chain.in_blocking_mode, 0);
+    (void)records();
+  }
+  // A loop hook is owed a call before each wait.
+  ChainService chain{&socket_, 50};
+  Service service = chain.service();
+  int loops = 0;
+  service.hooks.loop = [&](Context&) {
+    ++loops;
+    return -1;
+  };
+  socket_.send("0");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "50"}), 0) << log_text();
+  EXPECT_EQ(chain.in_blocking_mode, 0);
+  EXPECT_GE(loops, 50);
+}
+
+TEST_F(ServerTest, TheDirectReceiveKeepsTheUseLimitExactAndRunsPreAcceptPerWakeUp) {
+  ChainService chain{&socket_, 1000};
+  Service service = chain.service();
+  int wake_ups = 0;
+  service.hooks.pre_accept = [&](Context&) { ++wake_ups; };
+  socket_.send("0");
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "120"}), 0) << log_text();
+  EXPECT_EQ(chain.served, 120);
+  EXPECT_EQ(socket_.drain(), 1);  // the 121st, queued by the 120th, is left for the next process
+  EXPECT_GE(wake_ups, 100);       // one datagram per wake-up in this chain
+  EXPECT_LE(wake_ups, 120);
+  EXPECT_GE(chain.in_blocking_mode, 100);
+}
+
+TEST_F(ServerTest, TheMasterGoingAwayEndsADirectReceiveThatDatagramsKeepFeeding) {
+  // The chain would go on for 200000 datagrams; after 50 the master closes
+  // the status channel. The loop must look at it within a span and end.
+  ChainService chain{&socket_, 200000};
+  chain.after = [this](int served) {
+    if (served == 50) status_.ours.reset();
+  };
+  socket_.send("0");
+  ASSERT_EQ(run_with(chain.service(), {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_GE(chain.served, 50);
+  EXPECT_LT(chain.served, 200000);
+  EXPECT_GE(chain.in_blocking_mode, 40);
+  EXPECT_EQ(socket_.drain(), 1);  // what was read was served; the next one waits
+  EXPECT_TRUE(non_blocking(socket_.listen_fd()));
+}
+
+TEST_F(ServerTest, SigtermDuringADirectReceiveServesWhatIsInHandAndTakesNothingNew) {
+  ChainService chain{&socket_, 200000};
+  chain.after = [](int served) {
+    if (served == 30) ::raise(SIGTERM);
+  };
+  socket_.send("0");
+  ASSERT_EQ(run_with(chain.service(), {"-l", "-t", "unix-dgram"}), 0) << log_text();
+  EXPECT_EQ(chain.served, 30);
+  EXPECT_GE(chain.in_blocking_mode, 20);  // it was the direct receive that stopped
+  EXPECT_EQ(socket_.drain(), 1);
+  EXPECT_TRUE(non_blocking(socket_.listen_fd()));
 }
 
 TEST_F(ServerTest, InFlowDelayTakesATokenPerRequest) {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <system_error>
 
 #include "dgram/error.h"
 #include "termination.h"
@@ -105,6 +106,7 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
   // Turns are timed only where being busy changes something: a sibling
   // waits for the gate, or the master reads TAKEN and AVAIL.
   watch_turn_ = settings_.busy_after_usec > 0 && (gate_ != nullptr || settings_.report_status);
+  if (watch_turn_) turn_timer_ = std::make_unique<TurnTimer>([this] { on_turn_timer(); });
   for (std::size_t i = 0; i < listen_fds.size(); ++i) {
     listen_events_.push_back(std::make_unique<Event>(base_, listen_fds[i], EV_READ | EV_PERSIST,
                                                      [this, i](short) { on_request(i); }));
@@ -298,13 +300,18 @@ void DispatchLoop::on_request(std::size_t index) {
       !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
-  turn_started_ = watch_turn_ ? monotonic_ns() : 0;
+  turn_started_.store(watch_turn_ ? monotonic_ns() : 0, std::memory_order_relaxed);
+  if (watch_turn_ && !postfix_way) {
+    turn_state_.store(kQuiet);
+    turn_timer_->arm(std::chrono::microseconds(settings_.busy_after_usec));
+  }
   std::size_t served = receive_and_serve(index);
+  if (watch_turn_ && settle_turn()) busy_reported_ = true;
   uses_ += served;
   if (direct_ && served > 0) serve_directly(index);
   if (watch_turn_ && served > 0) {
     // Whether one datagram alone makes a turn busy decides the next turn.
-    std::uint64_t per_datagram = (monotonic_ns() - turn_started_) / served;
+    std::uint64_t per_datagram = (monotonic_ns() - turn_started_.load(std::memory_order_relaxed)) / served;
     slow_ = per_datagram >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u;
   }
   if (busy_reported_ && settings_.report_status && !status_.notify(ChildStatus::avail)) {
@@ -359,8 +366,54 @@ void DispatchLoop::serve_directly(std::size_t index) {
   }
 }
 
+void DispatchLoop::on_turn_timer() noexcept {
+  int expected = kQuiet;
+  if (!turn_state_.compare_exchange_strong(expected, kHanding)) return;  // no quiet turn now
+  // A time armed by an earlier turn may come due just as a new one starts.
+  std::uint64_t lasted = monotonic_ns() - turn_started_.load(std::memory_order_relaxed);
+  if (lasted < static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u) {
+    turn_state_.store(kQuiet);
+    return;
+  }
+  try {
+    gate_->release();  // a flock() belongs to the open file: any thread may drop it
+  } catch (const std::system_error& error) {
+    hand_off_error_.store(error.code().value() != 0 ? error.code().value() : EIO);
+  } catch (...) {
+    hand_off_error_.store(EIO);
+  }
+  // A failed TAKEN report is not fatal: the AVAIL report decides.
+  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
+  turn_state_.store(kHanded);
+  turn_state_.notify_all();
+}
+
+bool DispatchLoop::settle_turn() {
+  int state = kQuiet;
+  if (turn_state_.compare_exchange_strong(state, kIdle) || state == kIdle) return false;
+  while (state == kHanding) {
+    turn_state_.wait(kHanding);
+    state = turn_state_.load();
+  }
+  turn_state_.store(kIdle);
+  // The timer's thread released the gate and wrote TAKEN: the loop's side of it.
+  if (gate_held_) {
+    gate_held_ = false;
+    if (gate_waiter_) watch_listen_sockets(false);
+  }
+  if (int error = hand_off_error_.exchange(0); error != 0) {
+    throw Fatal(std::string("release the gate after a long turn: ") + std::strerror(error));
+  }
+  return true;
+}
+
 void DispatchLoop::become_busy() {
   if (busy_reported_) return;
+  // The timer's thread may have handed this turn on already.
+  if (watch_turn_ && settle_turn()) {
+    busy_reported_ = true;
+    return;
+  }
   busy_reported_ = true;
   release_gate();
   // A failed TAKEN report is not fatal: the AVAIL report decides.
@@ -369,7 +422,8 @@ void DispatchLoop::become_busy() {
 
 void DispatchLoop::check_busy() {
   if (!watch_turn_ || busy_reported_) return;
-  if (monotonic_ns() - turn_started_ >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u) {
+  if (monotonic_ns() - turn_started_.load(std::memory_order_relaxed) >=
+      static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u) {
     become_busy();
   }
 }

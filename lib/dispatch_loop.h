@@ -32,6 +32,7 @@
 // last line can say how many were not served.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -42,6 +43,7 @@
 
 #include "batch_receiver.h"
 #include "gate_waiter.h"
+#include "turn_timer.h"
 #include "service_events.h"
 #include "dgram/event_loop.h"
 #include "dgram/gate.h"
@@ -72,10 +74,10 @@ struct DispatchSettings {
   bool report_status = true;    // TAKEN and AVAIL around a busy wake-up
   // A turn is busy once it has lasted this long (dgram_busy_after_usec):
   // then the gate goes to a sibling and the master hears TAKEN (then AVAIL);
-  // a child whose turns stay shorter keeps the gate and reports nothing. The
-  // check runs between datagrams, so one long callback keeps the gate until
-  // it returns (why this is not the default yet). 0: every wake-up is busy
-  // from its start, Postfix's way (the default).
+  // a child whose turns stay shorter keeps the gate and reports nothing. It
+  // is checked between datagrams, and by a TurnTimer during one long
+  // callback (its thread releases the gate and writes TAKEN). 0: every
+  // wake-up is busy from its start, Postfix's way.
   int busy_after_usec = 0;
   // dgram_direct_receive: where nothing else is owed per wake-up (no gate,
   // no status reports, one listen socket, batches, no loop hook, no
@@ -127,6 +129,12 @@ class DispatchLoop {
   bool start_direct_receive();
   // The turn is busy: release the gate for a sibling and report TAKEN (once).
   void become_busy();
+  // The TurnTimer's thread: a quiet turn that has lasted busy_after_usec is
+  // handed on from there (gate released, TAKEN written).
+  void on_turn_timer() noexcept;
+  // The loop's thread takes the turn back from the timer's: true when the
+  // timer had handed it on (then the loop's bookkeeping follows).
+  bool settle_turn();
   // Makes the turn busy if it has lasted busy_after_usec.
   void check_busy();
   // How many datagrams may still be read: what the use limit leaves.
@@ -164,7 +172,11 @@ class DispatchLoop {
   bool watch_turn_ = false;      // turns are timed (see the constructor)
   bool slow_ = false;            // the last turn's datagrams took busy_after_usec each
   bool busy_reported_ = false;   // this turn gave up the gate and said TAKEN
-  std::uint64_t turn_started_ = 0;  // CLOCK_MONOTONIC ns
+  std::atomic<std::uint64_t> turn_started_{0};  // CLOCK_MONOTONIC ns
+  // A quiet turn (gate kept, nothing reported) and who hands it on.
+  enum TurnState : int { kIdle, kQuiet, kHanding, kHanded };
+  std::atomic<int> turn_state_{kIdle};
+  std::atomic<int> hand_off_error_{0};  // errno of a failed release on the timer's thread
   bool direct_ = false;          // the direct receive is on (start_direct_receive)
   unsigned long long direct_batches_ = 0;
 
@@ -177,7 +189,8 @@ class DispatchLoop {
   std::unique_ptr<Event> terminate_event_;
   std::unique_ptr<Event> idle_timer_;
   std::unique_ptr<Event> loop_timer_;
-  std::unique_ptr<GateWaiter> gate_waiter_;  // declared last: destroyed (joined) first
+  std::unique_ptr<GateWaiter> gate_waiter_;
+  std::unique_ptr<TurnTimer> turn_timer_;    // declared last: destroyed (joined) first
 };
 
 }  // namespace dgram

@@ -20,7 +20,7 @@ using Type = SkeletonParamType;
 constexpr std::array kTable{
     SkeletonParam{"debugger_command", Type::raw, "", 0, 0, false,
                   "command run for -D or MAIL_DEBUG, expanded then"},
-    SkeletonParam{"dgram_busy_after_usec", Type::integer, "0", 1, 60000000, true,
+    SkeletonParam{"dgram_busy_after_usec", Type::integer, "1000", 1, 60000000, true,
                   "a turn this long hands the gate on and reports TAKEN (0: every turn; ours)"},
     SkeletonParam{"dgram_direct_receive", Type::boolean, "yes", 0, 0, false,
                   "alone on its socket: wait in recvmmsg while datagrams keep coming (ours)"},

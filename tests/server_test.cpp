@@ -199,12 +199,24 @@ TEST_F(ServerTest, ReportsTakenAndAvailOncePerBatchWhenSharingTheSocket) {
   service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
   env_["GENERATION"] = "5";
   for (int i = 0; i < 3; ++i) socket_.send("x");
-  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "3"}), 0);
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "3", "-o", "dgram_busy_after_usec=0"}), 0);
   EXPECT_EQ(records(5), "TA");
   EXPECT_EQ(recorder.count("service"), 3);
 }
 
-// dgram_busy_after_usec (opt-in): a child whose turns stay short keeps the
+TEST_F(ServerTest, SharingTheSocketByDefaultShortTurnsKeepTheGateAndReportNothing) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  for (int i = 0; i < 3; ++i) socket_.send("x");
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-m", "3", "-o", "dgram_receive_batch=1"}), 0);
+  EXPECT_EQ(recorder.count("service"), 3);
+  EXPECT_EQ(records(), "");     // three turns well under 1 ms: none busy
+  EXPECT_EQ(gate_trace, "+-");  // taken once, given back at exit
+}
+
+// dgram_busy_after_usec (1000 by default): a child whose turns stay short keeps the
 // gate across wake-ups and reports nothing; the master has nothing to do.
 TEST_F(ServerTest, WithABusyThresholdShortTurnsKeepTheGateAndReportNothing) {
   Recorder recorder;
@@ -246,6 +258,36 @@ TEST_F(ServerTest, WithABusyThresholdASlowDatagramHandsTheGateOnMidBatch) {
   // Turn 1: three datagrams, busy after the first; turns 2 and 3: one each.
   EXPECT_EQ(records(), "TATATA");
   EXPECT_EQ(gate_trace, "+-+-+-");
+}
+
+// One callback that runs long must not keep the gate: the turn timer's
+// thread gives it up and tells the master TAKEN while the callback still
+// runs (a sibling can serve meanwhile); AVAIL follows when it returns.
+TEST_F(ServerTest, WithABusyThresholdOneLongCallbackHandsTheGateOnWhileItRuns) {
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  bool taken_seen_inside = false;
+  service.on_datagram = [&](const Datagram&, Context&) {
+    // Up to 2 s, looking at the master's end for the TAKEN record.
+    for (int i = 0; i < 2000 && !taken_seen_inside; ++i) {
+      StatusRecord record;
+      if (::recv(status_.ours.get(), &record, sizeof(record), MSG_PEEK | MSG_DONTWAIT) ==
+          static_cast<ssize_t>(sizeof(record))) {
+        taken_seen_inside = record.avail == 0;
+        break;
+      }
+      timespec nap{0, 1000 * 1000};
+      ::nanosleep(&nap, nullptr);
+    }
+  };
+  socket_.send("long");
+  ASSERT_EQ(run_with(service, {"-t", "unix-dgram", "-m", "1", "-o", "dgram_busy_after_usec=2000"}), 0)
+      << log_text();
+  EXPECT_TRUE(taken_seen_inside);
+  EXPECT_EQ(records(), "TA");
+  EXPECT_EQ(gate_trace, "+-");
 }
 
 TEST_F(ServerTest, NoStatusReportsWithProcessLimitOne) {
@@ -421,7 +463,8 @@ TEST_F(ServerTest, FailedAvailWriteEndsAfterServingTheWholeBatch) {
   service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
   for (int i = 0; i < 3; ++i) socket_.send("x");
   ASSERT_EQ(::shutdown(status_.ours.get(), SHUT_RD), 0);
-  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram"}), 0);
+  // Every turn reports (a default turn this short would report nothing).
+  ASSERT_EQ(run_with(service, {"-n", "svc", "-t", "unix-dgram", "-o", "dgram_busy_after_usec=0"}), 0);
   EXPECT_EQ(recorder.count("service"), 3);  // nothing read is lost
   EXPECT_EQ(recorder.count("exit"), 1);
 }

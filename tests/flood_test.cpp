@@ -5,11 +5,19 @@
 // with one poll loop over the socket, the child's stdout and stderr and a
 // pidfd for its exit. Every wait in that loop is bounded by a deadline; a
 // child still running at the deadline is killed and the test fails.
+//
+// The drain and usage tests also fork receivers of their own (a reader that
+// burns CPU per datagram, a "master" that forks its reader on the first
+// datagram, as the Postfix master does); each one kills itself after 60 s
+// and dies with the test (PR_SET_PDEATHSIG). The parsers and decisions of
+// tools/flood/ are checked in-process, from tables.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -23,8 +31,15 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
+
+#include "cpu_affinity.h"
+#include "process_usage.h"
+#include "receiving_socket.h"
+#include "socket_holders.h"
 
 namespace {
 
@@ -101,9 +116,10 @@ struct Outcome {
   std::vector<std::string> datagrams;  // in arrival order
   std::string out;
   std::string err;
-  int exit_status = -1;            // -1 when it did not exit normally
-  bool exited_while_held = false;  // it finished while the receiver was not reading
-  Clock::duration elapsed{};       // from fork to exit
+  int exit_status = -1;               // -1 when it did not exit normally
+  bool exited_while_held = false;     // it finished while the receiver was not reading
+  std::size_t datagrams_at_exit = 0;  // how many the test had received when it saw the exit
+  Clock::duration elapsed{};          // from fork to exit
 };
 
 struct RunSpec {
@@ -111,6 +127,7 @@ struct RunSpec {
   int receiver = -1;              // socket to read, or -1 to read nothing
   milliseconds hold{0};           // do not read for this long after the start
   bool never_read = false;        // leave the queue alone for the whole run
+  milliseconds pace{0};           // read one datagram at a time, this far apart
 };
 
 // Child - the forked dgram-flood: its pid, a pidfd and its output pipes.
@@ -171,9 +188,11 @@ bool drain_pipe(int fd, std::string& into) {
   return n > 0;
 }
 
-// drain_socket - receives everything queued now; the real length even if truncated.
-void drain_socket(int fd, std::vector<std::string>& into, std::vector<char>& buffer) {
-  for (;;) {
+// drain_socket - receives what is queued now (at most `limit`, 0 = all); the real length
+// even if truncated.
+void drain_socket(int fd, std::vector<std::string>& into, std::vector<char>& buffer,
+                  std::size_t limit = 0) {
+  for (std::size_t got = 0; limit == 0 || got < limit; ++got) {
     ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -213,6 +232,7 @@ Outcome run_flood(const RunSpec& spec) {
   bool out_open = true;
   bool err_open = true;
   bool exited = false;
+  auto next_read = start;  // with a pace: when the next datagram may be read
 
   while (!exited || out_open || err_open) {
     auto now = Clock::now();
@@ -224,7 +244,8 @@ Outcome run_flood(const RunSpec& spec) {
       return run;
     }
     bool holding = spec.never_read || now < hold_until;
-    bool reading = spec.receiver >= 0 && !holding;
+    bool resting = spec.pace.count() > 0 && now < next_read;
+    bool reading = spec.receiver >= 0 && !holding && !resting;
     pollfd fds[4] = {
         {child.pidfd.get(), static_cast<short>(exited ? 0 : POLLIN), 0},
         {child.out.get(), static_cast<short>(out_open ? POLLIN : 0), 0},
@@ -232,6 +253,7 @@ Outcome run_flood(const RunSpec& spec) {
         {spec.receiver, static_cast<short>(reading ? POLLIN : 0), 0},
     };
     auto wake = holding && !spec.never_read ? std::min(deadline, hold_until) : deadline;
+    if (!holding && resting) wake = std::min(wake, next_read);
     int ready = ::poll(fds, spec.receiver >= 0 ? 4 : 3, poll_ms(wake));
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -242,10 +264,15 @@ Outcome run_flood(const RunSpec& spec) {
       run.elapsed = Clock::now() - start;
       run.exit_status = reap(child.pid);
       run.exited_while_held = holding;
+      run.datagrams_at_exit = run.datagrams.size();
     }
     if (fds[1].revents != 0) out_open = drain_pipe(child.out.get(), run.out);
     if (fds[2].revents != 0) err_open = drain_pipe(child.err.get(), run.err);
-    if (reading && fds[3].revents != 0) drain_socket(spec.receiver, run.datagrams, buffer);
+    if (reading && fds[3].revents != 0) {
+      std::size_t before = run.datagrams.size();
+      drain_socket(spec.receiver, run.datagrams, buffer, spec.pace.count() > 0 ? 1 : 0);
+      if (run.datagrams.size() > before) next_read = Clock::now() + spec.pace;
+    }
   }
   // Everything the child sent is queued by the time it exits.
   if (spec.receiver >= 0 && !spec.never_read) drain_socket(spec.receiver, run.datagrams, buffer);
@@ -287,9 +314,101 @@ std::string json_value(const std::string& json, const std::string& key) {
   std::size_t at = json.find(field);
   if (at == std::string::npos) return "(missing)";
   at += field.size();
+  if (json[at] == '[' || json[at] == '{') {
+    // Up to the matching bracket (dgram-flood's strings hold no brackets).
+    int depth = 0;
+    for (std::size_t end = at; end < json.size(); ++end) {
+      if (json[end] == '[' || json[end] == '{') ++depth;
+      if ((json[end] == ']' || json[end] == '}') && --depth == 0) {
+        return json.substr(at, end + 1 - at);
+      }
+    }
+    return "(unterminated)";
+  }
   std::size_t end = json[at] == '"' ? json.find('"', at + 1) + 1 : json.find_first_of(",}", at);
   return end == std::string::npos ? "(unterminated)" : json.substr(at, end - at);
 }
+
+// JsonCheck - whether a text is exactly one JSON value (RFC 8259 syntax), by recursive descent.
+class JsonCheck {
+ public:
+  explicit JsonCheck(std::string_view text) : text_(text) {}
+  bool valid() {
+    if (!value()) return false;
+    space();
+    return at_ == text_.size();
+  }
+
+ private:
+  void space() {
+    while (at_ < text_.size() && std::strchr(" \t\r\n", text_[at_]) != nullptr) ++at_;
+  }
+  bool eat(char c) {
+    space();
+    if (at_ < text_.size() && text_[at_] == c) {
+      ++at_;
+      return true;
+    }
+    return false;
+  }
+  bool digits() {
+    std::size_t from = at_;
+    while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+    return at_ > from;
+  }
+  bool number() {
+    if (text_[at_] == '-') ++at_;
+    if (!digits()) return false;
+    if (at_ < text_.size() && text_[at_] == '.' && (++at_, !digits())) return false;
+    if (at_ < text_.size() && (text_[at_] == 'e' || text_[at_] == 'E')) {
+      ++at_;
+      if (at_ < text_.size() && (text_[at_] == '+' || text_[at_] == '-')) ++at_;
+      if (!digits()) return false;
+    }
+    return true;
+  }
+  bool string() {
+    if (!eat('"')) return false;
+    while (at_ < text_.size() && text_[at_] != '"') {
+      if (static_cast<unsigned char>(text_[at_]) < 0x20) return false;
+      at_ += text_[at_] == '\\' ? 2 : 1;
+    }
+    return eat('"');
+  }
+  template <typename Item>
+  bool sequence(char close, Item item) {
+    if (eat(close)) return true;
+    do {
+      if (!item()) return false;
+    } while (eat(','));
+    return eat(close);
+  }
+  bool value() {
+    space();
+    if (at_ >= text_.size()) return false;
+    char c = text_[at_];
+    if (c == '{') {
+      ++at_;
+      return sequence('}', [this] { return string() && eat(':') && value(); });
+    }
+    if (c == '[') {
+      ++at_;
+      return sequence(']', [this] { return value(); });
+    }
+    if (c == '"') return string();
+    if (c == '-' || (c >= '0' && c <= '9')) return number();
+    for (std::string_view word : {"true", "false", "null"}) {
+      if (text_.substr(at_, word.size()) == word) {
+        at_ += word.size();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::string_view text_;
+  std::size_t at_ = 0;
+};
 
 // is_decimal - digits, a dot and exactly `decimals` digits (any when -1).
 bool is_decimal(const std::string& text, int decimals) {
@@ -507,6 +626,13 @@ TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
       {{"-q", "-s", "12", "/x"}, "got 12"},
       {{"-q", "--first", "999999999999", "-n", "2", "/x"}, "999999999999"},
       {{std::string(200, 'p')}, "too long"},
+      {{"--receiver", "abc", "/x"}, "'abc'"},
+      {{"--receiver", "0", "/x"}, "'0'"},
+      {{"--receiver", "2147483648", "/x"}, "'2147483648'"},
+      {{"--master", "-1", "/x"}, "'-1'"},
+      {{"--receiver", "5", "--find-receivers", "/x"}, "exclude each other"},
+      {{"--receiver", "5", "--master", "5", "/x"}, "pid 5 is given as both"},
+      {{"--drain=yes", "/x"}, "'--drain'"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(::testing::PrintToString(c.args));
@@ -540,6 +666,479 @@ TEST_F(FloodTest, StaleSocketFileIsAClearError) {
   EXPECT_EQ(run.exit_status, 2);
   EXPECT_NE(run.err.find("cannot connect to " + path_ + ": Connection refused"), std::string::npos)
       << run.err;
+}
+
+// ---- Receivers of the test's own: forked, bounded, reporting through a pipe.
+
+constexpr int kReceiverLifetimeSeconds = 60;  // a receiver never outlives a hung test by more
+
+// burn_cpu - spins until this thread has used `us` microseconds of CPU.
+void burn_cpu(long us) {
+  auto cpu_now = [] {
+    timespec t{};
+    (void)::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<long long>(t.tv_sec) * 1'000'000 + t.tv_nsec / 1000;
+  };
+  const long long until = cpu_now() + us;
+  while (cpu_now() < until) {
+  }
+}
+
+// say - writes a decimal number and a newline to fd (in a forked child: no exceptions).
+void say(int fd, long long number) {
+  char line[32];
+  int length = std::snprintf(line, sizeof(line), "%lld\n", number);
+  if (::write(fd, line, static_cast<std::size_t>(length)) != length) ::_exit(3);
+}
+
+// blocking_receiver - a datagram socket bound to path, blocking (in a forked child).
+int blocking_receiver(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::_exit(4);
+  }
+  return fd;
+}
+
+// receive_and_burn - forever: a blocking recv, then `burn_us` of CPU (in a forked child).
+[[noreturn]] void receive_and_burn(int fd, long burn_us) {
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno != EINTR) ::_exit(5);
+    if (n >= 0) burn_cpu(burn_us);
+  }
+}
+
+// become_bounded_child - what each forked receiver does first.
+void become_bounded_child() {
+  (void)::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  ::alarm(kReceiverLifetimeSeconds);
+}
+
+// Forked - a child of the test running body(report_fd); killed and reaped when it goes.
+class Forked {
+ public:
+  template <typename Body>
+  explicit Forked(Body body) {
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) throw_errno("pipe2");
+    pid_ = ::fork();
+    if (pid_ < 0) throw_errno("fork");
+    if (pid_ == 0) {
+      ::close(report[0]);
+      become_bounded_child();
+      body(report[1]);
+      ::_exit(0);
+    }
+    ::close(report[1]);
+    report_ = OwnedFd(report[0]);
+  }
+  Forked(const Forked&) = delete;
+  Forked& operator=(const Forked&) = delete;
+  ~Forked() {
+    (void)::kill(pid_, SIGKILL);
+    int status = 0;
+    (void)::waitpid(pid_, &status, 0);
+  }
+
+  pid_t pid() const { return pid_; }
+
+  // next_number - the next line the child wrote, waiting at most 30 s; -1 if none came.
+  long long next_number() {
+    std::string line;
+    auto until = Clock::now() + milliseconds{30'000};
+    while (line.find('\n') == std::string::npos) {
+      pollfd in{report_.get(), POLLIN, 0};
+      int ready = ::poll(&in, 1, poll_ms(until));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready <= 0) return -1;
+      char c;
+      ssize_t n = ::read(report_.get(), &c, 1);
+      if (n <= 0) return -1;
+      line += c;
+    }
+    return std::stoll(line);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  OwnedFd report_;
+};
+
+// burner - a receiver bound to path that uses burn_us of CPU per datagram; says 0 when bound.
+Forked burner(const std::string& path, long burn_us) {
+  return Forked([path, burn_us](int report) {
+    int fd = blocking_receiver(path);
+    say(report, 0);
+    receive_and_burn(fd, burn_us);
+  });
+}
+
+// pid_text - a pid as it appears in dgram-flood's output.
+std::string pid_text(pid_t pid) { return std::to_string(pid); }
+
+// pids_json - the "pids" array dgram-flood prints for these.
+std::string pids_json(std::initializer_list<pid_t> pids) {
+  std::string text = "[";
+  for (pid_t pid : pids) text += (text.size() > 1 ? "," : "") + pid_text(pid);
+  return text + "]";
+}
+
+// pid_limit - a pid no process can have (/proc/sys/kernel/pid_max itself).
+std::string pid_limit() {
+  std::FILE* file = std::fopen("/proc/sys/kernel/pid_max", "r");
+  if (file == nullptr) throw_errno("/proc/sys/kernel/pid_max");
+  long long value = 0;
+  int got = std::fscanf(file, "%lld", &value);
+  std::fclose(file);
+  if (got != 1) throw std::runtime_error("unreadable pid_max");
+  return std::to_string(value);
+}
+
+// ---- --drain
+
+TEST_F(FloodTest, DrainReturnsOnlyWhenTheReceiverHasConsumedEverything) {
+  // The test reads one datagram every 2 ms: when dgram-flood exits, the
+  // receiver must already have every datagram.
+  RunSpec spec{.args = {"--drain", "--json", "--quiet", "-n", "100", "-s", "30", path_},
+               .receiver = receiver_.get(),
+               .pace = milliseconds{2}};
+  Outcome run = run_flood(spec);
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(run.datagrams_at_exit, 100u);
+  check_datagrams(run, 100, 30, std::nullopt);
+  EXPECT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"drained\"");
+  EXPECT_EQ(json_value(run.out, "receiver_socket"), "\"open\"");
+  // 100 reads 2 ms apart take about 0.2 s, nearly all of it before the last send.
+  EXPECT_GE(std::stod(json_value(run.out, "seconds")), 0.15) << run.out;
+  EXPECT_GT(std::stod(json_value(run.out, "drain_seconds")), 0.0) << run.out;
+
+  // The same without --drain: it exits with a queueful still unread, so the
+  // check above can tell the difference.
+  spec.args = {"--quiet", "-n", "100", "-s", "30", path_};
+  Outcome plain = run_flood(spec);
+  EXPECT_EQ(plain.exit_status, 0) << plain.err;
+  EXPECT_LT(plain.datagrams_at_exit, 100u);
+  check_datagrams(plain, 100, 30, std::nullopt);
+}
+
+TEST_F(FloodTest, DrainTimesOutWhenNobodyReads) {
+  // Five datagrams fit in the queue: sending succeeds, consuming never comes.
+  RunSpec spec{.args = {"--drain", "--timeout", "0.3", "-n", "5", path_},
+               .receiver = receiver_.get(),
+               .never_read = true};
+  Outcome run = run_flood(spec);
+  EXPECT_EQ(run.exit_status, 1);
+  EXPECT_EQ(run.out, "");
+  EXPECT_GE(run.elapsed, milliseconds{300});
+  EXPECT_NE(run.err.find("timed out: the receiver at " + path_ + " consumed nothing for 0.3 s"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("5 of the 5 datagrams sent were not consumed"), std::string::npos)
+      << run.err;
+}
+
+TEST_F(FloodTest, HumanLineSaysTheRunWasTimedUntilDrained) {
+  Outcome run = flood({"--drain", "-n", "20"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(run.out.rfind("sent 20 datagrams of 100 bytes in ", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find(" datagrams/s (timed until drained, "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find(" s after the last send)\n"), std::string::npos) << run.out;
+}
+
+// ---- --receiver, --find-receivers, --master
+
+TEST_F(FloodTest, ReceiverCpuAndSwitchesAreCounted) {
+  // 1 ms of CPU per datagram, datagrams 2 ms apart: the receiver blocks in
+  // recv between them, so it both spends CPU and switches.
+  std::string path = dir_.file("burner");
+  Forked receiver = burner(path, 1000);
+  ASSERT_EQ(receiver.next_number(), 0);
+  Outcome run = run_flood(RunSpec{.args = {"--receiver", pid_text(receiver.pid()), "-n", "100",
+                                           "-r", "500", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"drained\"");  // implied
+  EXPECT_EQ(json_value(run.out, "master"), "(missing)");
+  EXPECT_EQ(json_value(run.out, "clock_ticks_per_second"), std::to_string(::sysconf(_SC_CLK_TCK)));
+  EXPECT_NE(json_value(run.out, "sender_cpus"), "\"\"");
+  std::string placement = json_value(run.out, "placement");
+  EXPECT_TRUE(placement == "\"spread\"" || placement == "\"one-cpu\"") << placement;
+
+  std::string group = json_value(run.out, "receivers");
+  EXPECT_EQ(json_value(group, "pids"), pids_json({receiver.pid()}));
+  EXPECT_EQ(json_value(group, "late_pids"), "[]");
+  EXPECT_EQ(json_value(group, "exited_pids"), "[]");
+  double cpu = std::stod(json_value(group, "cpu_seconds"));
+  double switches = std::stod(json_value(group, "ctx_switches"));
+  // At least 99 of the 100 milliseconds burned fall between the samples.
+  EXPECT_GE(cpu, 0.05) << group;
+  EXPECT_LT(cpu, 5.0) << group;
+  EXPECT_GT(switches, 0) << group;
+  EXPECT_NEAR(std::stod(json_value(group, "cpu_us_per_datagram")), cpu * 1e6 / 100, 0.01) << group;
+  EXPECT_NEAR(std::stod(json_value(group, "ctx_switches_per_datagram")), switches / 100, 1e-6)
+      << group;
+  std::string cpus = json_value(json_value(group, "cpus"), pid_text(receiver.pid()));
+  EXPECT_GE(cpus.size(), 3u) << group;  // "0-1", "0", ...
+
+  // The summary lines say the same in words.
+  Outcome human =
+      run_flood(RunSpec{.args = {"--receiver", pid_text(receiver.pid()), "-n", "20", path}});
+  EXPECT_EQ(human.exit_status, 0) << human.err;
+  EXPECT_NE(human.out.find("(timed until drained, "), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("\nreceivers: "), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find(" per datagram; pid " + pid_text(receiver.pid()) + " (cpus "),
+            std::string::npos)
+      << human.out;
+  EXPECT_NE(human.out.find("\nplacement: "), std::string::npos) << human.out;
+}
+
+TEST_F(FloodTest, FindReceiversFindsTheHolderNotTheTest) {
+  std::string path = dir_.file("held");
+  Forked receiver = burner(path, 0);
+  ASSERT_EQ(receiver.next_number(), 0);
+  // The test itself holds a client socket connected to the same path.
+  OwnedFd client(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ASSERT_GE(client.get(), 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+
+  Outcome run =
+      run_flood(RunSpec{.args = {"--find-receivers", "-n", "200", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  std::string group = json_value(run.out, "receivers");
+  EXPECT_EQ(json_value(group, "pids"), pids_json({receiver.pid()})) << run.out;
+  EXPECT_EQ(json_value(group, "late_pids"), "[]");
+  EXPECT_EQ(json_value(run.out, "master"), "(missing)");
+}
+
+TEST_F(FloodTest, FindReceiversTellsTheMasterFromItsLateChild) {
+  // Like the Postfix master: it holds the socket, and only when the first
+  // datagram waits does it fork the child that receives.
+  std::string path = dir_.file("master");
+  Forked master([path](int report) {
+    int fd = blocking_receiver(path);
+    say(report, 0);
+    pollfd in{fd, POLLIN, 0};
+    if (::poll(&in, 1, 30'000) != 1) ::_exit(6);
+    pid_t child = ::fork();
+    if (child < 0) ::_exit(7);
+    if (child == 0) {
+      become_bounded_child();
+      say(report, ::getpid());
+      receive_and_burn(fd, 300);
+    }
+    for (;;) ::pause();
+  });
+  ASSERT_EQ(master.next_number(), 0);
+  Outcome run =
+      run_flood(RunSpec{.args = {"--find-receivers", "-n", "300", "--json", "--quiet", path}});
+  auto child = static_cast<pid_t>(master.next_number());
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  std::string receivers = json_value(run.out, "receivers");
+  std::string masters = json_value(run.out, "master");
+  EXPECT_EQ(json_value(receivers, "pids"), pids_json({child})) << run.out;
+  EXPECT_EQ(json_value(receivers, "late_pids"), pids_json({child})) << run.out;
+  EXPECT_EQ(json_value(masters, "pids"), pids_json({master.pid()})) << run.out;
+  EXPECT_EQ(json_value(masters, "late_pids"), "[]") << run.out;
+  // 300 datagrams at 300 us each: the child's CPU is there, counted from its start.
+  EXPECT_GE(std::stod(json_value(receivers, "cpu_seconds")), 0.03) << run.out;
+  EXPECT_GT(std::stod(json_value(receivers, "ctx_switches")), 0) << run.out;
+}
+
+TEST_F(FloodTest, ExplicitMasterIsReportedApart) {
+  std::string path = dir_.file("named");
+  Forked receiver = burner(path, 0);
+  ASSERT_EQ(receiver.next_number(), 0);
+  Outcome run =
+      run_flood(RunSpec{.args = {"--receiver", pid_text(receiver.pid()), "--master",
+                                 pid_text(::getpid()), "-n", "50", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(json_value(run.out, "receivers"), "pids"), pids_json({receiver.pid()}));
+  EXPECT_EQ(json_value(json_value(run.out, "master"), "pids"), pids_json({::getpid()}));
+}
+
+TEST_F(FloodTest, SocketNobodyHoldsIsAClearError) {
+  // The receiving socket stays alive only inside an SCM_RIGHTS message: it
+  // is bound and connectable, but no process has it open.
+  int pair[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair), 0);
+  OwnedFd keep(pair[0]);
+  OwnedFd queue(pair[1]);
+  char byte = 'x';
+  iovec part{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof(control);
+  cmsghdr* rights = CMSG_FIRSTHDR(&message);
+  rights->cmsg_level = SOL_SOCKET;
+  rights->cmsg_type = SCM_RIGHTS;
+  rights->cmsg_len = CMSG_LEN(sizeof(int));
+  int in_flight = receiver_.get();
+  std::memcpy(CMSG_DATA(rights), &in_flight, sizeof(int));
+  ASSERT_EQ(::sendmsg(keep.get(), &message, 0), 1);
+  receiver_.reset();
+
+  Outcome run = run_flood(RunSpec{.args = {"--find-receivers", "-n", "5", path_}});
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.err.find("no process holds the socket at " + path_), std::string::npos) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
+TEST_F(FloodTest, PidWithNoProcessExitsTwoNamingIt) {
+  const std::string nobody = pid_limit();
+  for (const char* option : {"--receiver", "--master"}) {
+    SCOPED_TRACE(option);
+    Outcome run = run_flood(RunSpec{.args = {option, nobody, "-n", "5", path_}});
+    EXPECT_EQ(run.exit_status, 2);
+    EXPECT_NE(run.err.find(std::string(option) + " " + nobody + ": no such process"),
+              std::string::npos)
+        << run.err;
+    EXPECT_EQ(run.out, "");
+  }
+}
+
+// ---- The modules' parsers and decisions, in-process.
+
+TEST(FloodModules, ParseStat) {
+  // A command name with spaces and parentheses ends at the last ')'.
+  const std::string fields =
+      " S 41 42 42 0 -1 4194560 100 0 0 0 17 5 3 2 20 0 1 0 123456 1000 10 0 0";
+  auto stat = flood::parse_stat("42 (a) b (c)" + fields);
+  ASSERT_TRUE(stat);
+  EXPECT_EQ(stat->state, 'S');
+  EXPECT_EQ(stat->ppid, 41);
+  EXPECT_EQ(stat->cpu_ticks, 22u);
+  EXPECT_EQ(stat->reaped_ticks, 5u);
+  EXPECT_EQ(stat->start_time, 123456u);
+  EXPECT_FALSE(flood::parse_stat("42 (short) S 1 2 3"));
+  EXPECT_FALSE(flood::parse_stat("no parenthesis at all"));
+  EXPECT_FALSE(flood::parse_stat("42 (x) S 41 42 42 0 -1 4194560 100 0 0 0 x 5 3 2 20 0 1 0 9"));
+}
+
+TEST(FloodModules, ParseSwitches) {
+  EXPECT_EQ(flood::parse_switches("Name:\tx\nvoluntary_ctxt_switches:\t7\n"
+                                  "nonvoluntary_ctxt_switches:\t3\n"),
+            10u);
+  EXPECT_FALSE(flood::parse_switches("nonvoluntary_ctxt_switches:\t3\n"));
+  EXPECT_FALSE(
+      flood::parse_switches("voluntary_ctxt_switches:\tmany\n"
+                            "nonvoluntary_ctxt_switches:\t3\n"));
+}
+
+TEST(FloodModules, SamplesSumTheThreads) {
+  flood::ProcessSample before;
+  ASSERT_EQ(flood::sample_process(::getpid(), before), 0);
+  burn_cpu(50'000);
+  flood::ProcessSample after;
+  // A thread that sleeps five times switches at least five times, and it
+  // started after the first sample: all its switches count.
+  std::thread sleeper([&] {
+    for (int i = 0; i < 5; ++i) std::this_thread::sleep_for(milliseconds{1});
+    EXPECT_EQ(flood::sample_process(::getpid(), after), 0);
+  });
+  sleeper.join();
+  ASSERT_TRUE(flood::same_process(before, after));
+  flood::ProcessUsage used = flood::usage_between(before, after);
+  EXPECT_GE(used.cpu_ticks, 3u);  // 50 ms at 100 ticks a second
+  EXPECT_GE(used.switches, 5u);
+  EXPECT_GT(after.switches.size(), before.switches.size());
+  flood::ProcessSample none;
+  EXPECT_EQ(flood::sample_process(static_cast<pid_t>(std::stoll(pid_limit())), none), ESRCH);
+}
+
+TEST(FloodModules, CpuListsAndPlacement) {
+  EXPECT_EQ(flood::cpu_list({}), "");
+  EXPECT_EQ(flood::cpu_list({0}), "0");
+  EXPECT_EQ(flood::cpu_list({0, 1}), "0-1");
+  EXPECT_EQ(flood::cpu_list({0, 1, 2, 3, 6, 8, 9}), "0-3,6,8-9");
+  EXPECT_STREQ(flood::placement({{0}, {0}, {0}}), "one-cpu");
+  EXPECT_STREQ(flood::placement({{1}, {1}}), "one-cpu");
+  EXPECT_STREQ(flood::placement({{0}, {1}}), "spread");
+  EXPECT_STREQ(flood::placement({{0, 1}, {0}}), "spread");
+  EXPECT_STREQ(flood::placement({{0}, {}}), "unknown");
+  std::vector<int> own;
+  ASSERT_EQ(flood::cpu_affinity(0, own), 0);
+  EXPECT_FALSE(own.empty());
+}
+
+TEST(FloodModules, MastersAreParentsOfHolders) {
+  struct Case {
+    std::vector<flood::Holder> holders;
+    std::vector<pid_t> masters;
+    std::vector<pid_t> receivers;
+  };
+  const Case cases[] = {
+      {{{10, 1}}, {}, {10}},                            // one process: a receiver
+      {{{10, 1}, {11, 10}, {12, 10}}, {10}, {11, 12}},  // a master and two children
+      {{{11, 10}, {12, 10}}, {}, {11, 12}},             // the parent does not hold it
+      {{{10, 1}, {20, 1}}, {}, {10, 20}},               // two unrelated receivers
+      {{{10, 1, true}}, {10}, {}},                      // its children came and went
+  };
+  for (const auto& c : cases) {
+    flood::MasterSplit split = flood::split_masters(c.holders);
+    EXPECT_EQ(split.masters, c.masters);
+    EXPECT_EQ(split.receivers, c.receivers);
+  }
+}
+
+TEST(FloodModules, BoundInodesFromProcNetUnix) {
+  const std::string table =
+      "Num       RefCount Protocol Flags    Type St Inode Path\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01   101 /run/a.sock\n"
+      "0000000000000000: 00000002 00000000 00010000 0001 01   102 /run/a.sock\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01   103\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01 1000104 /run/with space\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01   105 @abstract\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01   106 /run/b.sock\n"
+      "0000000000000000: 00000002 00000000 00000000 0002 01   107 /run/b.sock\n";
+  using Inodes = std::vector<std::uint64_t>;
+  EXPECT_EQ(flood::bound_inodes(table, {"/run/a.sock"}), Inodes{101});  // not the stream one
+  EXPECT_EQ(flood::bound_inodes(table, {"/run/with space"}), Inodes{1000104});
+  EXPECT_EQ(flood::bound_inodes(table, {"@abstract"}), Inodes{105});
+  EXPECT_EQ(flood::bound_inodes(table, {"/run/b.sock"}), (Inodes{106, 107}));  // ambiguous
+  EXPECT_EQ(flood::bound_inodes(table, {"/run/none", "/run/a.sock"}), Inodes{101});
+  EXPECT_TRUE(flood::bound_inodes(table, {"/run"}).empty());
+}
+
+TEST(FloodModules, ReceivingSocketIsThePeer) {
+  TempDir dir;
+  std::string path = dir.file("peer");
+  OwnedFd receiver = bind_receiver(path);
+  OwnedFd sender(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::connect(sender.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  struct stat own {};
+  ASSERT_EQ(::fstat(receiver.get(), &own), 0);
+  flood::ReceivingSocket found = flood::find_receiving_socket(sender.get(), path);
+  EXPECT_EQ(found.inode, own.st_ino) << found.problem;
+  EXPECT_EQ(flood::socket_presence(found.inode), flood::SocketPresence::open);
+  receiver.reset();
+  EXPECT_EQ(flood::socket_presence(found.inode), flood::SocketPresence::closed);
+}
+
+TEST(FloodModules, JsonCheckRejectsWhatIsNotJson) {
+  EXPECT_TRUE(JsonCheck("{\"a\":[1,2.5,-3e2],\"b\":{\"c\":\"d\"},\"e\":true}\n").valid());
+  EXPECT_TRUE(JsonCheck("[]").valid());
+  for (const char* bad : {"{\"a\":1,}", "{\"a\" 1}", "[1 2]", "{\"a\":1}}", "{a:1}", "1.", ""}) {
+    EXPECT_FALSE(JsonCheck(bad).valid()) << bad;
+  }
 }
 
 }  // namespace

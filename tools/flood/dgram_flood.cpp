@@ -2,7 +2,9 @@
 //   dgram-flood - send datagrams to a UNIX-domain datagram socket.
 // SUMMARY
 //   dgram-flood [-n N] [-s S] [-r R] [-q [--first N]] [-m [--batch B]]
-//               [--json] [--timeout SEC] [--quiet] SOCKET_PATH
+//               [--json] [--timeout SEC] [--quiet] [--drain]
+//               [--receiver PID]... [--find-receivers] [--master PID]
+//               SOCKET_PATH
 // DESCRIPTION
 //   A load generator for datagram services: connects an AF_UNIX SOCK_DGRAM
 //   socket to SOCKET_PATH and sends N datagrams of S bytes, optionally paced
@@ -11,14 +13,22 @@
 //   it prints one summary line, or one JSON object with --json, on stdout.
 //   A progress bar is drawn on stderr when stderr is a terminal.
 //
+//   With --drain it then waits until the receiver has consumed everything
+//   and times the run up to that moment (receiver_drain.h). With
+//   --receiver, --find-receivers or --master it also reports what the
+//   receiving processes spent, CPU and context switches, in all and per
+//   datagram, and where they and the sender may run (usage_meter.h).
+//
 //   The options are listed by --help (flood_options.cpp); the bytes of a
-//   datagram are described in payload.h, pacing in pacer.h and the waiting
-//   in sender.h.
+//   datagram are described in payload.h, pacing in pacer.h, the waiting
+//   in sender.h and the summary in report.h.
 // DIAGNOSTICS
 //   One line on stderr, "dgram-flood: ...", and exit status 2 for a bad
-//   command line (with a hint to --help) or a socket that cannot be
-//   connected; exit status 1 for a send error, a timeout or an unwritable
-//   stdout.
+//   command line (with a hint to --help), a socket that cannot be
+//   connected, a --receiver or --master PID with no process, or a receiving
+//   socket that no process holds; exit status 1 for a send error, a
+//   timeout (sending or draining), an unreadable /proc or an unwritable
+//   stdout (failure.h).
 // SEE ALSO
 //   dgram-sink, sendmmsg(2), unix(7).
 #include <fcntl.h>
@@ -29,15 +39,21 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "clock.h"
+#include "cpu_affinity.h"
 #include "datagram_socket.h"
 #include "failure.h"
 #include "flood_options.h"
 #include "progress.h"
+#include "receiver_drain.h"
+#include "receiving_socket.h"
 #include "report.h"
 #include "sender.h"
+#include "usage_meter.h"
 
 namespace {
 
@@ -68,20 +84,76 @@ bool open_standard_fds() {
   return true;
 }
 
+// own_cpus - the CPUs dgram-flood may run on.
+std::vector<int> own_cpus() {
+  std::vector<int> cpus;
+  if (int error = flood::cpu_affinity(0, cpus); error != 0) {
+    throw flood::errno_failure(flood::kExitSendFailed, "sched_getaffinity", error);
+  }
+  return cpus;
+}
+
+// find_target - the receiving socket, when the drain or --find-receivers needs it.
+flood::ReceivingSocket find_target(const flood::FloodOptions& options, int fd) {
+  if (!options.drain) return {};
+  flood::ReceivingSocket target = flood::find_receiving_socket(fd, options.socket_path);
+  if (options.find_receivers && target.inode == 0) {
+    throw flood::Failure{flood::kExitUsage, "cannot find the receiving socket of " +
+                                                options.socket_path + ": " + target.problem};
+  }
+  return target;
+}
+
+// usage_plan - the processes to count, from the options and the receiving socket.
+flood::UsagePlan usage_plan(const flood::FloodOptions& options,
+                            const flood::ReceivingSocket& target) {
+  flood::UsagePlan plan;
+  plan.receivers = options.receivers;
+  plan.master = options.master;
+  plan.discover = options.find_receivers;
+  plan.inode = target.inode;
+  plan.socket_path = options.socket_path;
+  return plan;
+}
+
+double seconds(std::int64_t ns) { return static_cast<double>(ns) / flood::kNanosPerSecond; }
+
+// run - connect, sample, send, drain, sample again: the report of one flood.
+flood::Report run(const flood::FloodOptions& options, flood::Progress& progress) {
+  flood::DatagramSocket socket = flood::DatagramSocket::connect_to(options.socket_path);
+  const std::vector<int> cpus = own_cpus();
+  const flood::ReceivingSocket target = find_target(options, socket.fd());
+  std::optional<flood::UsageMeter> meter;
+  if (options.measures_usage()) meter.emplace(usage_plan(options, target));
+
+  if (meter) meter->start();
+  flood::Sender sender(options, socket.fd(), progress);
+  flood::SendOutcome outcome = sender.run();
+
+  flood::Report report;
+  report.sent = outcome.sent;
+  report.size = options.size;
+  report.seconds = seconds(outcome.elapsed_ns);
+  report.mmsg = options.mmsg;
+  report.first_sequence = options.first;
+  report.sender_cpus = flood::cpu_list(cpus);
+  if (options.drain) {
+    std::int64_t consumed_ns =
+        flood::wait_until_consumed(socket.fd(), options, outcome.sent, progress);
+    if (meter) report.usage = meter->finish(cpus);
+    report.drained = true;
+    report.seconds = seconds(consumed_ns - outcome.start_ns);
+    report.drain_seconds = seconds(consumed_ns - outcome.start_ns - outcome.elapsed_ns);
+    report.receiver_socket = flood::presence_name(flood::socket_presence(target.inode));
+  }
+  return report;
+}
+
 int flood_main(const flood::FloodOptions& options) {
   flood::Progress progress(!options.quiet && flood::stderr_is_terminal(), options.count);
   try {
-    flood::DatagramSocket socket = flood::DatagramSocket::connect_to(options.socket_path);
-    flood::Sender sender(options, socket.fd(), progress);
-    flood::SendOutcome outcome = sender.run();
+    flood::Report report = run(options, progress);
     progress.clear();
-
-    flood::Report report;
-    report.sent = outcome.sent;
-    report.size = options.size;
-    report.seconds = static_cast<double>(outcome.elapsed_ns) / flood::kNanosPerSecond;
-    report.mmsg = options.mmsg;
-    report.first_sequence = options.first;
     if (options.json) {
       put_line(stdout, "stdout", flood::json_report(report));
     } else if (!options.quiet) {

@@ -5,8 +5,16 @@
 //   (without the program name) and the exit status. main() catches it once,
 //   clears the progress bar and prints the line.
 //
-//   Exit statuses: 1 for a failure while sending (a send error, a timeout),
-//   2 for a bad command line or a socket that cannot be connected.
+//   Exit statuses: 1 for a failure while sending or draining (a send error,
+//   a timeout) and for a system problem (/proc unreadable), 2 for a bad
+//   command line, a socket that cannot be connected, and targets that are
+//   not there: a --receiver or --master PID with no process, a socket whose
+//   receiver cannot be found.
+//
+//   The rule at each boundary: utilities (proc_file, process_usage,
+//   cpu_affinity) return 0 or an error number and leave the verdict to the
+//   caller; the modules that decide the run (sender, receiver_drain,
+//   usage_meter, ...) throw Failure; only main() prints.
 #pragma once
 
 #include <string>

@@ -3,6 +3,7 @@
 
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -13,7 +14,23 @@ namespace flood {
 
 namespace {
 
-enum class Id { count, size, rate, sequence, first, mmsg, batch, json, timeout, quiet, help };
+enum class Id {
+  count,
+  size,
+  rate,
+  sequence,
+  first,
+  mmsg,
+  batch,
+  json,
+  timeout,
+  quiet,
+  help,
+  drain,
+  receiver,
+  find_receivers,
+  master,
+};
 
 struct OptionSpec {
   std::string_view long_name;  // without the leading "--"
@@ -23,13 +40,17 @@ struct OptionSpec {
 };
 
 constexpr OptionSpec kOptions[] = {
-    {"count", 'n', true, Id::count},   {"size", 's', true, Id::size},
-    {"rate", 'r', true, Id::rate},     {"sequence", 'q', false, Id::sequence},
-    {"first", 0, true, Id::first},     {"mmsg", 'm', false, Id::mmsg},
-    {"batch", 0, true, Id::batch},     {"json", 0, false, Id::json},
-    {"timeout", 0, true, Id::timeout}, {"quiet", 0, false, Id::quiet},
-    {"help", 'h', false, Id::help},
+    {"count", 'n', true, Id::count},     {"size", 's', true, Id::size},
+    {"rate", 'r', true, Id::rate},       {"sequence", 'q', false, Id::sequence},
+    {"first", 0, true, Id::first},       {"mmsg", 'm', false, Id::mmsg},
+    {"batch", 0, true, Id::batch},       {"json", 0, false, Id::json},
+    {"timeout", 0, true, Id::timeout},   {"quiet", 0, false, Id::quiet},
+    {"help", 'h', false, Id::help},      {"drain", 0, false, Id::drain},
+    {"receiver", 0, true, Id::receiver}, {"find-receivers", 0, false, Id::find_receivers},
+    {"master", 0, true, Id::master},
 };
+
+constexpr std::uint64_t kMaxPid = 2147483647;  // pid_t is a 32-bit int on Linux
 
 // Thrown inside this file only, caught by parse_flood_options().
 struct BadCommandLine {
@@ -135,6 +156,18 @@ void apply(FloodOptions& options, bool& help, const OptionSpec& spec, std::strin
     case Id::help:
       help = true;
       break;
+    case Id::drain:
+      options.drain = true;
+      break;
+    case Id::receiver:
+      options.receivers.push_back(static_cast<pid_t>(parse_unsigned(spelled, value, 1, kMaxPid)));
+      break;
+    case Id::find_receivers:
+      options.find_receivers = true;
+      break;
+    case Id::master:
+      options.master = static_cast<pid_t>(parse_unsigned(spelled, value, 1, kMaxPid));
+      break;
   }
 }
 
@@ -148,6 +181,16 @@ void check_combination(const FloodOptions& options) {
     throw BadCommandLine{"--sequence numbers from " + std::to_string(options.first) + " for " +
                          std::to_string(options.count) +
                          " datagrams would need more than 12 digits"};
+  }
+  if (!options.receivers.empty() && options.find_receivers) {
+    throw BadCommandLine{
+        "--receiver and --find-receivers exclude each other: name the "
+        "receivers or have them found, not both"};
+  }
+  if (options.master != 0 && std::find(options.receivers.begin(), options.receivers.end(),
+                                       options.master) != options.receivers.end()) {
+    throw BadCommandLine{"pid " + std::to_string(options.master) +
+                         " is given as both --receiver and --master"};
   }
   constexpr std::size_t kPathRoom = sizeof(sockaddr_un::sun_path) - 1;
   if (options.socket_path.size() > kPathRoom) {
@@ -217,6 +260,10 @@ void parse(int argc, char* const argv[], FloodOptions& options, bool& help) {
   if (path->empty()) throw BadCommandLine{"empty SOCKET_PATH operand"};
   options.socket_path = std::move(*path);
   check_combination(options);
+  std::sort(options.receivers.begin(), options.receivers.end());
+  options.receivers.erase(std::unique(options.receivers.begin(), options.receivers.end()),
+                          options.receivers.end());
+  if (options.measures_usage()) options.drain = true;
 }
 
 }  // namespace
@@ -253,14 +300,34 @@ std::string usage_text(const char* program) {
          "      --timeout SEC  give up when no datagram could be sent for SEC seconds,\n"
          "                     fractions allowed; 0 = wait forever (default 30)\n"
          "      --quiet        no progress bar and no summary line (--json still prints)\n"
+         "      --drain        after the last send, wait until the receiver has consumed\n"
+         "                     every datagram (SIOCOUTQ falls to 0) and time the run up to\n"
+         "                     then: the receiver's rate, not the sender's. --timeout\n"
+         "                     bounds the wait while nothing is consumed.\n"
+         "      --receiver PID count the CPU time and context switches of process PID\n"
+         "                     from just before the first send to the drain (repeatable)\n"
+         "      --find-receivers  the same for the processes that hold the receiving\n"
+         "                     socket open, found in /proc/*/fd (not process 1). A holder\n"
+         "                     that is the parent of another holder (the Postfix master,\n"
+         "                     dgram-launch) is counted apart as \"master\". A holder that\n"
+         "                     appears during the run is counted \"late\", its whole life.\n"
+         "      --master PID   count PID apart as the master (with --find-receivers every\n"
+         "                     other holder is then a receiver)\n"
          "  -h, --help         show this text\n"
+         "\n"
+         "--receiver, --find-receivers and --master imply --drain and add to the report,\n"
+         "per group: CPU seconds (utime+stime, in clock ticks), context switches\n"
+         "(voluntary+nonvoluntary, all threads), both per datagram, the pids counted and\n"
+         "the CPUs each may run on; and the placement: \"one-cpu\" when the sender and\n"
+         "every counted process are pinned to the same CPU, else \"spread\".\n"
          "\n"
          "Bytes after the sequence header (or all bytes, without --sequence) are the\n"
          "pattern 'a' + offset % 26, offset counted from the start of the datagram.\n"
          "A full receiver queue makes the sender wait; no datagram is ever skipped.\n"
          "\n"
-         "Exit status: 0 all sent; 1 a send failed or timed out; 2 bad command line\n"
-         "or the socket could not be connected.\n";
+         "Exit status: 0 all sent (and consumed, with --drain); 1 a send or the drain\n"
+         "failed or timed out; 2 bad command line, the socket could not be connected,\n"
+         "a --receiver or --master PID with no process, or no process holding the socket.\n";
 }
 
 }  // namespace flood

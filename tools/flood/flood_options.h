@@ -9,19 +9,30 @@
 //   caller reports it together with a usage hint and exit status 2.
 //
 //   Numbers are unsigned decimal, with no sign, no blanks and nothing after
-//   the digits; --rate and --timeout also take a fraction ("0.5").
+//   the digits; --rate and --timeout also take a fraction ("0.5"). PIDs are
+//   from 1 to 2147483647; whether a process has that pid is checked later,
+//   when the run starts (usage_meter.h).
+//
+//   --receiver, --find-receivers and --master imply --drain: the receivers'
+//   usage is read when they have consumed everything, not while up to a
+//   queueful is still waiting for them. --receiver may be repeated; a pid
+//   given twice counts once.
 // DIAGNOSTICS
 //   Unknown options, missing option values, malformed or out-of-range
 //   numbers, a missing or surplus operand, a socket path that does not fit in
 //   sockaddr_un, and --sequence with a size below 13 bytes or with numbers
-//   that would need more than 12 digits.
+//   that would need more than 12 digits; --receiver together with
+//   --find-receivers, and one pid given as both --receiver and --master.
 // SEE ALSO
 //   sender(3), the dgram-flood usage text.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace flood {
 
@@ -46,6 +57,13 @@ struct FloodOptions {
   bool json = false;
   double timeout = 30;  // seconds without progress before giving up; 0 = never
   bool quiet = false;
+  bool drain = false;            // time until the receiver consumed everything
+  std::vector<pid_t> receivers;  // --receiver, ascending, no repeats
+  bool find_receivers = false;   // the holders of the receiving socket
+  pid_t master = 0;              // --master; 0 = none named
+
+  // measures_usage - whether receivers' (or a master's) CPU and switches are counted.
+  bool measures_usage() const { return !receivers.empty() || find_receivers || master != 0; }
 };
 
 struct ParseResult {

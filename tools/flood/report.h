@@ -1,17 +1,44 @@
 // NAME
-//   report - the summary dgram-flood prints when all datagrams are sent.
+//   report - the summary dgram-flood prints when the run is over.
 // SUMMARY
-//   std::string line = human_report(report);   // or json_report(report)
+//   std::string text = human_report(report);   // or json_report(report)
 // DESCRIPTION
-//   human_report():  sent N datagrams of S bytes in T s: R datagrams/s
-//   json_report():   {"sent":N,"size":S,"seconds":T,"datagrams_per_second":R,
-//                     "mode":"send"|"sendmmsg","first_sequence":F}
-//   (one line). Both end in a newline. The rate is 0 when no time passed.
+//   human_report(), one line for a plain run:
+//     sent N datagrams of S bytes in T s: R datagrams/s
+//   With --drain the line ends in "(timed until drained, D s after the last
+//   send)": T then runs from the first send until the receiver had consumed
+//   them all, so R is the receiver's rate. When the processes' usage was
+//   measured, one more line for each group and one for the placement:
+//     receivers: C s CPU, X context switches; U us and P per datagram; pid 12 (cpus 0-1), ...
+//     master: ...
+//     placement: spread (sender cpus 0-1)
+//   A late process is marked "late, whole life"; exited ones are listed as
+//   "not counted"; children reaped during the run come last, apart.
+//
+//   json_report(), one line: {"sent":N,"size":S,"seconds":T,
+//   "datagrams_per_second":R,"mode":"send"|"sendmmsg","first_sequence":F,
+//   "timed_until":"sent"|"drained","sender_cpus":"0-1"}; with --drain also
+//   "drain_seconds" (last send to drained) and "receiver_socket" ("open",
+//   "closed": the receiver closed it and the kernel freed what was queued,
+//   "unknown"); with usage also "clock_ticks_per_second", "placement" and
+//   one object per group, "receivers" and "master":
+//     {"pids":[..],"late_pids":[..],"exited_pids":[..],"cpu_seconds":C,
+//      "ctx_switches":X,"cpu_us_per_datagram":U,"ctx_switches_per_datagram":P,
+//      "reaped_cpu_seconds":Q,"cpus":{"PID":"0-1",..}}
+//   "pids" lists every counted process, the late ones too.
+//   "reaped_cpu_seconds" is the CPU of the children the group's processes
+//   waited for during the run, whole lives (for a master: its children that
+//   came and went, see usage_meter.h); it is not in "cpu_seconds".
+//   Per-datagram values divide by N (0 when nothing was sent). Both end in a newline;
+//   the rate is 0 when no time passed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "usage_meter.h"
 
 namespace flood {
 
@@ -21,6 +48,11 @@ struct Report {
   double seconds = 0;
   bool mmsg = false;
   std::uint64_t first_sequence = 0;
+  std::string sender_cpus;  // cpu_list() of the sender's affinity
+  bool drained = false;
+  double drain_seconds = 0;
+  std::string receiver_socket = "unknown";  // presence_name(), with --drain
+  std::optional<UsageReport> usage;
 };
 
 std::string human_report(const Report& report);

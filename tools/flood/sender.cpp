@@ -72,7 +72,7 @@ SendOutcome Sender::run() {
   } else {
     run_send();
   }
-  return SendOutcome{sent_, monotonic_ns() - start};
+  return SendOutcome{sent_, start, monotonic_ns() - start};
 }
 
 void Sender::run_send() {

@@ -42,7 +42,8 @@ class Progress;
 
 struct SendOutcome {
   std::uint64_t sent = 0;
-  std::int64_t elapsed_ns = 0;
+  std::int64_t start_ns = 0;    // CLOCK_MONOTONIC just before the first send
+  std::int64_t elapsed_ns = 0;  // from then to just after the last send
 };
 
 class Sender {

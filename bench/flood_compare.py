@@ -26,7 +26,12 @@ DESCRIPTION
       sink-1        dgram-sink under the master, maxproc 1, -o max_use=0
       sink-1-compat the same with -o dgram_postfix_compatible=yes: Postfix's
                     one datagram per turn, for comparison
-      sink-2/sink-4 the same with maxproc 2 and 4 (children share the gate)
+      sink-1-nodirect the same with -o dgram_direct_receive=no: every
+                    wake-up through epoll, then recvmmsg
+      sink-2/sink-4 the same with maxproc 2 and 4 (children share the gate;
+                    a turn under 1 ms keeps it and reports nothing)
+      sink-2-every/sink-4-every  the same with -o dgram_busy_after_usec=0:
+                    gate and TAKEN/AVAIL every turn, Postfix's way
       dgram-logd    dgram-logd under the master, maillog_file=/dev/null
       postlogd      Postfix's postlogd under the master, maillog_file=/dev/null
       rsyslog       rsyslogd imuxsock on a private socket, rate limit off,

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """maxproc_compare - dgram-sink shared by 1, 2 or 4 children under a private
 Postfix master: no work or 1 ms of sleep per datagram (dgram_sink_work_usec),
-the gate handed on every turn (Postfix's way, the default) or only for busy
-turns (dgram_busy_after_usec=1000), in both placements (every process on CPU
+the gate handed on every turn (Postfix's way, dgram_busy_after_usec=0) or
+only for busy turns (the default, 1000 us), in both placements (every process on CPU
 0, and spread), beside the raw recvmmsg receiver. Rate = datagrams / the
 sender's own seconds (dgram-flood, one blocking sender). Medians of REPS
 (environment, default 3); the order of the services rotates per repetition.
@@ -29,7 +29,7 @@ RAW = f"{BUILD}/bench/raw-receiver"
 REPS = int(os.environ.get("REPS", "3"))
 COUNT = {0: 300000, 1000: 2000}
 WARM = {0: 5000, 1000: 200}
-HANDOFF = {"every": "", "busy": " -o dgram_busy_after_usec=1000"}
+HANDOFF = {"every": " -o dgram_busy_after_usec=0", "busy": ""}
 
 
 def flood(prefix, socket, count, size=100):

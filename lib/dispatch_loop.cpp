@@ -306,6 +306,7 @@ void DispatchLoop::on_request(std::size_t index) {
     turn_timer_->arm(std::chrono::microseconds(settings_.busy_after_usec));
   }
   std::size_t served = receive_and_serve(index);
+  if (watch_turn_ && !postfix_way) turn_timer_->disarm();
   if (watch_turn_ && settle_turn()) busy_reported_ = true;
   uses_ += served;
   if (direct_ && served > 0) serve_directly(index);

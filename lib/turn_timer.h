@@ -5,12 +5,12 @@
 //   A child that keeps the gate across short turns (dgram_busy_after_usec)
 //   must still give it up, and tell the master it is busy, when one turn
 //   lasts too long, even while one callback runs for seconds. The loop's
-//   thread calls arm(after) as a turn begins: one timerfd_settime(), which
-//   replaces the time set by the turn before. If the time passes, the
-//   TurnTimer's thread (blocked in read() on the timerfd, every signal
-//   blocked) calls on_expiry; a time that passes after the turn ended calls
-//   it too, and on_expiry finds nothing to do. No disarm: a flood of short
-//   turns keeps pushing the time ahead and the thread sleeps.
+//   thread calls arm(after) as a turn begins and disarm() as it ends: one
+//   timerfd_settime() each. If the time passes first, the TurnTimer's thread
+//   (blocked in read() on the timerfd, every signal blocked) calls
+//   on_expiry. (Left armed, a time that passed after the turn would wake the
+//   thread for nothing, right when the next datagram tends to come: that
+//   cost more latency at 1,000 datagrams/s than the second call costs.)
 //
 // DIAGNOSTICS
 //   The constructor throws Fatal when the timerfd or the thread cannot be
@@ -34,8 +34,9 @@ class TurnTimer {
   TurnTimer(const TurnTimer&) = delete;
   TurnTimer& operator=(const TurnTimer&) = delete;
 
-  // on_expiry runs once `after` has passed, unless arm() is called again first.
+  // on_expiry runs once `after` has passed, unless arm() or disarm() come first.
   void arm(std::chrono::microseconds after);
+  void disarm();
 
  private:
   void run();

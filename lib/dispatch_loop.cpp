@@ -334,6 +334,10 @@ void DispatchLoop::serve_directly(std::size_t index) {
     direct_ = false;
     return;
   }
+  // Out of epoll meanwhile: each datagram sent would otherwise also run
+  // epoll's wake-up callback in the sender (measured: 5% of the CPU's
+  // time). Back in at the end; after a Fatal from a service the loop ends.
+  watch_listen_sockets(false);
   const std::uint64_t until =
       monotonic_ns() + static_cast<std::uint64_t>(
                            std::chrono::duration_cast<std::chrono::nanoseconds>(kDirectReceiveSpan).count());
@@ -365,6 +369,7 @@ void DispatchLoop::serve_directly(std::size_t index) {
     throw Fatal("non-blocking mode for fd " + std::to_string(fd) + " after a direct receive: " +
                 std::strerror(errno));
   }
+  watch_listen_sockets(true);
 }
 
 void DispatchLoop::on_turn_timer() noexcept {

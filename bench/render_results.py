@@ -491,13 +491,15 @@ def main(argv):
     latency_error = plot_latency(data, latency_png)
     text = render(data, png, error, latency_error)
     # The api-cost blocks (flood_compare.py --api-cost, the micro-benchmark
-    # figures) come from other runs: they stay as they were.
+    # figures) come from other runs, the kept-* blocks are written by hand
+    # (the perf analysis): they stay as they were.
     try:
         with open(markdown) as f:
             old = f.read()
     except OSError:
         old = ""
-    kept = [m.group(0) for m in re.finditer(r"<!-- begin (api-cost-[a-z-]+) -->.*?<!-- end \1 -->", old, re.S)]
+    kept = [m.group(0) for m in re.finditer(r"<!-- begin ((?:api-cost|kept)-[a-z-]+) -->.*?<!-- end \1 -->", old,
+                                            re.S)]
     if kept:
         text = text.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
     with open(markdown, "w") as f:

@@ -220,6 +220,22 @@ def targets(data):
     return lines
 
 
+def placement_tables(data, order, cell_text, long_titles):
+    """placement_tables - one table per placement (a "### placement" title when there are
+    placements): a row per contender, a column per flood, cell_text(summary entry or None)."""
+    s, lines = data["summary"], []
+    for placement in placements_of(data):
+        cells = cells_of(data, placement)
+        lines.append("")
+        if placement:
+            lines += [f"### {placement}" + (f": {PLACEMENT_NAMES.get(placement, placement)}" if long_titles else ""), ""]
+        lines.append("| contender | " + " | ".join(cell_name(c, False) for c in cells) + " |")
+        lines.append("|---|" + "---:|" * len(cells))
+        for name in order:
+            lines.append(f"| {name} | " + " | ".join(cell_text(s[name].get(c)) for c in cells) + " |")
+    return lines
+
+
 def render(data, plot_path, plot_error, latency_error=None):
     s, order = data["summary"], data["settings"]["contenders"]
     order = [c for c in order if c in s] + [c for c in s if c not in order]
@@ -283,20 +299,9 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("")
     w("Median (min–max) of the repetitions; a run lasts from the sender's start until every datagram "
       "was received (the receiver's queue is empty, rsyslog's CPU time has stopped growing).")
-    for placement in places:
-        pcells = cells_of(data, placement)
-        w("")
-        if placement:
-            w(f"### {placement}: {PLACEMENT_NAMES.get(placement, placement)}")
-            w("")
-        w("| contender | " + " | ".join(cell_name(c, False) for c in pcells) + " |")
-        w("|---|" + "---:|" * len(pcells))
-        for name in order:
-            row = []
-            for c in pcells:
-                e = s[name].get(c)
-                row.append("-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})")
-            w(f"| {name} | " + " | ".join(row) + " |")
+    def throughput(e):
+        return "-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})"
+    out.extend(placement_tables(data, order, throughput, True))
     w("")
     w("Contenders: " + "; ".join(f"**{n}** {labels.get(n, '')}" for n in order) + ".")
     w("")
@@ -309,24 +314,13 @@ def render(data, plot_path, plot_error, latency_error=None):
       "runs). Context switches per datagram, receiver(s) / master, in brackets (voluntary + involuntary: "
       "dgram-sink's and the raw receiver's getrusage, otherwise /proc/PID/task/*/status of the processes alive "
       "before and after the flood).")
-    for placement in places:
-        pcells = cells_of(data, placement)
-        w("")
-        if placement:
-            w(f"### {placement}")
-            w("")
-        w("| contender | " + " | ".join(cell_name(c, False) for c in pcells) + " |")
-        w("|---|" + "---:|" * len(pcells))
-        for name in order:
-            row = []
-            for c in pcells:
-                e = s[name].get(c, {})
-                child, master = e.get("child_cpu_per_1e6"), e.get("master_cpu_per_1e6")
-                text = f"{num(child, 2)} / {num(master, 2)}"
-                if e.get("ctx_per_datagram") is not None or e.get("master_ctx_per_datagram") is not None:
-                    text += f" ({num(e.get('ctx_per_datagram'), 3)} / {num(e.get('master_ctx_per_datagram'), 3)})"
-                row.append(text)
-            w(f"| {name} | " + " | ".join(row) + " |")
+    def cpu_and_switches(e):
+        e = e or {}
+        text = f"{num(e.get('child_cpu_per_1e6'), 2)} / {num(e.get('master_cpu_per_1e6'), 2)}"
+        if e.get("ctx_per_datagram") is not None or e.get("master_ctx_per_datagram") is not None:
+            text += f" ({num(e.get('ctx_per_datagram'), 3)} / {num(e.get('master_ctx_per_datagram'), 3)})"
+        return text
+    out.extend(placement_tables(data, order, cpu_and_switches, False))
     w("")
     batch_rows = [(n, c, s[n][c]) for n in order for c in cells if s[n].get(c, {}).get("batch_mean") is not None]
     if batch_rows:

@@ -112,25 +112,7 @@ class Bench:
                         runs.append(self.one_timed_run(name, placement, size, sender, rep))
             reps_done = rep
 
-        syscalls = []
-        for placement in a.placements:
-            self.place(placement)
-            say(f"system calls per datagram ({self.measure.tool}), {placement}, {a.syscall_count} datagrams "
-                f"of {a.sizes[0]} bytes")
-            for name in self.order:
-                for sender in a.senders:
-                    try:
-                        entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, a.sizes[0],
-                                                            sender)
-                    except Exception as e:
-                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
-                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
-                        self.recover(name)
-                    entry["placement"] = placement
-                    syscalls.append(entry)
-                    say(f"  {placement:<6} {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
-                        f"master {entry.get('master_per_datagram')}")
-
+        syscalls = self.syscall_counts(a.sizes[0])
         self.place("spread")
         verification = []
         for name in [row.name for row in CONTENDERS if row.verify or row.kind == "rsyslog"]:
@@ -170,6 +152,29 @@ class Bench:
             "master_complaints": complaints[:50],
             "failures": self.failures,
         }
+
+    def syscall_counts(self, size):
+        """syscall_counts - system calls per datagram of every contender and sender, in each
+        placement; a failed count is recorded and the others go on."""
+        a = self.args
+        syscalls = []
+        for placement in a.placements:
+            self.place(placement)
+            say(f"system calls per datagram ({self.measure.tool}), {placement}, {a.syscall_count} datagrams "
+                f"of {size} bytes")
+            for name in self.order:
+                for sender in a.senders:
+                    try:
+                        entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, size, sender)
+                    except Exception as e:
+                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
+                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
+                        self.recover(name)
+                    entry["placement"] = placement
+                    syscalls.append(entry)
+                    say(f"  {placement:<6} {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
+                        f"master {entry.get('master_per_datagram')}")
+        return syscalls
 
     def one_timed_run(self, name, placement, size, sender, rep):
         """one_timed_run - one entry of "runs"; a failed run is recorded and the others go on."""
@@ -272,21 +277,7 @@ class Bench:
                         say(f"rep {rep} {placement:<6} {sender:<4} {name:<8} " +
                             (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
                             (f"  credentials={run['with_credentials']}" if "with_credentials" in run else ""))
-        syscalls = []
-        for placement in a.placements:
-            self.place(placement)
-            for name in self.order:
-                for sender in a.senders:
-                    try:
-                        entry = self.measure.count_syscalls(self.contenders[name], a.syscall_count, 100, sender)
-                    except Exception as e:
-                        entry = {"contender": name, "sender": sender, "error": str(e)[:2000]}
-                        self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
-                        self.recover(name)
-                    entry["placement"] = placement
-                    syscalls.append(entry)
-                    say(f"  syscalls {placement:<6} {name:<8} {sender:<4} child {entry.get('child_per_datagram')} "
-                        f"master {entry.get('master_per_datagram')}")
+        syscalls = self.syscall_counts(100)
         self.place("spread")
         facts["loadavg_end"] = read_first("/proc/loadavg")
         return {

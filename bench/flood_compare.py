@@ -58,9 +58,24 @@ DESCRIPTION
     raw_syscalls:sys_enter` (strace -c -f -p when perf cannot), for the
     receiving processes and the master separately.
 
-    Latency under light load: latency-sender paces datagrams (default 1000/s)
-    that carry their send time; raw-receiver --latency and latency-service
-    under the master (maxproc 1 and 2) record the delays; p50/p99/max.
+    Every timed flood, system call count and latency run is made in each
+    placement (--placements, default both, alternated repetition by
+    repetition): "spread" (the scheduler's choice on every CPU) and "cpu0"
+    (the sender, the raw receiver, the master and the children it forks,
+    rsyslogd's threads, all on CPU 0). Each run's context switches per
+    datagram are reported for the receivers and the master, beside CPU.
+
+    Latency: latency-sender paces datagrams that carry their send time;
+    raw-receiver --latency and latency-service under the master (maxproc 1
+    and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
+    1000/s) and at half the capacity the timed floods measured for the same
+    kind of receiver in that placement (raw-recvmmsg, sink-1, sink-4).
+
+    --service LABEL[:MAXPROC]=PROGRAM [ARGS...] adds a contender of your own:
+    PROGRAM (a dgram-server program built anywhere) is copied into the
+    private master's daemon directory and runs as "svc-LABEL" with maxproc
+    MAXPROC (default 1), -o max_use=0 and ARGS (the words up to the next
+    option flood-compare knows, so -o name=value may be among them).
 
     With --time-budget, no repetition is started that would (judging by the
     ones before) end the timed floods after that many minutes; the results

@@ -89,6 +89,24 @@ def gnuplot(script):
     return None if p.returncode == 0 else "gnuplot failed: " + p.stderr.strip()[:500]
 
 
+def histogram_panels(path, panels, panel_height, title, settings):
+    """histogram_panels - the gnuplot script of clustered bar panels, one above the other."""
+    return f"""
+set terminal pngcairo noenhanced size 1400,{panel_height * len(panels)} font ",12"
+set output '{path}'
+set multiplot layout {len(panels)},1 title "{title}"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+{settings}
+set datafile separator "\\t"
+{"".join(panels)}
+unset multiplot
+"""
+
+
 def plot(data, path):
     """plot - datagrams/s per contender, one panel per placement, one bar per
     size and sender; returns None or why there is no plot."""
@@ -111,23 +129,10 @@ def plot(data, path):
                                 for j in range(len(cells)))
             title = PLACEMENT_NAMES.get(placement, placement or "")
             panels.append(f'set title "{title}"\nplot {columns}\n')
-        script = f"""
-set terminal pngcairo noenhanced size 1400,{520 * len(places)} font ",12"
-set output '{path}'
-set multiplot layout {len(places)},1 title "Datagrams per second received (median of {st['reps']}, {st['count']:,} datagrams per flood), {facts.get('nproc')} CPUs, kernel {facts.get('kernel')}, max_dgram_qlen {facts.get('max_dgram_qlen')}"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set ylabel "thousand datagrams / s"
-set yrange [0:*]
-set grid ytics
-set key top right
-set xtics rotate by -25
-set datafile separator "\\t"
-{"".join(panels)}
-unset multiplot
-"""
+        title = (f"Datagrams per second received (median of {st['reps']}, {st['count']:,} datagrams per flood), "
+                 f"{facts.get('nproc')} CPUs, kernel {facts.get('kernel')}, max_dgram_qlen {facts.get('max_dgram_qlen')}")
+        script = histogram_panels(path, panels, 520, title, 'set ylabel "thousand datagrams / s"\nset yrange [0:*]\n'
+                                  'set key top right\nset xtics rotate by -25')
         return gnuplot(script)
 
 
@@ -152,24 +157,10 @@ def plot_latency(data, path):
                                                        for k in ("p50_us", "p99_us", "p999_us", "max_us")) + "\n")
             columns = ", ".join(f"'{table}' using {j + 2}:xtic(1) title columnheader({j + 2})" for j in range(4))
             panels.append(f'set title "{PLACEMENT_NAMES.get(placement, placement or "")}"\nplot {columns}\n')
-        script = f"""
-set terminal pngcairo noenhanced size 1400,{480 * len(places)} font ",12"
-set output '{path}'
-set multiplot layout {len(places)},1 title "Delay from send to the receiver's callback, microseconds (log scale)"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set logscale y
-set yrange [1:*]
-set ylabel "microseconds"
-set grid ytics
-set key top left
-set xtics rotate by -20
-set datafile separator "\\t"
-{"".join(panels)}
-unset multiplot
-"""
+        script = histogram_panels(path, panels, 480,
+                                  "Delay from send to the receiver's callback, microseconds (log scale)",
+                                  'set logscale y\nset yrange [1:*]\nset ylabel "microseconds"\nset key top left\n'
+                                  'set xtics rotate by -20')
         return gnuplot(script)
 
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // config_expand_bench - Config::expand() over nested main.cf text.
 //
 // Two corpora, both parsed before the timed loop:

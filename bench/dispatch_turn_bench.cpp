@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dispatch_turn_bench - the cost of one dispatch turn with datagrams waiting.
 //
 // Each iteration sends N datagrams of 100 bytes to the socket and runs the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """flood_compare - datagram receivers side by side on the same flood.
 
 SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // latency_record - the send-time stamp a latency datagram carries, and the
 // delays a receiver collects from such datagrams.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // latency-sender - a paced sender whose datagrams carry their send time.
 //
 // SUMMARY

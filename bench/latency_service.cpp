@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // latency-service - a datagram service that measures how long each datagram
 // waited between its sender and the service callback.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lock_gate_bench - one turn of the lock-file gate: acquire, then release.
 //
 // Children of a service with a process limit above 1 take the gate before

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """maxproc_compare - dgram-sink shared by 1, 2 or 4 children under a private
 Postfix master: no work or 1 ms of sleep per datagram (dgram_sink_work_usec),
 the gate handed on every turn (Postfix's way, dgram_busy_after_usec=0) or

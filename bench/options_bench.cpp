@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // options_bench - parse_options() on the command lines the master really passes.
 //
 // Each child parses its argv once at start-up; this shows what that costs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // raw-receiver - the reference receiver: as close to the kernel as a
 // datagram receiver gets, the limit the skeleton is measured against.
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """render_results - bench/RESULTS.md and the throughput plot from one flood-compare JSON.
 
 SUMMARY

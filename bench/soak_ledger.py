@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """soak_ledger - lost, duplicated and unexpected sequence numbers from dgram-sink summaries.
 
 SUMMARY

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """soak_ledger_test - table tests of bench/soak_ledger.py (python3 bench/soak_ledger_test.py)."""
 
 import os

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """soak_run - sequenced datagrams through a churning, reloading, SIGTERMed master.
 
 SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // status_record_bench - the cost of one TAKEN/AVAIL record to the master.
 //
 // StatusChannel::notify() writes one 12-byte record into one end of a stream

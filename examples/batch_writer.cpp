@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-batch-writer - an example service that appends every datagram to a
 // file as one line, with one writev() per batch.
 //

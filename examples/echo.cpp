@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-echo - an example service that sends every datagram back to its sender.
 //
 // What it shows:

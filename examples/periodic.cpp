@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-periodic - an example service with a timer of its own: it counts
 // datagrams by their first word and logs a report at a fixed period.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-whosent - an example service that logs who sent each datagram.
 //
 // What it shows: receive.credentials (the kernel says which process, user

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // fuzz_target - what every fuzz target here shares.
 //
 // SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // logd_record_fuzz - libFuzzer target for dgram-logd's record handling: any
 // bytes a local client can send become exactly one line (record_line.h).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // main_cf_fuzz - fuzz target: main.cf text in, every parameter expanded.
 //
 // The input is the whole of a main.cf. It is read as Config::read_text()

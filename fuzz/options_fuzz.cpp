@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // options_fuzz - fuzz target: the master's command line, word by word.
 //
 // The input is split at null bytes into argv (argv[0] first), as a kernel

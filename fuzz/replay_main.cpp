@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // replay_main - runs a fuzz target over saved inputs, without libFuzzer.
 //
 // SYNOPSIS

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // typed_values_fuzz - fuzz target: the typed lookups of Config.
 //
 // The input is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // batch_receiver - recvmmsg() with MSG_DONTWAIT and MSG_TRUNC.
 #include "batch_receiver.h"
 

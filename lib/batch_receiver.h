@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // batch_receiver - takes the datagrams already queued on a socket, in one
 // recvmmsg() call, into buffers allocated once.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // config - the parameter store of main.cf and its typed lookups.
 //
 // SUMMARY

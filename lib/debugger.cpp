@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // debugger - expanding and running debugger_command.
 #include "dgram/debugger.h"
 

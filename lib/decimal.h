@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // decimal - a number from the environment, digits only ("12", not "+12",
 // " 12" or "12x"), as systemd writes LISTEN_PID, LISTEN_FDS, WATCHDOG_USEC.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dispatch_loop - serving requests one turn at a time.
 #include "dispatch_loop.h"
 

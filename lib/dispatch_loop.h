@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dispatch_loop - the event loop of a running child: wait, receive, serve.
 //
 // Per turn: acquire the gate, run the loop hook, wait for events. The gate

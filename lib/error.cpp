@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // error - building Fatal from errno.
 #include "dgram/error.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // event_loop - libevent calls, with C++ exceptions kept out of libevent.
 #include "dgram/event_loop.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // expand - $name expansion of main.cf values, as Postfix does it.
 // See expand.h for the forms that are understood and the diagnostics.
 #include "expand.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // expand - $name expansion of main.cf values, as Postfix does it.
 //
 // SUMMARY

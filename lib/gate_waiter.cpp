@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gate_waiter - one thread that takes the gate while the loop runs on.
 #include "gate_waiter.h"
 

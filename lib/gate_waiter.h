@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gate_waiter - waits for the gate on a thread of its own, so that the
 // event loop keeps running a service's timers and descriptors meanwhile.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // journal_stream - <N>-prefixed lines on a stderr that journald reads.
 #include "journal_stream.h"
 

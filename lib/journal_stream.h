@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // journal_stream - logging to journald through stderr.
 //
 // systemd connects a service's stderr to journald and says so with

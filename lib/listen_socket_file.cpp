@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // listen_socket_file - binding the socket of --listen, replacing a stale one.
 #include "listen_socket_file.h"
 

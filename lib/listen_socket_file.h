@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // listen_socket_file - the socket a standalone process makes for itself
 // (`--listen PATH`).
 //

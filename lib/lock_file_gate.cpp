@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lock_file_gate - opening the lock file safely and flock()ing it.
 #include "dgram/lock_file_gate.h"
 

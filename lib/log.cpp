@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log - formatting a message line and handing it to the sinks.
 #include "dgram/log.h"
 

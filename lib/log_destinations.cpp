@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_destinations - choosing and installing the log sinks of a child.
 #include "log_destinations.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_destinations - where a child's log lines go, the way a Postfix daemon
 // decides it, from its first instruction on.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_socket - a non-blocking datagram client and the log time stamp.
 #include "dgram/log_socket.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // main_cf_reader - the syntax of main.cf: logical lines and name = value.
 // See main_cf_reader.h for the rules and the diagnostics.
 #include "main_cf_reader.h"

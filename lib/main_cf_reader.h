@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // main_cf_reader - the syntax of main.cf: logical lines and name = value.
 //
 // SUMMARY

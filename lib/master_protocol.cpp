@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // master_protocol - status records, generation and flow tokens.
 #include "dgram/master_protocol.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify_socket - sd_notify's datagrams, written from its manual page.
 #include "notify_socket.h"
 

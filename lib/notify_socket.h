@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify_socket - telling the service manager (systemd) how the process is
 // doing, over $NOTIFY_SOCKET, without libsystemd.
 //

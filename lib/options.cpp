@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // options - parsing the master's command line into Options.
 #include "dgram/options.h"
 

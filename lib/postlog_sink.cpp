@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postlog_sink - records for Postfix's postlog service.
 #include "dgram/postlog_sink.h"
 

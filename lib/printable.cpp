@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // printable - control characters and broken UTF-8 become '?'.
 #include "printable.h"
 

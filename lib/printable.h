@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // printable - makes text safe to put on one log line.
 //
 // printable() replaces every byte that could end a line or steer a terminal

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // privileges - the chroot and user switch of -c and -u.
 #include "dgram/privileges.h"
 

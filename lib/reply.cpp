@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // reply - Context::reply(): a datagram back to its sender, never blocking.
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // server - the start-up sequence of a child, then the dispatch loop.
 #include "dgram/server.h"
 

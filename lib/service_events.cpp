@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // service_events - timers, descriptors and signals of a service on the loop.
 #include "service_events.h"
 

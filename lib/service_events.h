@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // service_events - the Events a service sees (events.h), on the skeleton's
 // libevent base.
 //

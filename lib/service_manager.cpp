@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // service_manager - READY, STATUS, WATCHDOG, reload and stop, told to systemd.
 #include "service_manager.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // service_manager - what a process started by systemd (or with --listen)
 // does for its service manager while it serves.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // skeleton_params - the table of the skeleton's own parameters and its readers.
 #include "skeleton_params.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // skeleton_params - the main.cf parameters the skeleton itself reads.
 //
 // SUMMARY

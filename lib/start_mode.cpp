@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // start_mode - recognising the three ways a service is started.
 #include "start_mode.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // start_mode - how the process was started, and the listen sockets that
 // come with it.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syslog_sink - RFC 3164-style records to the local syslog socket.
 #include "dgram/syslog_sink.h"
 

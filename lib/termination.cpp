@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // termination - the SIGTERM flag, its wake-up pipe, and the interruptible flock.
 #include "termination.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // termination - SIGTERM caught from the first instruction of run() to its
 // return, so that a stop request ends the child cleanly at any moment.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // turn_timer - a one-shot timerfd read by a thread of its own.
 #include "turn_timer.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // turn_timer - calls a function on a thread of its own when a turn has lasted
 // a given time, while the loop's thread may be inside a service callback.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unique_fd - closing and replacing the owned descriptor.
 #include "dgram/unique_fd.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unix_address - sockaddr_un for a path or an abstract @name.
 #include "unix_address.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unix_address - an AF_UNIX socket address from the way people write one:
 // a path ("/run/x.sock", relative too) or "@name" for the Linux abstract
 // namespace (no file; the name fills sun_path after a leading NUL).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // version - the project version meson was given, compiled in.
 #include "dgram/version.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // watchdog - a periodic SIGALRM that counts ticks spent in one turn.
 #include "dgram/watchdog.h"
 

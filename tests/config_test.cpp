@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // config_test - main.cf syntax, $name expansion and typed lookups.
 //
 // Table-driven: each table row is one main.cf text and what the library must

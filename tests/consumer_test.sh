@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # NAME
 #   consumer_test.sh - dgram-server used by another project: pkg-config file,
 #   meson subproject, and a service built that way run under dgram-launch.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram_config_test - dgram-config run as a real program: it knows the
 // skeleton's own parameters, prints their defaults, and refuses the limits a
 // child would refuse.

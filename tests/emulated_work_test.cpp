@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // emulated_work_test - dgram-sink's per-datagram work (tools/sink/emulated_work.h):
 // the range check of dgram_sink_work_usec from a table, and that a sleep
 // lasts its time without using the CPU, a spin uses the CPU, and a sleep that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // examples_test - the example services of examples/ as real programs, with
 // real client sockets, in every way a service can be started: under
 // dgram-launch and under the real Postfix master (a private instance; needs

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // flood_test - runs the built dgram-flood against a socket the test binds.
 //
 // Each test binds its own AF_UNIX SOCK_DGRAM socket in a private temporary

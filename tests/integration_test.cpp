@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // integration_test - dgram-sink and the trace service run as real child
 // processes, with fds 3/4/5/6 set up the way master(8) does it; this test
 // plays the master (status channel, flow pipe) and the client.

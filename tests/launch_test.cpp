@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // launch_test - dgram-launch run as a real program with dgram-sink as its
 // service: it serves past a child's use limit, throttles a failing child,
 // stops cleanly on SIGTERM, stays out of the system's Postfix spool, and ends

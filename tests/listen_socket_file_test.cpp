@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // listen_socket_file_test - the socket of --listen in a real temporary
 // directory: its mode and owner, what is found at the path beforehand, and
 // who removes the file at the end.

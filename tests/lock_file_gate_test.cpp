@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lock_file_gate_test - creation mode, refusals, and exclusion between holders.
 #include "dgram/lock_file_gate.h"
 

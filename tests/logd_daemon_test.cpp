@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // logd_daemon_test - dgram-logd as a real child process, with fds 3/4/5/6
 // set up the way master(8) does it; the test plays the master (status
 // channel) and the Postfix clients (records sent to the socket), and reads

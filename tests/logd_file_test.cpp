@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // logd_file_test - dgram-logd's log file: opened the way Postfix's
 // safe_open() does (log_file_open.h), appended to so that a line is whole
 // in the file or absent (log_file.h), and reopened after a log rotation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // logd_record_test - dgram-logd's record handling: a received record made
 // one line (record_line.h), and a record's parts for syslog (syslog_forward.h).
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """man_pages_coverage - the manual pages of man/ against the code.
 
 SYNOPSIS

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # man_pages_test - the manual pages of man/: mandoc finds nothing to say
 # about them, meson installs each, and they cover the code.
 #   man_pages_test.sh SOURCE_ROOT BUILD_ROOT

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // master_protocol_test - status records, generations and flow tokens.
 #include "dgram/master_protocol.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // no_allocation_test - serving allocates nothing per datagram: between one
 // batch and the next (receive, sender addresses, credentials, the batch
 // span, status records, the loop's turn) the heap is not touched.

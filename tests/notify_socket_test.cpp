@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify_socket_test - what a process tells systemd and journald: the
 // NOTIFY_SOCKET address and its datagrams, the watchdog interval, the
 // JOURNAL_STREAM check and its lines, and the ServiceManager on a real

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // options_test - the master's command line, letter by letter.
 #include "dgram/options.h"
 

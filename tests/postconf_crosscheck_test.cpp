@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postconf_crosscheck_test - dgram-config against Debian's postconf.
 //
 // For every main.cf of a corpus and every parameter name it queries, runs

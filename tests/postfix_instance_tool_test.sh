@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # NAME
 #   postfix_instance_tool_test.sh - tools/postfix-instance against the real master.
 # SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postfix_master_test - dgram-server programs as children of the real Postfix
 // master(8), in a private instance (see support/postfix_instance.h), with
 // Postfix's own programs and dgram-flood as clients.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postlog_sink_test - the exact datagrams of the postlog sink, read from a
 // socket bound in place of postlogd's; the records Postfix 3.7 was seen to
 // send, reconnects, a full receiver queue, long records, the maillog_file

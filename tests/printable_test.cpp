@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // printable_test - what may reach a log line, byte by byte.
 #include "printable.h"
 

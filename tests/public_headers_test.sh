@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # public_headers_test - the installed headers are exactly the public list,
 # each compiles on its own, and a consumer on an older C++ standard gets one
 # error that names C++20.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // run_anywhere_test - the same service binary outside Postfix's master:
 // under systemd's own socket activation tool (systemd-socket-activate, which
 // needs no systemd as PID 1) talking sd_notify to a socket the test reads,

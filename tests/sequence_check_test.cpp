@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_check_test - gap, repeat and run accounting of dgram-sink.
 #include "sequence_check.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_verdict_test - several receivers' summaries merged into one
 // exactly-once verdict, with capped runs making it "unknown", never wrong.
 #include "sequence_verdict.h"

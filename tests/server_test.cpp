@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // server_test - the whole skeleton run in-process on descriptors the test
 // owns: this test plays the master (status channel, flow pipe) and the client.
 #include "dgram/server.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sink_receive_test - dgram-sink's dgram_sink_receive_sender and
 // dgram_sink_receive_credentials parameters, run as a real program under
 // dgram-launch: off by default (credentials=0 closes the summary), and with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // skeleton_params_test - the table of the skeleton's own parameters, and the
 // use and idle limits as a whole skeleton run in-process reads them.
 #include "skeleton_params.h"

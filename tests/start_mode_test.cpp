@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // start_mode_test - how a process was started, from its argv and its
 // environment: --listen and its companions, systemd's LISTEN_* variables,
 // the checks on a passed socket, and the line for anything else.

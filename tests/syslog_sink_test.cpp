@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syslog_sink_test - the exact datagrams of the syslog sink, read from a
 // socket bound in place of /dev/log; facilities, severities, reconnects,
 // a full receiver queue and long records.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // tool_run - starts a built tool as a real child with its stdout and stderr
 // in files, and waits for it with a bounded deadline (tests of the tools);
 // eventually() for bounded waits on a condition.

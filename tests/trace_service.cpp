@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // trace_service - a service for integration tests that writes down what the
 // skeleton does to it, one line per event, appended with one write() each to
 // the file named by main.cf parameter trace_file:

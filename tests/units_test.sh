@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # units_test - the systemd units of systemd/ pass systemd-analyze verify, the
 # installed ones differ from the tested ones only in ExecStart=, meson
 # installs what it should, and a broken unit fails the check.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // version_test - dgram::version(), the pkg-config file and meson's project
 // version all say the same.
 #include "dgram/version.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // watchdog_test - the tick decision as tables, arming rules in-process, and
 // real timers in forked children: stuck turns die with status 1 and the line,
 // idle and busy-but-progressing children live.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-config - show main.cf parameters the way the library sees them.
 //
 // SYNOPSIS

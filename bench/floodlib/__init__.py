@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """floodlib - the parts of bench/flood_compare.py, in the order a reader needs them.
 
     system       constants, /proc and socket helpers, bounded waits

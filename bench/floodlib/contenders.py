@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """contenders - the receivers compared: one table, and the three kinds of receiver.
 
 DESCRIPTION

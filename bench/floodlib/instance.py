@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """instance - the private receivers' hosts: a Postfix instance and an rsyslogd.
 
 DESCRIPTION

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """measure - how one measurement is made: a flood, a timed run, system calls, loggers, latency.
 
 DESCRIPTION

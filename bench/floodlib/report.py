@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """report - what a run's numbers become: summaries, the api-cost block of RESULTS.md, facts.
 
 DESCRIPTION

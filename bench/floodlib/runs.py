@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """runs - what flood_compare runs, in which order: the whole comparison and --api-cost.
 
 DESCRIPTION

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """system - what the benchmark asks of the kernel: /proc, socket queues, bounded waits.
 
 DESCRIPTION

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // config - main.cf parameters: reading, $name expansion and typed lookups.
 //
 // A Config holds name = value pairs from main.cf (Postfix syntax: comments,

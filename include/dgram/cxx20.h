@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cxx20 - one clear error for a consumer compiling with an older standard.
 //
 // Every public header includes this first and compiles its body only with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // error - the fatal-error type of the library.
 //
 // Configuration, environment and system problems that must end the process are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // events - a service's own timers, descriptors and signals on the skeleton's
 // event loop.
 //

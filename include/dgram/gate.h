@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gate - what a process holds while it waits for a request.
 //
 // Several children of one service share one socket. Only the one holding the

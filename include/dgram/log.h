@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log - informational, warning and error lines of a daemon.
 //
 // A Log formats one line per message as `program[pid]: severity: text` and

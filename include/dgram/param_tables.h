@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // param_tables - typed tables of main.cf parameters a service declares.
 //
 // Each entry names a parameter, its default, where to store the value and,

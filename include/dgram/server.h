@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // server - running a Service: as a child of the Postfix master, under
 // systemd socket activation, or on its own.
 //

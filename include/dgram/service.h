@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // service - what a service author writes: one callback, optional hooks,
 // flags and parameter tables.
 //

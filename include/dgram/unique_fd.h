@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // unique_fd - a move-only owner of one file descriptor.
 //
 // A raw descriptor is wrapped right after the system call that made it, so it

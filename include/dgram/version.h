@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // version - which release of dgram-server a program was built with.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // consumer-service - counts datagrams and reports the count when it exits.
 //
 // Built by tests/consumer_test.sh against dgram-server as a subproject. On

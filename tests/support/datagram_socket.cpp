@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // datagram_socket - bind, connect, send, drain.
 #include "datagram_socket.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // datagram_socket - a bound UNIX datagram socket and a sender connected to
 // it, for tests that play both the client and the master.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_receiver - a bound UNIX datagram socket standing in for syslogd or
 // postlogd in the log sink tests. Every wait is bounded.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postfix_instance - a test's private master, through tools/postfix-instance.
 #include "postfix_instance.h"
 

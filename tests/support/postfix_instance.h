@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postfix_instance - a private Postfix master(8) for integration tests.
 //
 // A C++ face on tools/postfix-instance, which owns the layout and the

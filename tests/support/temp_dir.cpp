@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temp_dir - mkdtemp, files, and recursive removal.
 #include "temp_dir.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // temp_dir - a private folder for one test, with a main.cf and a queue
 // directory laid out like Postfix's (pid/), removed with its contents.
 #pragma once

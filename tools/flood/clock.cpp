@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // clock - CLOCK_MONOTONIC reading and absolute sleeping.
 #include "clock.h"
 

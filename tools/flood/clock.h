@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   clock - monotonic nanosecond time for pacing, progress and the report.
 // DIAGNOSTICS

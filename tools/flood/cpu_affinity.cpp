@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // cpu_affinity - sched_getaffinity with a growing set, CPU lists and placement.
 #include "cpu_affinity.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   cpu_affinity - the CPUs a process may run on, and what that makes of
 //   a flood: spread over CPUs, or all on one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // datagram_socket - creating and connecting the sending socket.
 #include "datagram_socket.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   datagram_socket - the sender's AF_UNIX SOCK_DGRAM socket, connected to
 //   the target path.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   dgram-flood - send datagrams to a UNIX-domain datagram socket.
 // SUMMARY

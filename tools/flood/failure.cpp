@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // failure - building Failure lines from error numbers.
 #include "failure.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   failure - how dgram-flood gives up.
 // DESCRIPTION

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // flood_options - parsing the dgram-flood command line.
 #include "flood_options.h"
 

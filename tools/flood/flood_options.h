@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   flood_options - the dgram-flood command line, parsed into a plain struct.
 // SUMMARY

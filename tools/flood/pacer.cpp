@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // pacer - absolute due times and the sleep until the next one.
 #include "pacer.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   pacer - spaces sends out to a rate without spinning the CPU.
 // SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // payload - filling the pattern and formatting sequence headers.
 #include "payload.h"
 

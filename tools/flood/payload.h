@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   payload - the bytes of each datagram.
 // SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // proc_file - whole-file reads and numbered folder listings under /proc.
 #include "proc_file.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   proc_file - reading a /proc file whole, and listing the numbered
 //   entries of a /proc folder.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // process_usage - parsing /proc/PID/stat and task status files, and differences of samples.
 #include "process_usage.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   process_usage - the CPU time and context switches a process has used,
 //   read from /proc.

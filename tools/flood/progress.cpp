@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // progress - drawing and clearing the terminal progress line.
 #include "progress.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   progress - the progress bar on a terminal's stderr.
 // SUMMARY

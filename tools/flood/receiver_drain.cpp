@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // receiver_drain - polling SIOCOUTQ until the receiver has consumed everything.
 #include "receiver_drain.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   receiver_drain - waits until the receiver has consumed every datagram
 //   the sender's socket sent.

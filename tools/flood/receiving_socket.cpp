@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // receiving_socket - the peer of a connected datagram socket, by sock_diag or /proc/net/unix.
 #include "receiving_socket.h"
 

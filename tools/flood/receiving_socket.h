@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   receiving_socket - which socket the sender's datagrams go to, and
 //   whether it still exists.

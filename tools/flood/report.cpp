@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // report - formatting the summary lines and the JSON object.
 #include "report.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   report - the summary dgram-flood prints when the run is over.
 // SUMMARY

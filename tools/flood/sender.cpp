@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sender - send(2) and sendmmsg(2) loops with flow-control waits.
 #include "sender.h"
 

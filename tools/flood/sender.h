@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   sender - the send loops of dgram-flood: one send(2) per datagram, or
 //   sendmmsg(2) in batches.

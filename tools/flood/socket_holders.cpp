@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // socket_holders - scanning /proc/*/fd for one socket, and telling masters from receivers.
 #include "socket_holders.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   socket_holders - the processes that hold a socket open, and which of
 //   them are masters.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // usage_meter - samples before the first send and after the drain, grouped and summed.
 #include "usage_meter.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // NAME
 //   usage_meter - the CPU time and context switches the receivers, and
 //   their master, spent during a flood.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-launch - serves one datagram service the way master(8) would, without Postfix.
 //
 // SYNOPSIS

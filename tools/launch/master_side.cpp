@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // master_side - socket, socketpair, pipe, fork/exec and record reading.
 #include "master_side.h"
 

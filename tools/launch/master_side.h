@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // master_side - plays the Postfix master's side of the child protocol.
 //
 // It owns what the master owns for one service: the status channel (a stream

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # packages.sh - sourced by tools/test and tools/demo: installs, on Debian 12,
 # the packages the build, the tests and the demo need, when they are missing.
 #

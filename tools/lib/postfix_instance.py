@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """postfix_instance - one private Postfix instance in a folder of its own.
 
 SUMMARY

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-logd - a drop-in replacement for Postfix's postlogd(8).
 //
 // Configured in master.cf in place of postlogd:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_file - appends whole lines to maillog_file, or none of a line.
 //
 // NAME

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_file_open - opening maillog_file the way Postfix's safe_open() does.
 #include "log_file_open.h"
 

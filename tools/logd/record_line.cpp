@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // record_line - turns one received log record into exactly one line.
 #include "record_line.h"
 

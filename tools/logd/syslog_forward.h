@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syslog_forward - what dgram-logd does with records when maillog_file is empty.
 //
 // NAME

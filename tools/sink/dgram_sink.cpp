@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dgram-sink - a datagram service that counts what it is sent.
 //
 // It counts datagrams, bytes and truncated datagrams and, with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // emulated_work - sleeping or spinning for a fixed time per datagram.
 #include "emulated_work.h"
 

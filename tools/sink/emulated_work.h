@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // emulated_work - time a datagram costs on purpose, for tests and benchmarks.
 //
 // DESCRIPTION

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_check - gap and repeat accounting over leading numbers.
 #include "sequence_check.h"
 

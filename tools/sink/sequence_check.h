@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_check - checks that leading sequence numbers arrive without gaps
 // or repeats, and keeps the runs seen so that several receivers' reports can
 // be merged into one exactly-once verdict (see sequence_verdict.h).

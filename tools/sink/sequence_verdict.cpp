@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_verdict - parsing seq_runs/seq_overflow words and merging them.
 #include "sequence_verdict.h"
 

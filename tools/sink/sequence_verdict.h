@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // sequence_verdict - merges several dgram-sink exit summaries into one
 // exactly-once verdict over the sequence numbers first..last.
 //

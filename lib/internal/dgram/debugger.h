@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // debugger - running debugger_command when -D or MAIL_DEBUG asks for it.
 //
 // The command comes from main.cf's debugger_command, a raw parameter whose

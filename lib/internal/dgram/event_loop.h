@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // event_loop - RAII over a libevent event_base and its events.
 //
 // EventBase owns the event_base; Event owns one event and calls a C++

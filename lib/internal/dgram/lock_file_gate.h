@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // lock_file_gate - the gate as an exclusive flock() on a lock file.
 //
 // The file is `$queue_directory/pid/unix-dgram.<service>`, created mode 0600.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // log_socket - the client end of a datagram log service.
 //
 // NAME

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // master_protocol - the child's side of the Postfix master(8) protocol.
 //
 // The master hands a child a status channel (fd 5, one end of a stream

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // options - the command line that the Postfix master passes to a child.
 //
 // parse_options() turns argv into a plain struct, accepting exactly the

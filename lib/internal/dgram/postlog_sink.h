@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // postlog_sink - log records to Postfix's postlog service (maillog_file).
 //
 // NAME

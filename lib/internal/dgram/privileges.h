@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // privileges - chroot to a directory and switch to an unprivileged user.
 //
 // The user is looked up before the chroot (its password and group files stay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // syslog_sink - log records to the local syslog daemon, like syslog(3).
 //
 // NAME

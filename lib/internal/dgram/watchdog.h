@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // watchdog - ends a child that is stuck inside one turn of its loop.
 //
 // SUMMARY

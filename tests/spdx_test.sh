@@ -8,7 +8,8 @@
 #   The source files are the code, build and unit files of the tree: *.cpp,
 #   *.h, *.py, *.sh, meson.build, meson_options.txt, *.in, *.wrap, the manual
 #   pages and the scripts without a suffix (tools/*, bench/flood-compare,
-#   bench/soak, .ci/run); data (fuzz corpora, tests/data, bench/results),
+#   bench/soak, .ci/run) and debian/rules; data (fuzz corpora, tests/data,
+#   bench/results),
 #   Markdown, LICENSE and NEWS are not. Each must carry
 #   "SPDX-License-Identifier: MIT" in one of its first three lines (after a
 #   #! line). The list comes from `git ls-files` in a checkout, else from the
@@ -31,7 +32,7 @@ is_source() {
     fuzz/corpus/* | fuzz/regressions/* | tests/data/* | bench/results/* | subprojects/*/*) return 1 ;;
     *.cpp | *.h | *.py | *.sh | */meson.build | meson.build | meson_options.txt | *.in | *.wrap) return 0 ;;
     man/*.[1-8]) return 0 ;;
-    tools/demo | tools/test | tools/postfix-instance | bench/flood-compare | bench/soak | .ci/run) return 0 ;;
+    tools/demo | tools/test | tools/postfix-instance | tools/deb-test | bench/flood-compare | bench/soak | .ci/run | debian/rules) return 0 ;;
   esac
   return 1
 }

@@ -14,7 +14,11 @@
 #      in as its subprojects/dgram-server, and it is configured and built
 #      (with the main build's sanitizers, SANITIZE as b_sanitize). The
 #      subproject must build the library only: no target of its tests/,
-#      tools/ or bench/.
+#      tools/ or bench/, and of the library the static one alone, with
+#      nothing of dgram-server to install (-Dshared_library=auto). Then a
+#      second build folder is configured (not built) with
+#      -Ddgram-server:shared_library=enabled: the shared library is then a
+#      target too, and installed.
 #   3. consumer-service runs under DGRAM_LAUNCH, DGRAM_FLOOD sends it 100
 #      datagrams of 50 bytes, SIGTERM stops dgram-launch, and the service's
 #      report must say datagrams=100.
@@ -109,30 +113,58 @@ timeout 200 ninja -C "$tmp/build" >"$tmp/ninja.log" 2>&1 ||
   { show "$tmp/ninja.log"; fail "building the consumer project"; }
 timeout 30 meson introspect --targets "$tmp/build" >"$tmp/targets.json" ||
   fail "meson introspect --targets"
-python3 - "$tmp/targets.json" <<'EOF' || fail "the consumer build has the wrong targets"
+timeout 30 meson introspect --installed "$tmp/build" >"$tmp/installed.json" ||
+  fail "meson introspect --installed"
+# check_targets.py TARGETS_JSON INSTALLED_JSON KINDS INSTALL: the subproject's
+# library is of the kinds KINDS (comma-separated) and installed (INSTALL=yes)
+# or not, and no target of its tests/, tools/ or bench/ is there.
+cat >"$tmp/check_targets.py" <<'EOF'
 import json, sys
 targets = json.load(open(sys.argv[1]))
+installed = json.load(open(sys.argv[2]))
+kinds = sorted(sys.argv[3].split(","))
+install = sys.argv[4] == "yes"
 names = sorted(t["name"] for t in targets)
-print("consumer_test: consumer targets:", " ".join(names))
+print("consumer_test: consumer targets:", ", ".join(f"{t['name']} ({t['type']})" for t in targets))
 problems = []
 for t in targets:
     parts = t["defined_in"].split("/")
     if "dgram-server" in parts:
         below = parts[parts.index("dgram-server") + 1:]
         if below and below[0] in ("tests", "tools", "bench"):
-            problems.append(f"{t['name']} from {t['defined_in']}")
-if problems:
-    print("consumer_test: the subproject built more than the library:", *problems, sep="\n  ")
+            problems.append(f"the subproject built more than the library: {t['name']} from {t['defined_in']}")
 if "consumer-service" not in names:
     problems.append("no consumer-service target")
-if "dgram-server" not in names:
-    problems.append("no dgram-server library target")
-    print("consumer_test: no dgram-server library target")
+library_kinds = sorted(t["type"] for t in targets if t["name"] == "dgram-server")
+if library_kinds != [kind + " library" for kind in kinds]:
+    problems.append(f"the dgram-server library targets are {library_kinds or 'none'}, expected {kinds}")
+ours = sorted(installed.values())
+print("consumer_test: to install:", " ".join(ours) or "nothing")
+if install and not any("/libdgram-server.so" in path for path in ours):
+    problems.append("the shared library is not installed")
+if not install and ours:
+    problems.append("a subproject installs nothing of dgram-server by default, but: " + " ".join(ours))
+for problem in problems:
+    print("consumer_test:", problem)
 sys.exit(1 if problems else 0)
 EOF
+python3 "$tmp/check_targets.py" "$tmp/targets.json" "$tmp/installed.json" static no ||
+  fail "the consumer build has the wrong targets (-Dshared_library=auto)"
 service=$tmp/build/consumer-service
 [ -x "$service" ] || fail "no consumer-service in the consumer build"
-step "consumer project built against the dgram-server subproject"
+step "consumer project built against the dgram-server subproject (static library only)"
+
+# A consumer that asks for the shared library gets it (configured only).
+timeout 120 meson setup "${setup_options[@]}" -Ddgram-server:shared_library=enabled \
+  "$tmp/build-shared" "$tmp/consumer" >"$tmp/setup-shared.log" 2>&1 ||
+  { show "$tmp/setup-shared.log"; fail "meson setup -Ddgram-server:shared_library=enabled"; }
+timeout 30 meson introspect --targets "$tmp/build-shared" >"$tmp/targets-shared.json" ||
+  fail "meson introspect --targets (shared_library=enabled)"
+timeout 30 meson introspect --installed "$tmp/build-shared" >"$tmp/installed-shared.json" ||
+  fail "meson introspect --installed (shared_library=enabled)"
+python3 "$tmp/check_targets.py" "$tmp/targets-shared.json" "$tmp/installed-shared.json" shared,static yes ||
+  fail "the consumer build has the wrong targets (-Ddgram-server:shared_library=enabled)"
+step "-Ddgram-server:shared_library=enabled: the subproject builds and installs the shared library too"
 
 # 3. The consumer service under dgram-launch.
 if [ "$launch" = missing ] || [ "$flood" = missing ]; then

@@ -44,27 +44,9 @@ flood=$5
 [ "$launch" = missing ] || launch=$(realpath "$launch")
 [ "$flood" = missing ] || flood=$(realpath "$flood")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dgram-consumer.XXXXXX")
-launch_pid=
-cleanup() {
-  if [ -n "$launch_pid" ]; then kill -KILL "$launch_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-step() { echo "consumer_test: $*"; }
-fail() {
-  echo "consumer_test: FAIL: $*" >&2
-  exit 1
-}
-# show FILE... - a step's output, when it failed.
-show() {
-  local file
-  for file in "$@"; do
-    [ -s "$file" ] && { echo "--- $file" >&2; tail -n 60 "$file" >&2; }
-  done
-  return 0
-}
+test_name=consumer_test
+# shellcheck source=tests/support/script.sh
+. "$(dirname "$0")/support/script.sh"
 
 sanitize_flags=()
 setup_options=(--wrap-mode=nodownload)
@@ -185,7 +167,7 @@ EOF
 
 "$launch" --socket "$socket" --config "$tmp/conf" -- "$service" \
   >"$tmp/launch.out" 2>"$tmp/launch.err" &
-launch_pid=$!
+background_pid=$!
 
 # until_true SECONDS COMMAND... - runs COMMAND every 0.1 s until it succeeds; 1 after SECONDS.
 until_true() {
@@ -196,7 +178,7 @@ until_true() {
     sleep 0.1
   done
 }
-launch_running() { kill -0 "$launch_pid" 2>/dev/null; }
+launch_running() { kill -0 "$background_pid" 2>/dev/null; }
 socket_ready() { [ -S "$socket" ] || ! launch_running; }
 until_true 20 socket_ready || { show "$tmp/launch.err"; fail "no socket at $socket after 20 s"; }
 launch_running || { show "$tmp/launch.out" "$tmp/launch.err"; fail "dgram-launch ended early"; }
@@ -213,12 +195,12 @@ until_true 30 queue_empty ||
   { show "$tmp/launch.err"; fail "the socket still holds $(queue_bytes) bytes after 30 s"; }
 launch_running || { show "$tmp/launch.out" "$tmp/launch.err"; fail "dgram-launch ended before SIGTERM"; }
 
-kill -TERM "$launch_pid"
+kill -TERM "$background_pid"
 until_true 30 eval '! launch_running' ||
   { show "$tmp/launch.err"; fail "dgram-launch still runs 30 s after SIGTERM"; }
 status=0
-wait "$launch_pid" || status=$?
-launch_pid=
+wait "$background_pid" || status=$?
+background_pid=
 cat "$tmp/launch.out"
 [ "$status" -eq 0 ] || { show "$tmp/launch.out" "$tmp/launch.err"; fail "dgram-launch exit status $status"; }
 grep -q '^launch: .*exit=' "$tmp/launch.out" ||

@@ -53,26 +53,9 @@ for name in version shared units prefix bindir libdir includedir mandir docdir d
   [ -n "${var[$name]:-}" ] || { echo "install_test: no $name=VALUE argument" >&2; exit 2; }
 done
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/dgram-install.XXXXXX")
-echo_pid=
-cleanup() {
-  if [ -n "$echo_pid" ]; then kill -KILL "$echo_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-step() { echo "install_test: $*"; }
-fail() {
-  echo "install_test: FAIL: $*" >&2
-  exit 1
-}
-show() {
-  local file
-  for file in "$@"; do
-    [ -s "$file" ] && { echo "--- $file" >&2; tail -n 60 "$file" >&2; }
-  done
-  return 0
-}
+test_name=install_test
+# shellcheck source=tests/support/script.sh
+. "$(dirname "$0")/support/script.sh"
 
 destdir=$tmp/destdir
 
@@ -177,10 +160,10 @@ mkdir "$tmp/conf"
 : >"$tmp/conf/main.cf"
 socket=$tmp/echo.sock
 MAIL_CONFIG=$tmp/conf "$tmp/consumer/dgram-echo" --listen "$socket" -V >"$tmp/echo.out" 2>"$tmp/echo.err" &
-echo_pid=$!
+background_pid=$!
 deadline=$((SECONDS + 20))
 until [ -S "$socket" ]; do
-  kill -0 "$echo_pid" 2>/dev/null || { show "$tmp/echo.err"; fail "dgram-echo --listen ended early"; }
+  kill -0 "$background_pid" 2>/dev/null || { show "$tmp/echo.err"; fail "dgram-echo --listen ended early"; }
   [ "$SECONDS" -lt "$deadline" ] || { show "$tmp/echo.err"; fail "no socket $socket after 20 s"; }
   sleep 0.1
 done
@@ -192,15 +175,15 @@ s.settimeout(10)
 s.sendto(b"hello", sys.argv[1])
 print(s.recv(65536).decode())' "$socket") || { show "$tmp/echo.err"; fail "no answer from dgram-echo"; }
 [ "$answer" = hello ] || { show "$tmp/echo.err"; fail "dgram-echo answered '$answer', not 'hello'"; }
-kill -TERM "$echo_pid"
+kill -TERM "$background_pid"
 deadline=$((SECONDS + 20))
-while kill -0 "$echo_pid" 2>/dev/null; do
+while kill -0 "$background_pid" 2>/dev/null; do
   [ "$SECONDS" -lt "$deadline" ] || { show "$tmp/echo.err"; fail "dgram-echo still runs 20 s after SIGTERM"; }
   sleep 0.1
 done
 status=0
-wait "$echo_pid" || status=$?
-echo_pid=
+wait "$background_pid" || status=$?
+background_pid=
 [ "$status" = 0 ] || { show "$tmp/echo.err"; fail "dgram-echo exit status $status after SIGTERM"; }
 [ ! -e "$socket" ] || fail "dgram-echo left its socket $socket"
 step "the consumer answered 'hello' and exited 0 on SIGTERM"

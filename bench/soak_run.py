@@ -88,7 +88,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from floodlib.instance import PostfixInstance  # noqa: E402
 from floodlib.report import machine_facts  # noqa: E402
-from floodlib.system import (ENV, MASTER, POSTLOGD, alive, queue_length, service_of,  # noqa: E402
+from floodlib.system import (ENV, MASTER, POSTLOGD, alive, proc_stat, queue_length, service_of,  # noqa: E402
                              socket_inode, stop_process, wait_until)
 from soak_ledger import account, parse_runs  # noqa: E402
 
@@ -128,18 +128,6 @@ def child_pids(master_pid):
         return []
 
 
-def process_facts(pid):
-    """process_facts - state, parent and start time (clock ticks since boot) of a
-    process, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            text = f.read()
-    except OSError:
-        return None
-    rest = text[text.rfind(")") + 2:].split()
-    return {"state": rest[0], "ppid": int(rest[1]), "start": int(rest[19])}
-
-
 def uptime_ticks():
     with open("/proc/uptime") as f:
         return float(f.read().split()[0]) * TICKS
@@ -157,10 +145,10 @@ def signal_child(pid, master_pid, signum):
     except (ProcessLookupError, OSError):
         return None
     try:
-        facts = process_facts(pid)
+        facts = proc_stat(pid)
         if facts is None or facts["ppid"] != master_pid or facts["state"] == "Z" or service_of(pid) != SERVICE:
             return None
-        age_ms = (uptime_ticks() - facts["start"]) * 1000.0 / TICKS
+        age_ms = (uptime_ticks() - facts["starttime"]) * 1000.0 / TICKS
         signal.pidfd_send_signal(fd, signum)
         return max(age_ms, 0.0)
     except ProcessLookupError:

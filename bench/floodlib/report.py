@@ -26,6 +26,18 @@ from .system import ENV, say
 RESULTS_BLOCK = ("<!-- begin api-cost-flood -->", "<!-- end api-cost-flood -->")
 
 
+def rate_and_cpu(ok):
+    """rate_and_cpu - of the completed runs of one cell: how many, median/min/max rate,
+    and the median child and master CPU seconds per 10^6 datagrams."""
+    rates = [r["rate"] for r in ok]
+    entry = {"runs": len(ok), "median": round(statistics.median(rates), 1), "min": min(rates), "max": max(rates)}
+    for key in ("child_cpu", "master_cpu"):
+        per = [r[key] / r["count"] * 1e6 for r in ok if r.get(key) is not None]
+        if per:
+            entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+    return entry
+
+
 def summarize(runs, order, cells):
     """Per contender and (placement, size, sender), keyed "placement/size/sender":
     median/min/max rate, CPU per 10^6, context switches per datagram, ratios."""
@@ -36,13 +48,7 @@ def summarize(runs, order, cells):
                   and r.get("placement") == placement and "rate" in r]
             if not ok:
                 continue
-            rates = [r["rate"] for r in ok]
-            entry = {"runs": len(ok), "median": round(statistics.median(rates), 1), "min": min(rates),
-                     "max": max(rates)}
-            for key in ("child_cpu", "master_cpu"):
-                per = [r[key] / r["count"] * 1e6 for r in ok if r.get(key) is not None]
-                if per:
-                    entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+            entry = rate_and_cpu(ok)
             for key in ("ctx_per_datagram", "master_ctx_per_datagram"):
                 per = [r[key] for r in ok if r.get(key) is not None]
                 if per:
@@ -82,13 +88,7 @@ def summarize_api_cost(runs, order, senders, placements):
             for name in order:
                 if not ok[name]:
                     continue
-                rates = [r["rate"] for r in ok[name]]
-                entry = {"runs": len(rates), "median": round(statistics.median(rates), 1), "min": min(rates),
-                         "max": max(rates)}
-                for key in ("child_cpu", "master_cpu"):
-                    per = [r[key] / r["count"] * 1e6 for r in ok[name] if r.get(key) is not None]
-                    if per:
-                        entry[key + "_per_1e6"] = round(statistics.median(per), 3)
+                entry = rate_and_cpu(ok[name])
                 table.setdefault(cell, {})[name] = entry
             base = table.get(cell, {}).get("sink-1")
             for name, entry in table.get(cell, {}).items():

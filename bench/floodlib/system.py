@@ -18,6 +18,7 @@ import subprocess
 import time
 
 from postfix_instance import MASTER, MASTER_ENV, alive, proc_stat  # noqa: F401
+from postfix_instance import wait_until as instance_wait_until
 
 TICKS = os.sysconf("SC_CLK_TCK")
 POSTLOGD = "/usr/lib/postfix/sbin/postlogd"
@@ -104,12 +105,8 @@ def socket_inode(pid, fd):
 
 
 def wait_until(predicate, timeout, interval=0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+    """wait_until - tools/lib/postfix_instance.py's, polling every 10 ms by default."""
+    return instance_wait_until(predicate, timeout, interval)
 
 
 def payload(size):

@@ -140,6 +140,29 @@ pid_t send_as_nobody(const std::string& service_path, const std::string& bind_na
   return pid;
 }
 
+// expect_senders_logged - user nobody sends to the dgram-whosent at
+// service_path from a bound, an unnamed and an abstract socket; each
+// sender's pid, uid, gid and address must show up in err().
+void expect_senders_logged(const std::string& service_path, const TempDir& dir, const std::string& tag,
+                           const std::function<std::string()>& err) {
+  Nobody who = nobody();
+  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
+  pid_t bound = send_as_nobody(service_path, dir.file("bound-client"), "from a bound socket");
+  ASSERT_GT(bound, 0);
+  pid_t unnamed = send_as_nobody(service_path, "", "from an unnamed socket");
+  ASSERT_GT(unnamed, 0);
+  std::string abstract_name = "@whosent-" + tag + "-test-" + std::to_string(::getpid());
+  pid_t abstract = send_as_nobody(service_path, abstract_name, "from an abstract socket");
+  ASSERT_GT(abstract, 0);
+  for (const std::string& line :
+       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir.file("bound-client") + "\n",
+        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
+        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
+    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
+  }
+}
+
+
 // The processes whose parent is pid.
 std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> pids;
@@ -653,21 +676,7 @@ TEST_F(Standalone, WhosentLogsTheSendersPidUidGidAndAddressFromTheFirstDatagramO
   ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_WHOSENT"), {"-V"}));
   // The service asked for credentials on its own socket before anybody
   // could send to it: even the first datagram carries them.
-  Nobody who = nobody();
-  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
-  pid_t bound = send_as_nobody(socket_, dir_.file("bound-client"), "from a bound socket");
-  ASSERT_GT(bound, 0);
-  pid_t unnamed = send_as_nobody(socket_, "", "from an unnamed socket");
-  ASSERT_GT(unnamed, 0);
-  std::string abstract_name = "@whosent-standalone-test-" + std::to_string(::getpid());
-  pid_t abstract = send_as_nobody(socket_, abstract_name, "from an abstract socket");
-  ASSERT_GT(abstract, 0);
-  for (const std::string& line :
-       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir_.file("bound-client") + "\n",
-        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
-        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
-    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_senders_logged(socket_, dir_, "standalone", [this] { return err(); }));
   EXPECT_EQ(count_lines(err(), "pid=unknown"), 0) << err();
   EXPECT_EQ(stop(), 0) << err();
   EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
@@ -683,21 +692,7 @@ TEST_F(UnderSocketActivation, WhosentLogsTheSendersPidUidGidAndAddress) {
   ASSERT_NO_FATAL_FAILURE(expect_activated());
   std::string first = "]: pid=unknown uid=unknown gid=unknown address=" + dir_.file("first-client") + "\n";
   ASSERT_TRUE(eventually([&] { return contains(err(), first); })) << first << "\nnot in:\n" << err();
-  Nobody who = nobody();
-  std::string ids = " uid=" + std::to_string(who.uid) + " gid=" + std::to_string(who.gid);
-  pid_t bound = send_as_nobody(socket_, dir_.file("bound-client"), "from a bound socket");
-  ASSERT_GT(bound, 0);
-  pid_t unnamed = send_as_nobody(socket_, "", "from an unnamed socket");
-  ASSERT_GT(unnamed, 0);
-  std::string abstract_name = "@whosent-activation-test-" + std::to_string(::getpid());
-  pid_t abstract = send_as_nobody(socket_, abstract_name, "from an abstract socket");
-  ASSERT_GT(abstract, 0);
-  for (const std::string& line :
-       {"]: pid=" + std::to_string(bound) + ids + " address=" + dir_.file("bound-client") + "\n",
-        "]: pid=" + std::to_string(unnamed) + ids + " address=unnamed\n",
-        "]: pid=" + std::to_string(abstract) + ids + " address=" + abstract_name + "\n"}) {
-    EXPECT_TRUE(eventually([&] { return contains(err(), line); })) << line << "\nnot in:\n" << err();
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_senders_logged(socket_, dir_, "activation", [this] { return err(); }));
   EXPECT_EQ(count_lines(err(), "pid=unknown"), 1) << err();
   EXPECT_EQ(stop(), 0) << err();
   EXPECT_TRUE(is_socket(socket_)) << "the service removed the socket file it was given";

@@ -145,8 +145,11 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
 }
 
 bool DispatchLoop::start_direct_receive() {
-  // Each of these owes something per wake-up that the direct receive would skip.
-  if (gate_ || settings_.report_status || !receiver_ || listen_fds_.size() != 1 ||
+  // Each of these owes something per wake-up that the direct receive would
+  // skip. A gate or the status reports owe nothing in a quiet turn (the gate
+  // is kept, nothing is reported), so they only rule it out where every
+  // wake-up is busy (busy_after_usec 0: no turn is watched).
+  if (((gate_ || settings_.report_status) && !watch_turn_) || !receiver_ || listen_fds_.size() != 1 ||
       settings_.batch_limit < 2 || service_.hooks.loop ||
       (service_.flags.in_flow_delay && settings_.flow_read_fd >= 0)) {
     return false;
@@ -301,21 +304,13 @@ void DispatchLoop::on_request(std::size_t index) {
       !take_flow_token(settings_.flow_read_fd)) {
     pause_seconds(settings_.in_flow_delay);
   }
-  turn_started_.store(watch_turn_ ? monotonic_ns() : 0, std::memory_order_relaxed);
-  if (watch_turn_ && !postfix_way) {
-    turn_state_.store(kQuiet);
-    turn_timer_->arm(std::chrono::microseconds(settings_.busy_after_usec));
-  }
+  start_turn(!postfix_way);
   std::size_t served = receive_and_serve(index);
-  if (watch_turn_ && !postfix_way) turn_timer_->disarm();
-  if (watch_turn_ && settle_turn()) busy_reported_ = true;
+  end_turn(!postfix_way, served);
   uses_ += served;
-  if (direct_ && served > 0) serve_directly(index);
-  if (watch_turn_ && served > 0) {
-    // Whether one datagram alone makes a turn busy decides the next turn.
-    std::uint64_t per_datagram = (monotonic_ns() - turn_started_.load(std::memory_order_relaxed)) / served;
-    slow_ = per_datagram >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u;
-  }
+  // A turn that stayed quiet (or a child that owes nothing per turn) waits
+  // for the next batch in the receive; a busy or slow one goes back to the loop.
+  if (direct_ && served > 0 && !busy_reported_ && !slow_) serve_directly(index);
   if (busy_reported_ && settings_.report_status && !status_.notify(ChildStatus::avail)) {
     stop("master status channel write failed");
   }
@@ -323,6 +318,25 @@ void DispatchLoop::on_request(std::size_t index) {
   if (served > 0 && served_listener_) served_listener_();
   if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
     stop("use limit reached");
+  }
+}
+
+void DispatchLoop::start_turn(bool quiet) {
+  turn_started_.store(watch_turn_ ? monotonic_ns() : 0, std::memory_order_relaxed);
+  if (watch_turn_ && quiet) {
+    turn_state_.store(kQuiet);
+    turn_timer_->arm(std::chrono::microseconds(settings_.busy_after_usec));
+  }
+}
+
+void DispatchLoop::end_turn(bool quiet, std::size_t served) {
+  if (!watch_turn_) return;
+  if (quiet) turn_timer_->disarm();
+  if (settle_turn()) busy_reported_ = true;
+  if (served > 0) {
+    // Whether one datagram alone makes a turn busy decides the next turn.
+    std::uint64_t per_datagram = (monotonic_ns() - turn_started_.load(std::memory_order_relaxed)) / served;
+    slow_ = per_datagram >= static_cast<std::uint64_t>(settings_.busy_after_usec) * 1000u;
   }
 }
 
@@ -362,15 +376,21 @@ void DispatchLoop::serve_directly(std::size_t index) {
     // Once per wake-up, as in on_request; here the datagrams are in hand
     // already (nothing a pre_accept hook can do changes what was queued).
     if (service_.hooks.pre_accept) service_.hooks.pre_accept(context_);
+    // Each batch is a quiet turn of its own (with the gate kept): one that
+    // lasts busy_after_usec is handed on as in on_request, and ends this.
+    start_turn(true);
     serve_batch(index, static_cast<std::size_t>(count));
+    end_turn(true, static_cast<std::size_t>(count));
     uses_ += static_cast<unsigned long long>(count);
+    if (busy_reported_ || slow_) break;
     if (monotonic_ns() >= until) break;
   }
   if (!blocking.restore()) {
     throw Fatal("non-blocking mode for fd " + std::to_string(fd) + " after a direct receive: " +
                 std::strerror(errno));
   }
-  watch_listen_sockets(true);
+  // A turn that was handed on gave the gate up: the sockets wait for it again.
+  if (!gate_ || gate_held_) watch_listen_sockets(true);
 }
 
 void DispatchLoop::on_turn_timer() noexcept {

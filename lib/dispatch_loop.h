@@ -14,9 +14,10 @@
 // (see server.cpp). With busy_after_usec set, a turn releases the gate and
 // reports TAKEN/AVAIL only once it has lasted that long (DispatchSettings);
 // a service whose datagrams each take that long is served Postfix's way,
-// one datagram per turn. With direct_receive, a child alone on one socket (no
-// gate, no TAKEN/AVAIL) that has just served a batch waits for the next one
-// in recvmmsg itself rather than in the event loop (DispatchSettings). run()
+// one datagram per turn. With direct_receive, a child on one socket that has
+// just served a batch in a quiet turn (alone on it, or holding the gate with
+// nothing reported) waits for the next one in recvmmsg itself rather than in
+// the event loop (DispatchSettings). run()
 // returns when the use limit is reached, the idle timer fires, or the status
 // channel becomes readable (the master went away) or SIGTERM arrives; a
 // failed AVAIL report also ends it. Nothing that was received is left unserved.
@@ -80,13 +81,16 @@ struct DispatchSettings {
   // callback (its thread releases the gate and writes TAKEN). 0: every
   // wake-up is busy from its start, Postfix's way.
   int busy_after_usec = 0;
-  // dgram_direct_receive: where nothing else is owed per wake-up (no gate,
-  // no status reports, one listen socket, batches, no loop hook, no
-  // in_flow_delay), the wake-ups after one that served datagrams wait in
-  // recvmmsg (MSG_WAITFORONE, the socket in blocking mode meanwhile) instead
-  // of epoll and then recvmmsg: one system call per wake-up, as a bare
-  // receive loop makes. pre_accept still runs once per wake-up, after the
-  // receive. Ends as kDirectReceiveWait/kDirectReceiveSpan say.
+  // dgram_direct_receive: where nothing else is owed per wake-up (one
+  // listen socket, batches, no loop hook, no in_flow_delay, and a gate or
+  // status reports only with busy_after_usec set, so that a turn can stay
+  // quiet), the wake-ups after one that served datagrams in a quiet turn
+  // wait in recvmmsg (MSG_WAITFORONE, the socket in blocking mode meanwhile)
+  // instead of epoll and then recvmmsg: one system call per wake-up, as a
+  // bare receive loop makes. A gate stays held throughout; each batch is
+  // timed as a turn of its own, and one that becomes busy (or slow) ends it.
+  // pre_accept still runs once per wake-up, after the receive. Ends as
+  // kDirectReceiveWait/kDirectReceiveSpan say.
   bool direct_receive = false;
 };
 
@@ -126,6 +130,11 @@ class DispatchLoop {
   void note_receive_error(int fd, int error);
   // The direct receive (DispatchSettings::direct_receive) after a served batch.
   void serve_directly(std::size_t index);
+  // A turn's timing: start_turn notes when it began and, for a quiet turn,
+  // arms the turn timer; end_turn disarms it, takes the turn back from the
+  // timer's thread (busy_reported_) and decides slow_ from its pace.
+  void start_turn(bool quiet);
+  void end_turn(bool quiet, std::size_t served);
   // Whether the direct receive can be used here; sets the receive timeout.
   bool start_direct_receive();
   // The turn is busy: release the gate for a sibling and report TAKEN (once).

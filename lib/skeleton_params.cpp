@@ -24,7 +24,7 @@ constexpr std::array kTable{
     SkeletonParam{"dgram_busy_after_usec", Type::integer, "1000", 1, 60000000, true,
                   "a turn this long hands the gate on and reports TAKEN (0: every turn; ours)"},
     SkeletonParam{"dgram_direct_receive", Type::boolean, "yes", 0, 0, false,
-                  "alone on its socket: wait in recvmmsg while datagrams keep coming (ours)"},
+                  "after a quiet turn: wait in recvmmsg while datagrams keep coming (ours)"},
     SkeletonParam{"dgram_postfix_compatible", Type::boolean, "no", 0, 0, false,
                   "one datagram per turn, TAKEN and AVAIL around each (ours)"},
     SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,

@@ -563,8 +563,12 @@ TEST_F(UnderLaunch, PeriodicReportsEveryPeriodEvenWhenIdleAndCountsFirstWords) {
 
 TEST_F(UnderRealMaster, BothPeriodicChildrenReportWhileOneWaitsForTheLockFile) {
   // max_use=0: the traffic below must not end a child (the default use limit is 100).
+  // dgram_busy_after_usec=0: every wake-up is busy (TAKEN), so the bursts
+  // below make the master start the second child; by default this cheap
+  // service's turns stay quiet and one child serves them all.
   auto postfix = real_master("periodic", "DGRAM_PERIODIC", "2",
-                             {"-o", "periodic_report_every=1s", "-o", "max_use=0"});
+                             {"-o", "periodic_report_every=1s", "-o", "max_use=0", "-o",
+                              "dgram_busy_after_usec=0"});
   postfix->start();
   std::string service = postfix->socket_path("periodic");
   // The master starts a second child only while the first is busy: send

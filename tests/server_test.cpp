@@ -680,6 +680,60 @@ TEST_F(ServerTest, AloneOnItsSocketTheNextBatchIsWaitedForInTheReceive) {
   EXPECT_EQ(records(), "");
 }
 
+// Sharing the socket, a child whose turns stay quiet keeps the gate and
+// reports nothing, so it waits in the receive too, the gate held throughout.
+// (The threshold is far above any turn here, so that none becomes busy.)
+TEST_F(ServerTest, SharingTheSocketQuietTurnsWaitInTheReceiveWithTheGateHeld) {
+  ChainService chain{&socket_, 500};
+  Service service = chain.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  socket_.send("0");
+  ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-m", "500", "-o",
+                               "dgram_busy_after_usec=5000000"}),
+            0)
+      << log_text();
+  ASSERT_EQ(chain.served, 500);
+  for (int i = 0; i < 500; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  EXPECT_GE(chain.in_blocking_mode, 400);
+  EXPECT_EQ(gate_trace, "+-");  // taken once, given back at exit
+  EXPECT_EQ(records(), "");     // no turn was busy: the master heard nothing
+  EXPECT_TRUE(non_blocking(socket_.listen_fd())) << "the socket's file was left in blocking mode";
+}
+
+// A datagram that runs long while the child waits in the receive is handed
+// on as in the event loop: the turn timer gives the gate up and says TAKEN
+// during the callback, AVAIL follows; the next turn, its pace known to be
+// slow, is Postfix's (gate released first, TAKEN, AVAIL); then the turns are
+// quiet again and the receive waits with the gate held once more.
+TEST_F(ServerTest, ALongDatagramDuringTheDirectReceiveHandsTheGateOn) {
+  ChainService chain{&socket_, 300};
+  Service service = chain.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  std::string trace_inside;
+  int blocking_at_long = 0;
+  chain.after = [&](int served) {
+    if (served != 100) return;
+    blocking_at_long = chain.in_blocking_mode;
+    timespec nap{0, 300 * 1000 * 1000};  // 300 ms, six times the threshold
+    ::nanosleep(&nap, nullptr);
+    trace_inside = gate_trace;
+  };
+  socket_.send("0");
+  ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-m", "300", "-o",
+                               "dgram_busy_after_usec=50000"}),
+            0)
+      << log_text();
+  ASSERT_EQ(chain.served, 300);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  EXPECT_GE(blocking_at_long, 50) << "datagram 100 was not served by the direct receive";
+  EXPECT_EQ(trace_inside, "+-") << "the gate was not handed on during the long callback";
+  EXPECT_EQ(records(), "TATA");
+  EXPECT_EQ(gate_trace, "+-+-+-");
+  EXPECT_GE(chain.in_blocking_mode, blocking_at_long + 150) << "no direct receive after the slow turn";
+}
+
 TEST_F(ServerTest, TheDirectReceiveIsOffWhereSomethingIsOwedPerWakeUp) {
   struct Case {
     const char* what;
@@ -688,7 +742,8 @@ TEST_F(ServerTest, TheDirectReceiveIsOffWhereSomethingIsOwedPerWakeUp) {
   const std::vector<Case> cases{
       {"dgram_direct_receive = no", {"-l", "-t", "unix-dgram", "-o", "dgram_direct_receive=no"}},
       {"Postfix-compatible", {"-l", "-t", "unix-dgram", "-o", "dgram_postfix_compatible=yes"}},
-      {"sharing the socket (gate, TAKEN/AVAIL)", {"-n", "shared", "-t", "unix-dgram"}},
+      {"sharing the socket, every turn busy (gate released, TAKEN/AVAIL)",
+       {"-n", "shared", "-t", "unix-dgram", "-o", "dgram_busy_after_usec=0"}},
       {"one datagram per wake-up", {"-l", "-t", "unix-dgram", "-o", "dgram_receive_batch=1"}},
   };
   for (const auto& c : cases) {

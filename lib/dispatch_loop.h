@@ -78,8 +78,9 @@ struct DispatchSettings {
   // then the gate goes to a sibling and the master hears TAKEN (then AVAIL);
   // a child whose turns stay shorter keeps the gate and reports nothing. It
   // is checked between datagrams, and by a TurnTimer during one long
-  // callback (its thread releases the gate and writes TAKEN). 0: every
-  // wake-up is busy from its start, Postfix's way.
+  // callback (its thread releases the gate and writes TAKEN; set before the
+  // wait, it comes at most kDirectReceiveWait later than the threshold). 0:
+  // every wake-up is busy from its start, Postfix's way.
   int busy_after_usec = 0;
   // dgram_direct_receive: where nothing else is owed per wake-up (one
   // listen socket, batches, no loop hook, no in_flow_delay, and a gate or
@@ -131,10 +132,17 @@ class DispatchLoop {
   // The direct receive (DispatchSettings::direct_receive) after a served batch.
   void serve_directly(std::size_t index);
   // A turn's timing: start_turn notes when it began and, for a quiet turn,
-  // arms the turn timer; end_turn disarms it, takes the turn back from the
-  // timer's thread (busy_reported_) and decides slow_ from its pace.
+  // arms the turn timer unless it is armed already; end_turn takes the turn
+  // back from the timer's thread (busy_reported_) and decides slow_ from its
+  // pace. The timer is set before each wait (before_wait).
   void start_turn(bool quiet);
-  void end_turn(bool quiet, std::size_t served);
+  void end_turn(std::size_t served);
+  // Before the loop waits (epoll or the direct receive): the turn timer is
+  // set for the next turn, unless it is set already and turns come back to back.
+  void before_wait();
+  // From the timer's thread: arm for after_ns more (a failure leaves it off).
+  void rearm_turn_timer(std::uint64_t after_ns) noexcept;
+  std::uint64_t busy_after_ns() const noexcept;
   // Whether the direct receive can be used here; sets the receive timeout.
   bool start_direct_receive();
   // The turn is busy: release the gate for a sibling and report TAKEN (once).
@@ -187,6 +195,9 @@ class DispatchLoop {
   enum TurnState : int { kIdle, kQuiet, kHanding, kHanded };
   std::atomic<int> turn_state_{kIdle};
   std::atomic<int> hand_off_error_{0};  // errno of a failed release on the timer's thread
+  std::atomic<bool> timer_armed_{false};  // the turn timer has a time set (either thread arms)
+  std::uint64_t last_turn_end_ = 0;       // CLOCK_MONOTONIC ns, 0 before the first turn
+  bool short_gaps_ = false;               // the last turn began soon after the one before
   bool direct_ = false;          // the direct receive is on (start_direct_receive)
   unsigned long long direct_batches_ = 0;
 

@@ -59,11 +59,6 @@ void TurnTimer::arm(std::chrono::microseconds after) {
   if (::timerfd_settime(timer_.get(), 0, &when, nullptr) < 0) throw_errno("turn timer: timerfd_settime");
 }
 
-void TurnTimer::disarm() {
-  itimerspec never{};
-  if (::timerfd_settime(timer_.get(), 0, &never, nullptr) < 0) throw_errno("turn timer: timerfd_settime");
-}
-
 void TurnTimer::run() {
   for (;;) {
     std::uint64_t expirations = 0;

@@ -5,13 +5,14 @@
 // DESCRIPTION
 //   A child that keeps the gate across short turns (dgram_busy_after_usec)
 //   must still give it up, and tell the master it is busy, when one turn
-//   lasts too long, even while one callback runs for seconds. The loop's
-//   thread calls arm(after) as a turn begins and disarm() as it ends: one
-//   timerfd_settime() each. If the time passes first, the TurnTimer's thread
-//   (blocked in read() on the timerfd, every signal blocked) calls
-//   on_expiry. (Left armed, a time that passed after the turn would wake the
-//   thread for nothing, right when the next datagram tends to come: that
-//   cost more latency at 1,000 datagrams/s than the second call costs.)
+//   lasts too long, even while one callback runs for seconds. arm(after)
+//   sets a one-shot time (timerfd_settime()); when it passes, the
+//   TurnTimer's thread (blocked in read() on the timerfd, every signal
+//   blocked) calls on_expiry, which may arm again. When to arm is the
+//   DispatchLoop's choice: before each wait rather than as a turn begins
+//   (setting a near time reprograms the CPU's timer, costly on a virtual
+//   machine and in the way of the datagram), and in a flood once per
+//   threshold rather than once per batch.
 //
 // DIAGNOSTICS
 //   The constructor throws Fatal when the timerfd or the thread cannot be
@@ -35,9 +36,9 @@ class TurnTimer {
   TurnTimer(const TurnTimer&) = delete;
   TurnTimer& operator=(const TurnTimer&) = delete;
 
-  // on_expiry runs once `after` has passed, unless arm() or disarm() come first.
+  // on_expiry runs once `after` has passed, unless arm() comes again first
+  // (it replaces the time). It may be called from on_expiry, or from any thread.
   void arm(std::chrono::microseconds after);
-  void disarm();
 
  private:
   void run();

@@ -22,6 +22,7 @@
 #include <system_error>
 #include <chrono>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -699,6 +700,26 @@ TEST_F(ServerTest, SharingTheSocketQuietTurnsWaitInTheReceiveWithTheGateHeld) {
   EXPECT_EQ(gate_trace, "+-");  // taken once, given back at exit
   EXPECT_EQ(records(), "");     // no turn was busy: the master heard nothing
   EXPECT_TRUE(non_blocking(socket_.listen_fd())) << "the socket's file was left in blocking mode";
+}
+
+// Turns back to back with the default threshold: the turn timer, set once
+// per threshold, comes due during younger turns and is set again for what
+// they have left, while the loop's thread ends those turns. Whatever the
+// machine's pace, every datagram is served once, in order, and each turn
+// that was handed on (if any) gave the gate up once and said TAKEN, AVAIL.
+TEST_F(ServerTest, TurnsBackToBackWithTheTimerComingDueAmongThemAllComeThrough) {
+  ChainService chain{&socket_, 20000};
+  Service service = chain.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  socket_.send("0");
+  ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-m", "20000"}), 0) << log_text();
+  ASSERT_EQ(chain.served, 20000);
+  for (int i = 0; i < 20000; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  std::string reports = records();
+  EXPECT_TRUE(std::regex_match(reports, std::regex("(TA)*"))) << reports;
+  EXPECT_TRUE(std::regex_match(gate_trace, std::regex("(\\+-)+"))) << gate_trace;
+  EXPECT_EQ(gate_trace.size(), reports.size() + 2) << "one acquire and release per handed-on turn, and the first";
 }
 
 // A datagram that runs long while the child waits in the receive is handed

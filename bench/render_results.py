@@ -26,6 +26,7 @@ DIAGNOSTICS
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,10 +138,36 @@ def plot(data, path):
         return gnuplot(script)
 
 
+def latency_medians(data):
+    """latency_medians - the latency runs grouped by placement, receiver and load, in the order
+    they first came: per group the median of each percentile over its runs ("runs"; a JSON
+    without repetitions gives groups of one), p99's lowest and highest ("p99_low", "p99_high"),
+    and how many runs failed ("failed_runs"). A group whose runs all failed is its first run."""
+    groups = {}
+    for e in data.get("latency", []):
+        groups.setdefault((e.get("placement"), e["receiver"], e.get("load")), []).append(e)
+    merged = []
+    for runs in groups.values():
+        good = [e for e in runs if "p99_us" in e]
+        if not good:
+            merged.append(runs[0])
+            continue
+        entry = {k: v for k, v in good[0].items() if k != "rep"}
+        for field in ("p50_us", "p99_us", "p999_us", "max_us", "min_us", "count", "late_sends", "achieved_rate"):
+            values = [e[field] for e in good if e.get(field) is not None]
+            if values:
+                entry[field] = statistics.median(values)
+        p99s = [e["p99_us"] for e in good]
+        entry.update({"runs": len(good), "failed_runs": len(runs) - len(good),
+                      "p99_low": min(p99s), "p99_high": max(p99s)})
+        merged.append(entry)
+    return merged
+
+
 def plot_latency(data, path):
     """plot_latency - the latency distribution: p50, p99, p99.9 and max per receiver
     and load (log scale), one panel per placement; None or why there is no plot."""
-    entries = [e for e in data.get("latency", []) if "p50_us" in e]
+    entries = [e for e in latency_medians(data) if "p50_us" in e]
     if not entries:
         return "no latency results"
     places = [p for p in placements_of(data) if any(e.get("placement") == p for e in entries)] or [None]
@@ -193,7 +220,7 @@ def targets(data):
         logd = s.get("dgram-logd", {}).get(cell)
         if logd and logd.get("vs_postlogd") is not None:
             lines.append(f"- {where}, 100 B send(2): dgram-logd {logd['vs_postlogd']:.2f}× postlogd")
-    lat = [e for e in data.get("latency", []) if "p99_us" in e]
+    lat = [e for e in latency_medians(data) if "p99_us" in e]
     for e in lat:
         if e["receiver"] == "raw":
             continue
@@ -201,9 +228,10 @@ def targets(data):
                     and r.get("load") == e.get("load")), None)
         if raw and raw["p99_us"] > 0:
             value = e["p99_us"] / raw["p99_us"]
+            runs = f", median of {e['runs']} runs each" if e.get("runs", 1) > 1 else ""
             lines.append(f"- latency {PLACEMENT_NAMES.get(e.get('placement'), '')}, {e.get('load')} load: "
-                         f"{e['receiver']} p99 {e['p99_us']:,.0f} µs = {value:.2f}× raw's {raw['p99_us']:,.0f} µs "
-                         f"(target ≤ 1.5×: {mark(value <= 1.5)})")
+                         f"{e['receiver']} p99 {e['p99_us']:,.0f} µs = {value:.2f}× raw's {raw['p99_us']:,.0f} µs"
+                         f"{runs} (target ≤ 1.5×: {mark(value <= 1.5)})")
     for e in data.get("syscalls", []):
         if e.get("contender") == "sink-1" and e.get("child_per_datagram") is not None:
             lines.append(f"- system calls per datagram in sink-1 ({e.get('placement', '')}, "
@@ -370,7 +398,7 @@ def render(data, plot_path, plot_error, latency_error=None):
         w("dgram-sink's exit summaries, added up over its children, account for every datagram sent in every run."
           if not bad else "Runs where dgram-sink's summaries do not add up to what was sent: " + ", ".join(bad))
         w("")
-    lat = data.get("latency", [])
+    lat = latency_medians(data)
     if lat:
         w("## Latency")
         w("")
@@ -381,7 +409,10 @@ def render(data, plot_path, plot_error, latency_error=None):
           "receiver records receive time minus send time in its callback: raw-receiver --latency, or "
           "bench/latency-service (a dgram-server service) under the master with maxproc 1 and 4. Microseconds; "
           "late sends: datagrams the sender sent more than one period after their due time (it then sends the ones "
-          "due at once); \"sent\" is the rate it achieved when that differs from the one asked by more than 5%.")
+          "due at once); \"sent\" is the rate it achieved when that differs from the one asked by more than 5%." +
+          (f" Each run was made {st['reps']} times, the receivers alternated; every figure is the median over those "
+           "runs (received: per run), and p99 is followed by its lowest and highest."
+           if any(e.get("runs", 1) > 1 for e in lat) else ""))
         w("")
         w("| placement | receiver | load | rate/s | received | p50 | p99 | p99.9 | max | p99 vs raw | late sends |")
         w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -396,7 +427,8 @@ def render(data, plot_path, plot_error, latency_error=None):
             w(f"| {e.get('placement', '-')} | {e.get('label', e['receiver'])} | {e.get('load', '-')} | "
               f"{num(e.get('rate'))}" + (f" (sent {num(e['achieved_rate'])})" if e.get("achieved_rate") and
                                          abs(e["achieved_rate"] - e["rate"]) > 0.05 * e["rate"] else "") +
-              f" | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | {num(e.get('p99_us'), 1)} | "
+              f" | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | {num(e.get('p99_us'), 1)}" +
+              (f" ({num(e['p99_low'], 1)}–{num(e['p99_high'], 1)})" if e.get("runs", 1) > 1 else "") + " | "
               f"{num(e.get('p999_us'), 1)} | {num(e.get('max_us'), 1)} | {versus} | {num(e.get('late_sends'))} |")
         w("")
         w("![latency percentiles per receiver, load and placement](results/latency.png)" if not latency_error else

@@ -200,32 +200,39 @@ class Bench:
     def latency_runs(self, summary):
         """latency_runs - LATENCY's receivers in every placement, at --latency-rate and at half of
         the capacity the timed floods measured for the same kind of receiver (100-byte send(2)
-        floods in that placement); skipped, with a note, when that flood was not run."""
+        floods in that placement); skipped, with a note, when that flood was not run. Each run is
+        made --reps times (entry "rep"), the receivers' order rotated from one repetition to the
+        next, so that the report can give medians: a p99 of one 5,000-datagram run is its 50th
+        worst delay, and on a shared machine that swings."""
         a = self.args
         latency = []
-        for placement in a.placements:
-            self.place(placement)
-            for receiver, (_, capacity_of) in LATENCY.items():
-                capacity = summary.get(capacity_of, {}).get(f"{placement}/100/send", {}).get("median")
-                loads = [("light", a.latency_rate, a.latency_count)]
-                if capacity:
-                    rate = round(capacity / 2)
-                    loads.append(("half", rate, min(300000, max(a.latency_count, rate * 3))))
-                else:
-                    latency.append({"receiver": receiver, "placement": placement, "load": "half",
-                                    "error": f"no 100-byte send(2) flood of {capacity_of} in {placement} "
-                                             "to take the capacity from"})
-                for load, rate, count in loads:
-                    try:
-                        entry = self.measure.latency(receiver, count, rate, 100)
-                    except Exception as e:
-                        entry = {"receiver": receiver, "error": str(e)[:2000]}
-                        self.failures.append(f"latency {receiver} {placement} {load}: {e}")
-                    entry.update({"placement": placement, "load": load, "rate": rate, "capacity": capacity})
-                    latency.append(entry)
-                    say(f"latency {placement:<6} {receiver:<10} {load:<5} {rate:>8.0f}/s: p50 {entry.get('p50_us')} "
-                        f"p99 {entry.get('p99_us')} p99.9 {entry.get('p999_us')} us, late sends "
-                        f"{entry.get('late_sends')}")
+        receivers = list(LATENCY.items())
+        for rep in range(1, a.reps + 1):
+            for placement in a.placements:
+                self.place(placement)
+                shift = (rep - 1) % len(receivers)
+                for receiver, (_, capacity_of) in receivers[shift:] + receivers[:shift]:
+                    capacity = summary.get(capacity_of, {}).get(f"{placement}/100/send", {}).get("median")
+                    loads = [("light", a.latency_rate, a.latency_count)]
+                    if capacity:
+                        rate = round(capacity / 2)
+                        loads.append(("half", rate, min(300000, max(a.latency_count, rate * 3))))
+                    elif rep == 1:
+                        latency.append({"receiver": receiver, "placement": placement, "load": "half",
+                                        "error": f"no 100-byte send(2) flood of {capacity_of} in {placement} "
+                                                 "to take the capacity from"})
+                    for load, rate, count in loads:
+                        try:
+                            entry = self.measure.latency(receiver, count, rate, 100)
+                        except Exception as e:
+                            entry = {"receiver": receiver, "error": str(e)[:2000]}
+                            self.failures.append(f"latency {receiver} {placement} {load} rep {rep}: {e}")
+                        entry.update({"placement": placement, "load": load, "rate": rate, "capacity": capacity,
+                                      "rep": rep})
+                        latency.append(entry)
+                        say(f"latency rep {rep} {placement:<6} {receiver:<10} {load:<5} {rate:>8.0f}/s: p50 "
+                            f"{entry.get('p50_us')} p99 {entry.get('p99_us')} p99.9 {entry.get('p999_us')} us, "
+                            f"late sends {entry.get('late_sends')}")
         self.place("spread")
         return latency
 

@@ -649,6 +649,18 @@ struct ChainService {
   std::function<void(int)> after;  // called with the count served so far
   std::vector<int> order;
 
+  // The same, sharing the socket: the gate is a CountingGate writing to trace.
+  Service shared_service(std::string* trace) {
+    Service s = service();
+    s.gate = [trace](const std::string&) { return std::make_unique<CountingGate>(trace); };
+    return s;
+  }
+  // Every datagram, 0 to last - 1, was served once and in order.
+  void expect_served_in_order() const {
+    ASSERT_EQ(served, last);
+    for (int i = 0; i < last; ++i) ASSERT_EQ(order[static_cast<std::size_t>(i)], i);
+  }
+
   Service service() {
     Service s;
     s.on_datagram = [this](const Datagram& d, Context&) {
@@ -672,8 +684,7 @@ TEST_F(ServerTest, AloneOnItsSocketTheNextBatchIsWaitedForInTheReceive) {
   ChainService chain{&socket_, 500};
   socket_.send("0");
   ASSERT_EQ(run_with(chain.service(), {"-l", "-t", "unix-dgram", "-m", "500"}), 0) << log_text();
-  ASSERT_EQ(chain.served, 500);
-  for (int i = 0; i < 500; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  ASSERT_NO_FATAL_FAILURE(chain.expect_served_in_order());
   // The first datagram came through the event loop; most of the rest were
   // taken by the direct receive (a few after each span in the loop).
   EXPECT_GE(chain.in_blocking_mode, 400);
@@ -686,16 +697,14 @@ TEST_F(ServerTest, AloneOnItsSocketTheNextBatchIsWaitedForInTheReceive) {
 // (The threshold is far above any turn here, so that none becomes busy.)
 TEST_F(ServerTest, SharingTheSocketQuietTurnsWaitInTheReceiveWithTheGateHeld) {
   ChainService chain{&socket_, 500};
-  Service service = chain.service();
   std::string gate_trace;
-  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  Service service = chain.shared_service(&gate_trace);
   socket_.send("0");
   ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-m", "500", "-o",
                                "dgram_busy_after_usec=5000000"}),
             0)
       << log_text();
-  ASSERT_EQ(chain.served, 500);
-  for (int i = 0; i < 500; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  ASSERT_NO_FATAL_FAILURE(chain.expect_served_in_order());
   EXPECT_GE(chain.in_blocking_mode, 400);
   EXPECT_EQ(gate_trace, "+-");  // taken once, given back at exit
   EXPECT_EQ(records(), "");     // no turn was busy: the master heard nothing
@@ -709,13 +718,11 @@ TEST_F(ServerTest, SharingTheSocketQuietTurnsWaitInTheReceiveWithTheGateHeld) {
 // that was handed on (if any) gave the gate up once and said TAKEN, AVAIL.
 TEST_F(ServerTest, TurnsBackToBackWithTheTimerComingDueAmongThemAllComeThrough) {
   ChainService chain{&socket_, 20000};
-  Service service = chain.service();
   std::string gate_trace;
-  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  Service service = chain.shared_service(&gate_trace);
   socket_.send("0");
   ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-m", "20000"}), 0) << log_text();
-  ASSERT_EQ(chain.served, 20000);
-  for (int i = 0; i < 20000; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  ASSERT_NO_FATAL_FAILURE(chain.expect_served_in_order());
   std::string reports = records();
   EXPECT_TRUE(std::regex_match(reports, std::regex("(TA)*"))) << reports;
   EXPECT_TRUE(std::regex_match(gate_trace, std::regex("(\\+-)+"))) << gate_trace;
@@ -729,9 +736,8 @@ TEST_F(ServerTest, TurnsBackToBackWithTheTimerComingDueAmongThemAllComeThrough) 
 // quiet again and the receive waits with the gate held once more.
 TEST_F(ServerTest, ALongDatagramDuringTheDirectReceiveHandsTheGateOn) {
   ChainService chain{&socket_, 300};
-  Service service = chain.service();
   std::string gate_trace;
-  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  Service service = chain.shared_service(&gate_trace);
   std::string trace_inside;
   int blocking_at_long = 0;
   chain.after = [&](int served) {
@@ -746,8 +752,7 @@ TEST_F(ServerTest, ALongDatagramDuringTheDirectReceiveHandsTheGateOn) {
                                "dgram_busy_after_usec=50000"}),
             0)
       << log_text();
-  ASSERT_EQ(chain.served, 300);
-  for (int i = 0; i < 300; ++i) ASSERT_EQ(chain.order[static_cast<std::size_t>(i)], i);
+  ASSERT_NO_FATAL_FAILURE(chain.expect_served_in_order());
   EXPECT_GE(blocking_at_long, 50) << "datagram 100 was not served by the direct receive";
   EXPECT_EQ(trace_inside, "+-") << "the gate was not handed on during the long callback";
   EXPECT_EQ(records(), "TATA");

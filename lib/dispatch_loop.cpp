@@ -329,8 +329,8 @@ std::uint64_t DispatchLoop::busy_after_ns() const noexcept {
 void DispatchLoop::start_turn(bool quiet) {
   if (!watch_turn_) return;
   std::uint64_t now = monotonic_ns();
-  // Datagrams that come back to back leave the timer armed between turns
-  // (see before_wait); a pause as long as a quarter of the threshold does not.
+  // Turns that come back to back leave the time already set alone (see
+  // before_wait); after a pause of a quarter of the threshold it is set afresh.
   short_gaps_ = last_turn_end_ != 0 && now - last_turn_end_ < busy_after_ns() / 4;
   turn_started_.store(now, std::memory_order_relaxed);
   if (quiet) {

@@ -14,9 +14,8 @@
 // form), on_batch, and on_datagram with receive.sender, .credentials or
 // both. api_turn/gate_* add the
 // lock-file gate (a LockFileGate on a temporary file, status reports on, as
-// with a process limit above 1): "thread" with a TerminationLatch installed,
-// so the DispatchLoop waits for the gate on its GateWaiter thread as under
-// dgram::run; "direct" without one, the old acquire() on the loop's thread.
+// with a process limit above 1), with a TerminationLatch installed as under
+// dgram::run; the gate is free, so it is taken without the gate thread.
 // Wall-clock time (the gate thread's work is in it): the counter
 // per_datagram is the time per datagram, the time column per iteration (one
 // wake-up's worth: N datagrams). For medians, as in bench/RESULTS.md:
@@ -164,7 +163,7 @@ BENCHMARK(BM_TurnPostfixCompatible)->Arg(1)->Arg(8);
 // ---------------------------------------------------------------- the new API
 
 enum class Form { datagram, batch };
-enum class GateUse { none, direct, thread };
+enum class GateUse { none, thread };
 
 struct Variant {
   Form form = Form::datagram;
@@ -264,7 +263,6 @@ BENCHMARK_CAPTURE(api_turn, on_datagram_credentials, Variant{Form::datagram, kCr
     ->Arg(8)
     ->UseRealTime();
 BENCHMARK_CAPTURE(api_turn, on_datagram_both, Variant{Form::datagram, kBoth, GateUse::none})->Arg(1)->Arg(8)->UseRealTime();
-BENCHMARK_CAPTURE(api_turn, gate_direct, Variant{Form::datagram, kBare, GateUse::direct})->Arg(1)->Arg(8)->UseRealTime();
 BENCHMARK_CAPTURE(api_turn, gate_thread, Variant{Form::datagram, kBare, GateUse::thread})->Arg(1)->Arg(8)->UseRealTime();
 
 }  // namespace

@@ -1,27 +1,26 @@
 // SPDX-License-Identifier: MIT
-// gate_waiter - one thread that takes the gate while the loop runs on.
+// gate_waiter - one helper thread that takes the gate while the loop runs on.
 #include "gate_waiter.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <string>
+#include <system_error>
 
 #include "dgram/error.h"
+#include "skeleton_signals.h"
 
 namespace dgram {
 
 namespace {
 
-void set_signal_mask(bool allow_sigterm) noexcept {
-  sigset_t mask;
-  sigfillset(&mask);
-  if (allow_sigterm) sigdelset(&mask, SIGTERM);
-  (void)pthread_sigmask(SIG_SETMASK, &mask, nullptr);
-}
+// Only interrupts: the blocking call in acquire() returns EINTR.
+void on_gate_wake(int) {}
 
 }  // namespace
 
@@ -29,42 +28,32 @@ GateWaiter::GateWaiter(Gate& gate) : gate_(gate) {
   int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd < 0) throw_errno("gate waiter: eventfd");
   ready_.reset(fd);
-  // The thread starts with every signal blocked (it inherits this mask).
-  sigset_t all, previous;
-  sigfillset(&all);
-  if (pthread_sigmask(SIG_SETMASK, &all, &previous) != 0) throw Fatal("gate waiter: pthread_sigmask failed");
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (const std::system_error& error) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    throw Fatal(std::string("gate waiter: cannot start its thread: ") + error.what());
+  struct sigaction action {};
+  action.sa_handler = on_gate_wake;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: that is the point
+  if (::sigaction(gate_wake_signal(), &action, &previous_) < 0) throw_errno("gate waiter: sigaction");
+  // The thread starts with every signal but gate_wake_signal() blocked (it
+  // inherits the mask in force here), so that the others go to the loop's thread.
+  sigset_t mask, previous;
+  sigfillset(&mask);
+  sigdelset(&mask, gate_wake_signal());
+  int error = pthread_sigmask(SIG_SETMASK, &mask, &previous);
+  if (error == 0) {
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error& failure) {
+      error = failure.code().value() ? failure.code().value() : EAGAIN;
+    }
+    (void)pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  thread_handle_ = thread_.native_handle();
+  if (error != 0) {
+    (void)::sigaction(gate_wake_signal(), &previous_, nullptr);
+    throw Fatal(std::string("gate waiter: cannot start its thread: ") + std::strerror(error), error);
+  }
 }
 
-GateWaiter::~GateWaiter() {
-  {
-    std::unique_lock lock(mutex_);
-    quitting_ = true;
-    // A wait in acquire() ends on SIGTERM (see termination.h); a thread that
-    // is not there yet sees quitting_ first. Repeat until it has left.
-    while (waiting_in_acquire_) {
-      (void)pthread_kill(thread_handle_, SIGTERM);
-      lock.unlock();
-      ::usleep(1000);
-      lock.lock();
-    }
-  }
-  wake_.notify_all();
-  thread_.join();
-  if (acquired_) {
-    try {
-      gate_.release();  // taken but never handed over
-    } catch (...) {
-    }
-  }
-}
+GateWaiter::~GateWaiter() { stop(); }
 
 void GateWaiter::request() {
   {
@@ -74,7 +63,7 @@ void GateWaiter::request() {
   wake_.notify_one();
 }
 
-GateWaiter::Outcome GateWaiter::outcome() {
+bool GateWaiter::take() {
   std::uint64_t count = 0;
   while (::read(ready_.get(), &count, sizeof(count)) < 0 && errno == EINTR) {
   }
@@ -85,29 +74,54 @@ GateWaiter::Outcome GateWaiter::outcome() {
     std::rethrow_exception(failure);
   }
   bool acquired = acquired_;
-  acquired_ = false;  // handed over to the loop
-  return acquired ? Outcome::acquired : Outcome::terminated;
+  acquired_ = false;  // the loop's now
+  return acquired;
+}
+
+void GateWaiter::stop() noexcept {
+  if (!thread_.joinable()) return;
+  std::unique_lock lock(mutex_);
+  stopping_ = true;
+  requested_ = false;
+  wake_.notify_all();
+  // Interrupt acquire() until the thread has left it; a signal that came
+  // before it entered the blocking call is answered by the next one.
+  while (in_acquire_) {
+    (void)pthread_kill(thread_.native_handle(), gate_wake_signal());
+    wake_.wait_for(lock, std::chrono::milliseconds(1));
+  }
+  lock.unlock();
+  thread_.join();
+  (void)::sigaction(gate_wake_signal(), &previous_, nullptr);
+  if (acquired_) {
+    acquired_ = false;
+    try {
+      gate_.release();  // taken after the loop stopped wanting it
+    } catch (...) {
+      // Ending anyway: the lock goes with the process.
+    }
+  }
 }
 
 void GateWaiter::run() noexcept {
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return requested_ || quitting_; });
-    if (quitting_) return;
-    requested_ = false;
-    waiting_in_acquire_ = true;
+    wake_.wait(lock, [this] { return requested_ || stopping_; });
+    if (stopping_) return;
+    in_acquire_ = true;
     lock.unlock();
     bool acquired = false;
     std::exception_ptr failure;
-    set_signal_mask(true);
     try {
       acquired = gate_.acquire();
     } catch (...) {
       failure = std::current_exception();
     }
-    set_signal_mask(false);
     lock.lock();
-    waiting_in_acquire_ = false;
+    in_acquire_ = false;
+    wake_.notify_all();  // stop() waits for this
+    if (!acquired && !failure) continue;  // interrupted: wanted still unless stopping
+    requested_ = false;
     acquired_ = acquired;
     failure_ = failure;
     std::uint64_t one = 1;

@@ -1,30 +1,37 @@
 // SPDX-License-Identifier: MIT
-// gate_waiter - waits for the gate on a thread of its own, so that the
-// event loop keeps running a service's timers and descriptors meanwhile.
+// gate_waiter - waits for the gate on a helper thread, so that the loop
+// keeps running the service's timers and descriptors, the master's channel
+// and SIGTERM meanwhile.
 //
 // DESCRIPTION
 //   A child that shares its socket waits for its turn (the lock-file gate)
-//   before it waits for requests. A blocking flock() on the loop's thread
-//   would stop everything else the service does while a sibling serves. The
-//   GateWaiter owns one thread that does only that: request() asks it to
-//   acquire the gate; ready_fd() (an eventfd, on the loop) becomes readable
-//   when it is done, and outcome() then says how (acquired, abandoned for a
-//   SIGTERM, or failed: outcome() rethrows the gate's exception). release()
-//   is called on the loop's thread, as the gate allows (a flock() belongs to
-//   the open file, not to a thread).
+//   before it waits for requests. flock() cannot be waited for in epoll, so
+//   one helper thread does only that: request() asks it to call
+//   Gate::acquire(); ready_fd() (an eventfd, watched by the loop) becomes
+//   readable when the gate is taken, and take() then hands it to the loop
+//   (or rethrows the gate's failure).
 //
-//   The thread blocks every signal except SIGTERM, and SIGTERM too except
-//   while it waits in Gate::acquire(), so that signals go to the loop's
-//   thread. The destructor ends a wait in progress by directing SIGTERM at
-//   the thread (the skeleton's latch handler makes the lock wait return; it
-//   also marks the process as terminating, which it is), then joins it.
+//   stop() ends the helper: it marks the wait unwanted and directs
+//   gate_wake_signal() at the thread (a no-op handler without SA_RESTART),
+//   again each millisecond until the thread says it has left acquire() (a
+//   signal that lands before the thread enters the blocking call is
+//   answered by the next), then joins it. A gate taken meanwhile is given
+//   back on the loop's thread. The skeleton calls stop() when the loop ends,
+//   before the exit hook runs.
 //
-//   Cost: two eventfd operations and two thread wake-ups per turn that needs
-//   the gate; with a process limit of 1 there is no gate and no thread.
+// THREADS
+//   The helper thread blocks every signal but gate_wake_signal() and calls
+//   only Gate::acquire(). Everything else (request, take, stop, the
+//   destructor) runs on the loop's thread. The two share the fields under
+//   mutex_ and the eventfd.
 //
 // DIAGNOSTICS
-//   The constructor throws Fatal when eventfd or the thread cannot be made.
+//   The constructor throws Fatal when eventfd, the signal handler or the
+//   thread cannot be made. take() rethrows what acquire() threw.
 #pragma once
+
+#include <pthread.h>
+#include <signal.h>
 
 #include <condition_variable>
 #include <exception>
@@ -38,18 +45,21 @@ namespace dgram {
 
 class GateWaiter {
  public:
-  enum class Outcome { acquired, terminated };
-
   explicit GateWaiter(Gate& gate);
-  ~GateWaiter();
+  ~GateWaiter();  // stop()
   GateWaiter(const GateWaiter&) = delete;
   GateWaiter& operator=(const GateWaiter&) = delete;
 
-  // Asks the thread to acquire the gate; ready_fd() tells when it is done.
+  // Asks the thread to acquire the gate (once per request).
   void request();
+  // Readable once the requested gate is taken or acquire() failed.
   int ready_fd() const noexcept { return ready_.get(); }
-  // After ready_fd() became readable: how it ended (rethrows a failure).
-  Outcome outcome();
+  // After ready_fd() became readable: true when the gate is now the loop's;
+  // rethrows acquire()'s failure.
+  bool take();
+  // Ends the thread (see above); idempotent. The gate is not held afterwards
+  // unless take() handed it over before.
+  void stop() noexcept;
 
  private:
   void run() noexcept;
@@ -58,12 +68,12 @@ class GateWaiter {
   UniqueFd ready_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool requested_ = false;
-  bool quitting_ = false;
-  bool waiting_in_acquire_ = false;
-  bool acquired_ = false;
+  bool requested_ = false;  // the loop wants the gate
+  bool stopping_ = false;   // the loop wants the thread to end
+  bool in_acquire_ = false; // the thread is inside Gate::acquire()
+  bool acquired_ = false;   // taken, not yet handed to the loop
   std::exception_ptr failure_;
-  pthread_t thread_handle_{};
+  struct sigaction previous_ {};
   std::thread thread_;
 };
 

@@ -11,7 +11,6 @@
 #include <cstring>
 
 #include "dgram/error.h"
-#include "termination.h"
 
 namespace dgram {
 
@@ -48,11 +47,8 @@ LockFileGate::LockFileGate(const std::string& path) : path_(path) {
 }
 
 bool LockFileGate::acquire() {
-  switch (flock_unless_requested(fd_.get())) {
-    case LockWait::locked: return true;
-    case LockWait::terminated: return false;
-    case LockWait::failed: break;
-  }
+  if (::flock(fd_.get(), LOCK_EX) == 0) return true;
+  if (errno == EINTR) return false;  // the skeleton interrupts a wait it no longer wants
   throw_errno("lock " + path_);
 }
 
@@ -68,6 +64,13 @@ void LockFileGate::release() {
   while (::flock(fd_.get(), LOCK_UN) < 0) {
     if (errno != EINTR) throw_errno("unlock " + path_);
   }
+}
+
+int LockFileGate::release_in_signal_handler() noexcept {
+  while (::flock(fd_.get(), LOCK_UN) < 0) {
+    if (errno != EINTR) return errno;
+  }
+  return 0;
 }
 
 }  // namespace dgram

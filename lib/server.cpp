@@ -311,6 +311,7 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   if (master && !options.alone) {
     std::string path = lock_file_path(params.queue_directory, kTransport, options.service_name);
     gate = service.gate ? service.gate(path) : std::make_unique<LockFileGate>(path);
+    if (!gate) throw Fatal("service definition error: the gate factory (Service::gate) returned no gate");
   }
 
   ListenSockets sockets;
@@ -394,7 +395,7 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   dispatch.batch_limit = batch_limit(service, params);
   // In Postfix-compatible mode every wake-up is busy from its start.
   dispatch.busy_after_usec = params.postfix_compatible ? 0 : params.busy_after_usec;
-  dispatch.direct_receive = params.direct_receive && !params.postfix_compatible;
+  dispatch.drain = params.direct_receive && !params.postfix_compatible;
   // With a process limit of 1 (-l) the master cannot start another child, so
   // TAKEN and AVAIL change nothing it does and each would cost it a wake-up.
   dispatch.report_status = master && (params.postfix_compatible || !options.alone);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dgram/error.h"
+#include "skeleton_signals.h"
 #include "dgram/service.h"  // Context
 
 namespace dgram {
@@ -95,9 +96,10 @@ EventHandle ServiceEvents::when_writable(int fd, Callback callback) {
 
 EventHandle ServiceEvents::on_signal(int signo, Callback callback) {
   if (signo == SIGTERM || signo == SIGALRM || signo == SIGKILL || signo == SIGSTOP || signo <= 0 ||
-      signo >= NSIG) {
+      signo >= NSIG || signo == hand_off_signal() || signo == gate_wake_signal()) {
     throw Fatal("events: signal " + std::to_string(signo) +
-                " is not for services (SIGTERM stops the skeleton, SIGALRM is the watchdog's)");
+                " is not for services (SIGTERM stops the skeleton, SIGALRM is the watchdog's, "
+                "SIGRTMIN+2 and SIGRTMIN+3 hand the gate on)");
   }
   if (std::find(skeleton_signals_.begin(), skeleton_signals_.end(), signo) != skeleton_signals_.end()) {
     throw Fatal("events: signal " + std::to_string(signo) +

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
-// termination - the SIGTERM flag, its wake-up pipe, and the interruptible flock.
+// termination - the SIGTERM flag and its wake-up pipe.
 #include "termination.h"
 
 #include <fcntl.h>
-#include <setjmp.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,24 +18,26 @@ volatile sig_atomic_t installed = 0;
 volatile sig_atomic_t terminate_requested = 0;
 volatile sig_atomic_t wake_write_fd = -1;
 volatile sig_atomic_t wake_read_fd = -1;
-// Set only around the flock() call in flock_unless_requested(), by the
-// thread that waits there (the handler may run on another thread).
-volatile sig_atomic_t jump_armed = 0;
-volatile pid_t jump_thread = 0;
-sigjmp_buf lock_wait_jump;
+volatile pid_t server_pid = 0;  // the process that installed the latch
 
-void on_sigterm(int) {
+void on_sigterm(int signo) {
   int saved_errno = errno;
+  if (::getpid() != server_pid) {
+    // A forked helper: SIGTERM ends it the default way, the server is not told.
+    struct sigaction fallback {};
+    fallback.sa_handler = SIG_DFL;
+    sigemptyset(&fallback.sa_mask);
+    (void)::sigaction(signo, &fallback, nullptr);
+    (void)::raise(signo);  // pending until the handler returns, then ends the process
+    errno = saved_errno;
+    return;
+  }
   terminate_requested = 1;
   if (wake_write_fd >= 0) {
     char byte = 'T';
     (void)!::write(wake_write_fd, &byte, 1);  // a full pipe is already readable
   }
   errno = saved_errno;
-  if (jump_armed && jump_thread == ::gettid()) {
-    jump_armed = 0;
-    siglongjmp(lock_wait_jump, 1);
-  }
 }
 
 }  // namespace
@@ -49,12 +49,13 @@ TerminationLatch::TerminationLatch() {
   read_end_.reset(fds[0]);
   write_end_.reset(fds[1]);
   terminate_requested = 0;
+  server_pid = ::getpid();
   wake_read_fd = fds[0];
   wake_write_fd = fds[1];
   struct sigaction action {};
   action.sa_handler = on_sigterm;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocking call returns EINTR
+  action.sa_flags = SA_RESTART;  // the service's blocking calls go on
   if (::sigaction(SIGTERM, &action, &previous_) < 0) {
     wake_read_fd = -1;
     wake_write_fd = -1;
@@ -73,27 +74,5 @@ TerminationLatch::~TerminationLatch() {
 bool TerminationLatch::requested() noexcept { return installed && terminate_requested; }
 
 int TerminationLatch::wake_fd() noexcept { return installed ? wake_read_fd : -1; }
-
-LockWait flock_unless_requested(int fd) noexcept {
-  // Nothing with a destructor lives in this frame between sigsetjmp and
-  // the jump: the handler leaves only the flock() call below.
-  if (sigsetjmp(lock_wait_jump, 1) != 0) {
-    // The signal may have come just after flock() succeeded: let go.
-    (void)::flock(fd, LOCK_UN);
-    return LockWait::terminated;
-  }
-  jump_thread = ::gettid();
-  for (;;) {
-    jump_armed = 1;
-    if (TerminationLatch::requested()) {
-      jump_armed = 0;
-      return LockWait::terminated;
-    }
-    int result = ::flock(fd, LOCK_EX);
-    jump_armed = 0;
-    if (result == 0) return LockWait::locked;
-    if (errno != EINTR) return LockWait::failed;
-  }
-}
 
 }  // namespace dgram

@@ -3,25 +3,32 @@
 // return, so that a stop request ends the child cleanly at any moment.
 //
 // DESCRIPTION
-//   A TerminationLatch installs a SIGTERM handler (without SA_RESTART) for
-//   its lifetime and restores the previous action when it goes away. The
-//   handler only sets a flag and writes one byte to a non-blocking pipe:
+//   A TerminationLatch installs a SIGTERM handler for its lifetime and
+//   restores the previous action when it goes away. The handler sets a flag
+//   and writes one byte to a non-blocking pipe:
 //     requested()   true once SIGTERM arrived (start-up looks at it before
-//                   it enters the loop; the loop after every batch).
+//                   it enters the loop; the loop between batches).
 //     wake_fd()     readable once SIGTERM arrived: the event loop watches it,
 //                   so a signal that lands just before the loop blocks in
 //                   epoll_wait still wakes it (no lost wake-up).
-//     flock_unless_requested(fd)
-//                   flock(fd, LOCK_EX) that gives up when SIGTERM arrives,
-//                   including the moment between the last look at the flag
-//                   and the system call: the handler jumps out of a wait it
-//                   finds armed (siglongjmp over the flock() call only).
-//   The lock-file gate uses the last one, so a child waiting for its
-//   sibling to let go of the lock leaves at once.
+//   The handler is installed with SA_RESTART: a service's own blocking read,
+//   write, open or connect goes on when SIGTERM comes (poll, epoll_wait and
+//   nanosleep still return EINTR, as they do for any signal), so the
+//   datagram in hand is finished.
+//
+//   A process the service forks without exec inherits the handler. There it
+//   does nothing of the server's: it puts SIGTERM's default action back and
+//   raises it again, so the helper ends as it would without the skeleton,
+//   and the server's flag and pipe are left alone.
+//
+// THREADS
+//   Made and destroyed on the main thread. The handler may run on any thread
+//   that leaves SIGTERM unblocked; the skeleton's own helper thread (the gate
+//   waiter) blocks it.
 //
 // RESTRICTIONS
 //   One latch per process at a time (the handler reaches it through
-//   file-scope state). SIGTERM must not be blocked while the child serves.
+//   file-scope state).
 //
 // DIAGNOSTICS
 //   The constructor throws Fatal when sigaction or pipe2 fails, or when a
@@ -51,13 +58,5 @@ class TerminationLatch {
   UniqueFd write_end_;
   struct sigaction previous_ {};
 };
-
-// The outcome of flock_unless_requested().
-enum class LockWait { locked, terminated, failed };
-
-// flock(fd, LOCK_EX), retried after other signals, abandoned when SIGTERM
-// arrives (before or during the wait) while a latch is installed. `failed`
-// leaves errno set. Without a latch it is a plain blocking flock.
-LockWait flock_unless_requested(int fd) noexcept;
 
 }  // namespace dgram

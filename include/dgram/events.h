@@ -34,7 +34,8 @@
 //                    closing it.
 //   on_signal()      each time signo arrives (delivered on the loop, not in
 //                    a signal handler: anything may be done there). SIGTERM
-//                    (the skeleton's stop), SIGALRM (the watchdog's), SIGKILL
+//                    (the skeleton's stop), SIGALRM (the watchdog's),
+//                    SIGRTMIN+2 and SIGRTMIN+3 (the gate's hand-off), SIGKILL
 //                    and SIGSTOP are refused.
 //   stop()           the service asks to end: nothing new is taken from the
 //                    socket, the batch in hand is finished, the exit hook

@@ -3,7 +3,9 @@
 //
 // The file is `$queue_directory/pid/unix-dgram.<service>`, created mode 0600.
 // It is opened without following a symlink, and refused unless it is a
-// regular file with one link, owned by the effective user.
+// regular file with one link, owned by the effective user. A flock() belongs
+// to the open file, not to a thread: the gate thread takes it, the loop's
+// thread lets it go (gate.h says who calls what).
 #pragma once
 
 #include <string>
@@ -18,9 +20,10 @@ class LockFileGate final : public Gate {
   // Opens (creating) the lock file. Throws Fatal("open lock file PATH: why").
   explicit LockFileGate(const std::string& path);
 
-  bool acquire() override;
+  bool acquire() override;      // flock(LOCK_EX); false on EINTR
   bool try_acquire() override;  // flock(LOCK_EX | LOCK_NB)
   void release() override;
+  int release_in_signal_handler() noexcept override;  // flock(LOCK_UN)
 
   int fd() const noexcept { return fd_.get(); }
   const std::string& path() const noexcept { return path_; }

@@ -274,7 +274,9 @@ void SenderTeam::fail(const Member& member, const std::string& how, int exit_sta
   }
   stop_all();
   std::string line = name(member) + " " + how;
-  if (others > 0) line += "; stopped the " + std::to_string(others) + " senders still running";
+  if (others > 0) {
+    line += "; stopped " + std::to_string(others) + (others == 1 ? " other sender" : " other senders");
+  }
   throw Failure{exit_status, line};
 }
 

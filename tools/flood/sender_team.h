@@ -36,7 +36,8 @@
 // DIAGNOSTICS
 //   A sender prints its own error ("dgram-flood: sender 2 of 4: timed out:
 //   ...") and exits with its status (failure.h). The parent then stops the
-//   others and throws Failure naming the sender, its pid and how it ended:
+//   others and throws Failure naming the sender, its pid, how it ended and
+//   how many others it stopped ("; stopped 3 other senders"):
 //   "exited with status 1", "was killed by signal 9 (Killed)", "exited
 //   without its report"; the exit status is the sender's own (1 or 2), 1
 //   for a signal. Failing system calls (pipe2, fork, poll, read, write,

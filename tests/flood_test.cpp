@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -38,8 +39,10 @@
 #include <vector>
 
 #include "cpu_affinity.h"
+#include "proc_file.h"
 #include "process_usage.h"
 #include "receiving_socket.h"
+#include "sender_shares.h"
 #include "socket_holders.h"
 
 namespace {
@@ -649,6 +652,8 @@ TEST_F(FloodTest, HelpGoesToStdout) {
   Outcome run = run_flood(RunSpec{{"--help"}, -1, {}, false});
   EXPECT_EQ(run.exit_status, 0);
   EXPECT_EQ(run.out.rfind("Usage: dgram-flood", 0), 0u) << run.out;
+  EXPECT_NE(run.out.find("\n      --senders N    send from N processes"), std::string::npos)
+      << run.out;
   EXPECT_EQ(run.err, "");
 }
 
@@ -1013,6 +1018,333 @@ TEST_F(FloodTest, PidWithNoProcessExitsTwoNamingIt) {
   }
 }
 
+// ---- --senders
+
+// json_items - the items of a JSON array text "[a,b,...]" (dgram-flood's strings hold no
+// brackets or commas that matter here: its per-sender objects hold numbers only).
+std::vector<std::string> json_items(const std::string& array) {
+  std::vector<std::string> items;
+  if (array.size() < 2 || array.front() != '[' || array.back() != ']') return items;
+  int depth = 0;
+  std::size_t from = 1;
+  for (std::size_t at = 1; at + 1 < array.size(); ++at) {
+    char c = array[at];
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      items.push_back(array.substr(from, at - from));
+      from = at + 1;
+    }
+  }
+  if (array.size() > 2) items.push_back(array.substr(from, array.size() - 1 - from));
+  return items;
+}
+
+// SenderFields - one entry of "per_sender", read back.
+struct SenderFields {
+  long long pid = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t first = 0;
+  double seconds = 0;
+  double rate = 0;
+};
+
+// per_sender - the "per_sender" entries of a JSON line, or a failed assertion.
+std::vector<SenderFields> per_sender(const std::string& json) {
+  std::vector<SenderFields> senders;
+  for (const std::string& item : json_items(json_value(json, "per_sender"))) {
+    SenderFields s;
+    s.pid = std::stoll(json_value(item, "pid"));
+    s.sent = std::stoull(json_value(item, "sent"));
+    s.first = std::stoull(json_value(item, "first_sequence"));
+    EXPECT_TRUE(is_decimal(json_value(item, "seconds"), 6)) << item;
+    EXPECT_TRUE(is_decimal(json_value(item, "datagrams_per_second"), 1)) << item;
+    s.seconds = std::stod(json_value(item, "seconds"));
+    s.rate = std::stod(json_value(item, "datagrams_per_second"));
+    senders.push_back(s);
+  }
+  return senders;
+}
+
+// sequence_of - the number in a --sequence header, or -1 when the header is malformed.
+long long sequence_of(const std::string& datagram) {
+  if (datagram.size() < 13 || datagram[12] != ' ') return -1;
+  long long n = 0;
+  for (std::size_t k = 0; k < 12; ++k) {
+    if (datagram[k] < '0' || datagram[k] > '9') return -1;
+    n = n * 10 + (datagram[k] - '0');
+  }
+  return n;
+}
+
+// children_of - the processes whose parent is `parent`, from /proc/*/stat.
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> pids;
+  std::vector<pid_t> found;
+  if (int error = flood::list_numbered("/proc", pids); error != 0) {
+    throw std::system_error(error, std::generic_category(), "list /proc");
+  }
+  for (pid_t pid : pids) {
+    std::string text;
+    if (flood::read_proc_file("/proc/" + std::to_string(pid) + "/stat", text) != 0) continue;
+    auto stat = flood::parse_stat(text);
+    if (stat && stat->ppid == parent) found.push_back(pid);
+  }
+  return found;
+}
+
+TEST_F(FloodTest, SendersSendEveryNumberExactlyOnce) {
+  // Four senders, four sockets: their datagrams interleave at the receiver,
+  // but each number of first..first+count-1 arrives once, and each sender's
+  // own numbers arrive in order (one socket, one queue).
+  constexpr std::uint64_t kCount = 4002;
+  constexpr std::uint64_t kFirst = 1000;
+  constexpr std::size_t kSize = 40;
+  for (const char* mode : {"--count=4002", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    Outcome run = flood({mode, "-q", "-n", "4002", "-s", "40", "--first", "1000", "--senders", "4",
+                         "--batch", "7", "--json", "--quiet"});
+    ASSERT_EQ(run.exit_status, 0) << run.err;
+    ASSERT_EQ(run.datagrams.size(), kCount);
+    std::vector<SenderFields> senders = per_sender(run.out);
+    ASSERT_EQ(senders.size(), 4u) << run.out;
+
+    std::vector<int> seen(kCount, 0);
+    std::vector<long long> last_of(senders.size(), -1);  // each sender's latest number
+    for (std::size_t i = 0; i < run.datagrams.size(); ++i) {
+      const std::string& d = run.datagrams[i];
+      ASSERT_EQ(d.size(), kSize) << "datagram " << i;
+      for (std::size_t k = 13; k < d.size(); ++k) {
+        ASSERT_EQ(d[k], pattern_at(k)) << "datagram " << i << " offset " << k;
+      }
+      long long n = sequence_of(d);
+      ASSERT_GE(n, static_cast<long long>(kFirst)) << "datagram " << i << ": " << d.substr(0, 13);
+      ASSERT_LT(n, static_cast<long long>(kFirst + kCount)) << "datagram " << i;
+      ++seen[static_cast<std::size_t>(n) - kFirst];
+      std::size_t owner = senders.size();
+      for (std::size_t s = 0; s < senders.size(); ++s) {
+        auto from = static_cast<long long>(senders[s].first);
+        if (n >= from && n < from + static_cast<long long>(senders[s].sent)) owner = s;
+      }
+      ASSERT_LT(owner, senders.size()) << "number " << n << " is in no sender's range";
+      EXPECT_GT(n, last_of[owner]) << "sender " << owner + 1 << " out of order";
+      last_of[owner] = n;
+    }
+    for (std::uint64_t k = 0; k < kCount; ++k) {
+      ASSERT_EQ(seen[k], 1) << "number " << kFirst + k;
+    }
+    // The ranges are contiguous from --first, in sender order, one per sender.
+    std::uint64_t next = kFirst;
+    for (const SenderFields& s : senders) {
+      EXPECT_EQ(s.first, next);
+      next += s.sent;
+    }
+    EXPECT_EQ(next, kFirst + kCount);
+  }
+}
+
+TEST_F(FloodTest, SendersReportEachShareAndTheTotal) {
+  Outcome run = flood({"-n", "1003", "-s", "20", "--senders", "4", "--json", "--quiet"});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  check_datagrams(run, 1003, 20, std::nullopt);  // the pattern alone, no numbers
+  // The fields of one sender are all there, unchanged in form.
+  EXPECT_EQ(json_value(run.out, "sent"), "1003");
+  EXPECT_EQ(json_value(run.out, "mode"), "\"send\"");
+  EXPECT_EQ(json_value(run.out, "first_sequence"), "0");
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"sent\"");
+  EXPECT_EQ(json_value(run.out, "senders"), "4");
+  double seconds = std::stod(json_value(run.out, "seconds"));
+  double rate = std::stod(json_value(run.out, "datagrams_per_second"));
+  EXPECT_GT(seconds, 0.0);
+  EXPECT_NEAR(rate, 1003 / seconds, 0.01 * rate + 0.1);
+
+  std::vector<SenderFields> senders = per_sender(run.out);
+  ASSERT_EQ(senders.size(), 4u) << run.out;
+  const std::uint64_t shares[] = {251, 251, 251, 250};
+  const std::uint64_t firsts[] = {0, 251, 502, 753};
+  std::uint64_t total = 0;
+  for (std::size_t k = 0; k < senders.size(); ++k) {
+    SCOPED_TRACE(k);
+    const SenderFields& s = senders[k];
+    EXPECT_EQ(s.sent, shares[k]);
+    EXPECT_EQ(s.first, firsts[k]);
+    EXPECT_GT(s.pid, 0);
+    EXPECT_NE(s.pid, ::getpid());
+    for (std::size_t j = 0; j < k; ++j) EXPECT_NE(s.pid, senders[j].pid);
+    // The whole run spans every sender's own time.
+    EXPECT_GT(s.seconds, 0.0);
+    EXPECT_LE(s.seconds, seconds + 1e-6);
+    EXPECT_NEAR(s.rate, static_cast<double>(s.sent) / s.seconds, 0.01 * s.rate + 0.1);
+    total += s.sent;
+  }
+  EXPECT_EQ(total, 1003u);
+
+  // The same in words: the first line as with one sender, then one line each.
+  Outcome human = flood({"-n", "1003", "-s", "20", "--senders", "4"});
+  ASSERT_EQ(human.exit_status, 0) << human.err;
+  EXPECT_EQ(human.err, "");
+  EXPECT_EQ(human.out.rfind("sent 1003 datagrams of 20 bytes in ", 0), 0u) << human.out;
+  EXPECT_NE(human.out.find(" datagrams/s from 4 senders\nsender 1 (pid "), std::string::npos)
+      << human.out;
+  for (const char* numbers : {"(numbers 0-250) in ", "(numbers 251-501) in ",
+                              "(numbers 502-752) in ", "(numbers 753-1002) in "}) {
+    EXPECT_NE(human.out.find(numbers), std::string::npos) << numbers << "\n" << human.out;
+  }
+  EXPECT_NE(human.out.find("\nsender 4 (pid "), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find("sender 5"), std::string::npos) << human.out;
+}
+
+TEST_F(FloodTest, OneSenderPrintsNoSenderFields) {
+  // --senders 1 is the default, and its report is the one it always was.
+  for (const char* senders : {"--senders=1", "--quiet"}) {
+    Outcome run = flood({senders, "-n", "10", "--json"});
+    EXPECT_EQ(run.exit_status, 0) << run.err;
+    EXPECT_EQ(json_value(run.out, "senders"), "(missing)") << run.out;
+    EXPECT_EQ(json_value(run.out, "per_sender"), "(missing)") << run.out;
+  }
+  Outcome human = flood({"--senders", "1", "-n", "10"});
+  EXPECT_EQ(human.out.find("sender"), std::string::npos) << human.out;
+}
+
+TEST_F(FloodTest, SendersShareTheRate) {
+  // 100 datagrams at 500/s in all: the last is due 99/500 s = 198 ms after
+  // the start, whichever sender has it, and no sender may be faster than its
+  // quarter of the rate (25 datagrams, the last one due after 192 ms or more).
+  Outcome run = flood({"-n", "100", "-r", "500", "--senders", "4", "--json", "--quiet"});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  check_datagrams(run, 100, 100, std::nullopt);
+  EXPECT_GE(run.elapsed, milliseconds{180});
+  EXPECT_GE(std::stod(json_value(run.out, "seconds")), 0.180) << run.out;
+  EXPECT_LE(std::stod(json_value(run.out, "datagrams_per_second")), 560.0) << run.out;
+  std::vector<SenderFields> senders = per_sender(run.out);
+  ASSERT_EQ(senders.size(), 4u) << run.out;
+  for (const SenderFields& s : senders) {
+    EXPECT_EQ(s.sent, 25u);
+    EXPECT_GE(s.seconds, 0.180) << run.out;
+    EXPECT_LE(s.rate, 140.0) << run.out;
+  }
+}
+
+TEST_F(FloodTest, DrainWaitsForEverySender) {
+  // The test reads one datagram every 2 ms: when dgram-flood exits, every
+  // sender's datagrams must have been consumed, not only one sender's.
+  RunSpec spec{.args = {"--drain", "--json", "--quiet", "-q", "-n", "90", "-s", "30", "--senders",
+                        "3", path_},
+               .receiver = receiver_.get(),
+               .pace = milliseconds{2}};
+  Outcome run = run_flood(spec);
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(run.datagrams_at_exit, 90u);
+  ASSERT_EQ(run.datagrams.size(), 90u);
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"drained\"");
+  EXPECT_EQ(json_value(run.out, "receiver_socket"), "\"open\"");
+  EXPECT_EQ(json_value(run.out, "senders"), "3");
+  EXPECT_GE(std::stod(json_value(run.out, "seconds")), 0.15) << run.out;
+  EXPECT_GT(std::stod(json_value(run.out, "drain_seconds")), 0.0) << run.out;
+  // The run is timed until the drain: no sender's own time is longer.
+  std::vector<SenderFields> senders = per_sender(run.out);
+  EXPECT_EQ(senders.size(), 3u) << run.out;
+  for (const SenderFields& s : senders) {
+    EXPECT_EQ(s.sent, 30u);
+    EXPECT_LE(s.seconds, std::stod(json_value(run.out, "seconds"))) << run.out;
+  }
+}
+
+TEST_F(FloodTest, FindReceiversWithSeveralSenders) {
+  // The senders hold sockets connected to the receiver, not the receiving
+  // socket: the only holder found is the receiver.
+  std::string path = dir_.file("many");
+  Forked receiver = burner(path, 100);
+  ASSERT_EQ(receiver.next_number(), 0);
+  Outcome run = run_flood(RunSpec{
+      .args = {"--find-receivers", "--senders", "3", "-n", "300", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  std::string group = json_value(run.out, "receivers");
+  EXPECT_EQ(json_value(group, "pids"), pids_json({receiver.pid()})) << run.out;
+  EXPECT_EQ(json_value(run.out, "master"), "(missing)") << run.out;
+  // 300 datagrams at 100 us each were all consumed before the end sample.
+  EXPECT_GE(std::stod(json_value(group, "cpu_seconds")), 0.02) << run.out;
+  EXPECT_EQ(json_value(run.out, "senders"), "3");
+}
+
+TEST_F(FloodTest, SenderTimeoutNamesTheSender) {
+  RunSpec spec{{"--timeout", "0.3", "-n", "100000", "--senders", "2", path_},
+               receiver_.get(), {}, true};
+  Outcome run = run_flood(spec);
+  EXPECT_EQ(run.exit_status, 1);
+  EXPECT_EQ(run.out, "");
+  // The sender's own line, then the parent's about it.
+  EXPECT_NE(run.err.find(" of 2: timed out: no datagram could be sent to " + path_ + " for 0.3 s"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find(" of 50000 datagrams sent"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(" of 2 (pid "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(") exited with status 1"), std::string::npos) << run.err;
+}
+
+TEST_F(FloodTest, SenderThatDiesStopsTheOthers) {
+  // Three senders wait on a queue nobody reads (--timeout 30 would keep them
+  // there); the test kills one: dgram-flood must say which, stop the other
+  // two at once and exit 1, well before any timeout.
+  Child child = spawn({"-n", "100000", "--senders", "3", "--timeout", "30", path_});
+  // Datagrams queued mean go() was written: every sender was forked and ready.
+  pollfd in{receiver_.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&in, 1, 30'000), 1);
+  std::vector<pid_t> senders = children_of(child.pid);
+  ASSERT_EQ(senders.size(), 3u);
+  auto killed_at = Clock::now();
+  ASSERT_EQ(::kill(senders[1], SIGKILL), 0);
+  pollfd gone{child.pidfd.get(), POLLIN, 0};
+  ASSERT_EQ(::poll(&gone, 1, 10'000), 1) << "dgram-flood did not notice";
+  EXPECT_LT(Clock::now() - killed_at, milliseconds{10'000});
+  int status = reap(child.pid);
+  std::string err;
+  while (drain_pipe(child.err.get(), err)) {
+  }
+  std::string out;
+  while (drain_pipe(child.out.get(), out)) {
+  }
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(out, "");
+  EXPECT_NE(err.find(" of 3 (pid " + pid_text(senders[1]) + ") was killed by signal 9"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("; stopped 2 other senders"), std::string::npos) << err;
+  // The others were reaped by dgram-flood: they are gone.
+  for (pid_t pid : {senders[0], senders[2]}) {
+    EXPECT_EQ(::kill(pid, 0), -1) << "sender " << pid << " still there";
+    EXPECT_EQ(errno, ESRCH);
+  }
+}
+
+TEST_F(FloodTest, SendersRefusesWhatItCannotSplit) {
+  const BadCase cases[] = {
+      {{"--senders", "0", "/x"}, "invalid --senders value '0': must be from 1 to 256"},
+      {{"--senders", "257", "/x"}, "invalid --senders value '257'"},
+      {{"--senders", "two", "/x"}, "invalid --senders value 'two'"},
+      {{"--senders", "-2", "/x"}, "'-2'"},
+      {{"--senders=5", "-n", "4", "/x"}, "--senders 5 with --count 4: every sender needs"},
+      {{"-n", "0", "--senders", "2", "/x"}, "--senders 2 with --count 0"},
+      {{"--senders"}, "'--senders' needs a value"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.args));
+    Outcome run = run_flood(RunSpec{c.args, -1, {}, false});
+    EXPECT_EQ(run.exit_status, 2);
+    EXPECT_NE(run.err.find(c.named), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("--help"), std::string::npos) << run.err;
+    EXPECT_EQ(run.out, "");
+  }
+  // As many senders as datagrams is fine: one each.
+  Outcome run = flood({"-q", "-s", "13", "-n", "4", "--senders", "4", "--json"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(run.datagrams.size(), 4u);
+  EXPECT_EQ(json_value(run.out, "senders"), "4");
+}
+
 // ---- The modules' parsers and decisions, in-process.
 
 TEST(FloodModules, ParseStat) {
@@ -1132,6 +1464,76 @@ TEST(FloodModules, ReceivingSocketIsThePeer) {
   EXPECT_EQ(flood::socket_presence(found.inode), flood::SocketPresence::open);
   receiver.reset();
   EXPECT_EQ(flood::socket_presence(found.inode), flood::SocketPresence::closed);
+}
+
+TEST(FloodModules, SplitFloodSharesCountNumbersAndRate) {
+  struct Case {
+    std::uint64_t count;
+    std::uint64_t first;
+    unsigned senders;
+    std::vector<std::uint64_t> counts;  // the shares, in sender order
+  };
+  const Case cases[] = {
+      {10, 0, 1, {10}},
+      {10, 0, 3, {4, 3, 3}},
+      {1003, 0, 4, {251, 251, 251, 250}},
+      {8, 100, 4, {2, 2, 2, 2}},
+      {5, 999999999995ULL, 5, {1, 1, 1, 1, 1}},
+      {3, 0, 4, {1, 1, 1, 0}},  // the parser refuses it; the split stays exact
+      {0, 7, 2, {0, 0}},
+      {UINT64_MAX, 0, 2, {UINT64_MAX / 2 + 1, UINT64_MAX / 2}},
+      {1000001, 0, 256, {}},  // counts checked by the rules below only
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::Message() << c.count << " from " << c.first << " over " << c.senders);
+    std::vector<flood::SenderShare> shares = flood::split_flood(c.count, c.first, 0, c.senders);
+    ASSERT_EQ(shares.size(), c.senders);
+    std::uint64_t next = c.first;
+    std::uint64_t low = UINT64_MAX;
+    std::uint64_t high = 0;
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      if (!c.counts.empty()) {
+        EXPECT_EQ(shares[k].count, c.counts[k]) << "sender " << k;
+      }
+      EXPECT_EQ(shares[k].first, next) << "sender " << k;  // contiguous, disjoint, in order
+      EXPECT_EQ(shares[k].rate, 0.0);
+      EXPECT_EQ(shares[k].phase_ns, 0);
+      low = std::min(low, shares[k].count);
+      high = std::max(high, shares[k].count);
+      next += shares[k].count;
+    }
+    EXPECT_EQ(next - c.first, c.count);  // they add up exactly
+    EXPECT_LE(high - low, 1u);
+  }
+
+  // With a rate: each sender's share of it, and phases 1/rate apart.
+  struct RateCase {
+    std::uint64_t count;
+    double rate;
+    unsigned senders;
+    std::vector<double> rates;
+    std::vector<std::int64_t> phases_ns;
+  };
+  const RateCase rate_cases[] = {
+      {100, 1000, 4, {250, 250, 250, 250}, {0, 1'000'000, 2'000'000, 3'000'000}},
+      {10, 30, 3, {12, 9, 9}, {0, 33'333'333, 66'666'666}},
+      {7, 3.5, 2, {2, 1.5}, {0, 285'714'285}},
+      {8, 0.5, 4, {0.125, 0.125, 0.125, 0.125}, {0, 2'000'000'000, 4'000'000'000, 6'000'000'000}},
+      {5, 1000, 1, {1000}, {0}},
+  };
+  for (const auto& c : rate_cases) {
+    SCOPED_TRACE(::testing::Message() << c.count << " at " << c.rate << " over " << c.senders);
+    std::vector<flood::SenderShare> shares = flood::split_flood(c.count, 0, c.rate, c.senders);
+    ASSERT_EQ(shares.size(), c.senders);
+    double total = 0;
+    for (std::size_t k = 0; k < shares.size(); ++k) {
+      EXPECT_DOUBLE_EQ(shares[k].rate, c.rates[k]) << "sender " << k;
+      EXPECT_NEAR(static_cast<double>(shares[k].phase_ns), static_cast<double>(c.phases_ns[k]), 1)
+          << "sender " << k;
+      total += shares[k].rate;
+    }
+    EXPECT_DOUBLE_EQ(total, c.rate);
+  }
 }
 
 TEST(FloodModules, JsonCheckRejectsWhatIsNotJson) {

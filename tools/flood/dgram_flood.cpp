@@ -5,7 +5,7 @@
 //   dgram-flood [-n N] [-s S] [-r R] [-q [--first N]] [-m [--batch B]]
 //               [--json] [--timeout SEC] [--quiet] [--drain]
 //               [--receiver PID]... [--find-receivers] [--master PID]
-//               SOCKET_PATH
+//               [--senders N] SOCKET_PATH
 // DESCRIPTION
 //   A load generator for datagram services: connects an AF_UNIX SOCK_DGRAM
 //   socket to SOCKET_PATH and sends N datagrams of S bytes, optionally paced
@@ -20,27 +20,39 @@
 //   receiving processes spent, CPU and context switches, in all and per
 //   datagram, and where they and the sender may run (usage_meter.h).
 //
+//   With --senders N it connects N sockets and forks N senders, one on each
+//   (sender_team.h), with their shares of the count, of the sequence numbers
+//   and of the rate (sender_shares.h); everything above is then about all
+//   of them together: the report spans the first sender's start to the last
+//   one's end (or the drain, over all the sockets), and lists each sender.
+//
 //   The options are listed by --help (flood_options.cpp); the bytes of a
 //   datagram are described in payload.h, pacing in pacer.h, the waiting
 //   in sender.h and the summary in report.h.
+//
+//   With one sender (the default) it sends from its own process, with the
+//   progress bar; there is none with several.
 // DIAGNOSTICS
 //   One line on stderr, "dgram-flood: ...", and exit status 2 for a bad
 //   command line (with a hint to --help), a socket that cannot be
 //   connected, a --receiver or --master PID with no process, or a receiving
 //   socket that no process holds; exit status 1 for a send error, a
 //   timeout (sending or draining), an unreadable /proc or an unwritable
-//   stdout (failure.h).
+//   stdout (failure.h). A sender of several that fails or dies stops the
+//   others; it and the parent each say why (sender_team.h).
 // SEE ALSO
 //   dgram-sink, sendmmsg(2), unix(7).
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -54,6 +66,8 @@
 #include "receiving_socket.h"
 #include "report.h"
 #include "sender.h"
+#include "sender_shares.h"
+#include "sender_team.h"
 #include "usage_meter.h"
 
 namespace {
@@ -68,11 +82,7 @@ void put_line(std::FILE* stream, const char* name, const std::string& text) {
   }
 }
 
-// complain - the one stderr line of a failure; nothing else is left to tell if it fails.
-void complain(const std::string& line) {
-  std::string text = std::string(kProgram) + ": " + line + "\n";
-  (void)!::write(STDERR_FILENO, text.data(), text.size());
-}
+using flood::complain;
 
 // open_standard_fds - puts /dev/null on a closed 0, 1 or 2, so that the socket
 // never becomes "stdout" and receives the summary line.
@@ -94,13 +104,36 @@ std::vector<int> own_cpus() {
   return cpus;
 }
 
+// connect_senders - one socket connected to the target for each sender.
+std::vector<flood::DatagramSocket> connect_senders(const flood::FloodOptions& options) {
+  std::vector<flood::DatagramSocket> sockets;
+  sockets.reserve(options.senders);
+  for (unsigned k = 0; k < options.senders; ++k) {
+    sockets.push_back(flood::DatagramSocket::connect_to(options.socket_path));
+  }
+  return sockets;
+}
+
 // find_target - the receiving socket, when the drain or --find-receivers needs it.
-flood::ReceivingSocket find_target(const flood::FloodOptions& options, int fd) {
+// Every sender's socket must reach the same one: the path bound again
+// between two connects would leave part of the drain unwatched.
+flood::ReceivingSocket find_target(const flood::FloodOptions& options, std::span<const int> fds) {
   if (!options.drain) return {};
-  flood::ReceivingSocket target = flood::find_receiving_socket(fd, options.socket_path);
+  flood::ReceivingSocket target = flood::find_receiving_socket(fds[0], options.socket_path);
   if (options.find_receivers && target.inode == 0) {
     throw flood::Failure{flood::kExitUsage, "cannot find the receiving socket of " +
                                                 options.socket_path + ": " + target.problem};
+  }
+  for (std::size_t k = 1; k < fds.size() && target.inode != 0; ++k) {
+    flood::ReceivingSocket other = flood::find_receiving_socket(fds[k], options.socket_path);
+    if (other.inode != target.inode) {
+      throw flood::Failure{
+          flood::kExitUsage,
+          "the senders' sockets reach different sockets at " + options.socket_path +
+              " (inode " + std::to_string(target.inode) + " for sender 1, " +
+              (other.inode != 0 ? "inode " + std::to_string(other.inode) : other.problem) +
+              " for sender " + std::to_string(k + 1) + "): was it bound again meanwhile?"};
+    }
   }
   return target;
 }
@@ -119,39 +152,76 @@ flood::UsagePlan usage_plan(const flood::FloodOptions& options,
 
 double seconds(std::int64_t ns) { return static_cast<double>(ns) / flood::kNanosPerSecond; }
 
+// send_here - one sender: this process sends, with the progress bar.
+std::vector<flood::SenderResult> send_here(const flood::FloodOptions& options, int fd,
+                                           flood::Progress& progress,
+                                           std::optional<flood::UsageMeter>& meter) {
+  if (meter) meter->start();
+  flood::Sender sender(options, fd, progress);
+  flood::SendOutcome outcome = sender.run();
+  return {flood::SenderResult{::getpid(), options.first, outcome.sent, outcome.start_ns,
+                              outcome.elapsed_ns}};
+}
+
+// send_from_team - several senders: forked, sampled around, waited for.
+std::vector<flood::SenderResult> send_from_team(const flood::FloodOptions& options,
+                                                std::span<const int> fds,
+                                                std::optional<flood::UsageMeter>& meter) {
+  const std::vector<flood::SenderShare> shares =
+      flood::split_flood(options.count, options.first, options.rate, options.senders);
+  flood::SenderTeam team(options, fds, shares);  // every sender ready, none sending yet
+  if (meter) meter->start();
+  team.go();
+  return team.wait();
+}
+
 // run - connect, sample, send, drain, sample again: the report of one flood.
 flood::Report run(const flood::FloodOptions& options, flood::Progress& progress) {
-  flood::DatagramSocket socket = flood::DatagramSocket::connect_to(options.socket_path);
+  const std::vector<flood::DatagramSocket> sockets = connect_senders(options);
+  std::vector<int> fds;
+  for (const auto& socket : sockets) fds.push_back(socket.fd());
   const std::vector<int> cpus = own_cpus();
-  const flood::ReceivingSocket target = find_target(options, socket.fd());
+  const flood::ReceivingSocket target = find_target(options, fds);
   std::optional<flood::UsageMeter> meter;
   if (options.measures_usage()) meter.emplace(usage_plan(options, target));
 
-  if (meter) meter->start();
-  flood::Sender sender(options, socket.fd(), progress);
-  flood::SendOutcome outcome = sender.run();
-
+  const std::vector<flood::SenderResult> senders =
+      options.senders == 1 ? send_here(options, fds[0], progress, meter)
+                           : send_from_team(options, fds, meter);
+  // The span of the run: the first sender's start to the last one's end.
+  std::int64_t start_ns = senders[0].start_ns;
+  std::int64_t end_ns = senders[0].start_ns + senders[0].elapsed_ns;
+  std::uint64_t sent = 0;
   flood::Report report;
-  report.sent = outcome.sent;
+  for (const flood::SenderResult& sender : senders) {
+    start_ns = std::min(start_ns, sender.start_ns);
+    end_ns = std::max(end_ns, sender.start_ns + sender.elapsed_ns);
+    sent += sender.sent;
+    report.per_sender.push_back(
+        flood::SenderLine{sender.pid, sender.sent, sender.first, seconds(sender.elapsed_ns)});
+  }
+
+  report.sent = sent;
   report.size = options.size;
-  report.seconds = seconds(outcome.elapsed_ns);
+  report.seconds = seconds(end_ns - start_ns);
   report.mmsg = options.mmsg;
   report.first_sequence = options.first;
   report.sender_cpus = flood::cpu_list(cpus);
   if (options.drain) {
-    std::int64_t consumed_ns =
-        flood::wait_until_consumed(socket.fd(), options, outcome.sent, progress);
+    std::int64_t consumed_ns = flood::wait_until_consumed(fds, options, sent, progress);
     if (meter) report.usage = meter->finish(cpus);
     report.drained = true;
-    report.seconds = seconds(consumed_ns - outcome.start_ns);
-    report.drain_seconds = seconds(consumed_ns - outcome.start_ns - outcome.elapsed_ns);
+    report.seconds = seconds(consumed_ns - start_ns);
+    report.drain_seconds = seconds(consumed_ns - end_ns);
     report.receiver_socket = flood::presence_name(flood::socket_presence(target.inode));
   }
   return report;
 }
 
 int flood_main(const flood::FloodOptions& options) {
-  flood::Progress progress(!options.quiet && flood::stderr_is_terminal(), options.count);
+  // Several senders draw no bar: none of them sees the whole count.
+  flood::Progress progress(
+      options.senders == 1 && !options.quiet && flood::stderr_is_terminal(), options.count);
   try {
     flood::Report report = run(options, progress);
     progress.clear();

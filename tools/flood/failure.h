@@ -15,7 +15,9 @@
 //   The rule at each boundary: utilities (proc_file, process_usage,
 //   cpu_affinity) return 0 or an error number and leave the verdict to the
 //   caller; the modules that decide the run (sender, receiver_drain,
-//   usage_meter, ...) throw Failure; only main() prints.
+//   usage_meter, ...) throw Failure; only main() prints, and, with
+//   --senders, each sender process, which has no main() to go back to
+//   (sender_team.h). Both print with complain().
 #pragma once
 
 #include <string>
@@ -32,5 +34,9 @@ struct Failure {
 
 // errno_failure - a Failure reading "<what>: <strerror(error)>".
 Failure errno_failure(int exit_status, const std::string& what, int error);
+
+// complain - writes "dgram-flood: <line>" to stderr in one write(2); if that
+// fails there is nothing left to tell it with.
+void complain(const std::string& line);
 
 }  // namespace flood

@@ -31,6 +31,7 @@ enum class Id {
   receiver,
   find_receivers,
   master,
+  senders,
 };
 
 struct OptionSpec {
@@ -48,7 +49,7 @@ constexpr OptionSpec kOptions[] = {
     {"timeout", 0, true, Id::timeout},   {"quiet", 0, false, Id::quiet},
     {"help", 'h', false, Id::help},      {"drain", 0, false, Id::drain},
     {"receiver", 0, true, Id::receiver}, {"find-receivers", 0, false, Id::find_receivers},
-    {"master", 0, true, Id::master},
+    {"master", 0, true, Id::master},     {"senders", 0, true, Id::senders},
 };
 
 constexpr std::uint64_t kMaxPid = 2147483647;  // pid_t is a 32-bit int on Linux
@@ -169,6 +170,9 @@ void apply(FloodOptions& options, bool& help, const OptionSpec& spec, std::strin
     case Id::master:
       options.master = static_cast<pid_t>(parse_unsigned(spelled, value, 1, kMaxPid));
       break;
+    case Id::senders:
+      options.senders = static_cast<unsigned>(parse_unsigned(spelled, value, 1, kMaxSenders));
+      break;
   }
 }
 
@@ -192,6 +196,11 @@ void check_combination(const FloodOptions& options) {
                                        options.master) != options.receivers.end()) {
     throw BadCommandLine{"pid " + std::to_string(options.master) +
                          " is given as both --receiver and --master"};
+  }
+  if (options.senders > 1 && options.count < options.senders) {
+    throw BadCommandLine{"--senders " + std::to_string(options.senders) + " with --count " +
+                         std::to_string(options.count) +
+                         ": every sender needs at least one datagram to send"};
   }
   constexpr std::size_t kPathRoom = sizeof(sockaddr_un::sun_path) - 1;
   if (options.socket_path.size() > kPathRoom) {
@@ -314,6 +323,10 @@ std::string usage_text(const char* program) {
          "                     appears during the run is counted \"late\", its whole life.\n"
          "      --master PID   count PID apart as the master (with --find-receivers every\n"
          "                     other holder is then a receiver)\n"
+         "      --senders N    send from N processes, 1 to 256 (default 1), each with its\n"
+         "                     own socket, its share of --count (the shares differ by at\n"
+         "                     most one) and the sequence numbers of that share, in one\n"
+         "                     stretch; --rate is the total. No progress bar when N > 1.\n"
          "  -h, --help         show this text\n"
          "\n"
          "--receiver, --find-receivers and --master imply --drain and add to the report,\n"
@@ -322,13 +335,19 @@ std::string usage_text(const char* program) {
          "the CPUs each may run on; and the placement: \"one-cpu\" when the sender and\n"
          "every counted process are pinned to the same CPU, else \"spread\".\n"
          "\n"
+         "With --senders the report is over all of them, timed from the first one's\n"
+         "start to the last one's end (or the drain), and lists each sender's pid,\n"
+         "datagrams, first sequence number, seconds and rate.\n"
+         "\n"
          "Bytes after the sequence header (or all bytes, without --sequence) are the\n"
          "pattern 'a' + offset % 26, offset counted from the start of the datagram.\n"
          "A full receiver queue makes the sender wait; no datagram is ever skipped.\n"
          "\n"
          "Exit status: 0 all sent (and consumed, with --drain); 1 a send or the drain\n"
          "failed or timed out; 2 bad command line, the socket could not be connected,\n"
-         "a --receiver or --master PID with no process, or no process holding the socket.\n";
+         "a --receiver or --master PID with no process, or no process holding the socket.\n"
+         "With --senders, a sender that fails or dies stops the others; the status is\n"
+         "then its own (1 when a signal killed it).\n";
 }
 
 }  // namespace flood

@@ -18,12 +18,18 @@
 //   usage is read when they have consumed everything, not while up to a
 //   queueful is still waiting for them. --receiver may be repeated; a pid
 //   given twice counts once.
+//
+//   --senders N splits the run over N processes (sender_team.h); the other
+//   options keep their meaning for the whole run: --count and --rate are
+//   totals, --first starts the union of the senders' sequence ranges.
 // DIAGNOSTICS
 //   Unknown options, missing option values, malformed or out-of-range
 //   numbers, a missing or surplus operand, a socket path that does not fit in
 //   sockaddr_un, and --sequence with a size below 13 bytes or with numbers
 //   that would need more than 12 digits; --receiver together with
-//   --find-receivers, and one pid given as both --receiver and --master.
+//   --find-receivers, one pid given as both --receiver and --master, and
+//   --senders above 1 with a --count below it (a sender with nothing to
+//   send).
 // SEE ALSO
 //   sender(3), the dgram-flood usage text.
 #pragma once
@@ -45,6 +51,9 @@ inline constexpr std::uint64_t kSequenceLimit = 1'000'000'000'000ULL;  // 10^12
 
 inline constexpr std::size_t kMaxSize = 65536;
 inline constexpr std::size_t kMaxBatch = 1024;  // the kernel's UIO_MAXIOV cap on sendmmsg
+// --senders: each sender costs the parent a socket and a pipe, both open
+// for the whole run; 256 of each stay well inside the usual 1024 fds.
+inline constexpr unsigned kMaxSenders = 256;
 
 struct FloodOptions {
   std::string socket_path;
@@ -62,6 +71,7 @@ struct FloodOptions {
   std::vector<pid_t> receivers;  // --receiver, ascending, no repeats
   bool find_receivers = false;   // the holders of the receiving socket
   pid_t master = 0;              // --master; 0 = none named
+  unsigned senders = 1;          // --senders: processes sharing the count (sender_team.h)
 
   // measures_usage - whether receivers' (or a master's) CPU and switches are counted.
   bool measures_usage() const { return !receivers.empty() || find_receivers || master != 0; }

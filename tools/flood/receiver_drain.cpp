@@ -31,8 +31,24 @@ int charged_bytes(int fd) {
   return bytes;
 }
 
+// total_charge - the sum of SIOCOUTQ over fds, or Failure naming the socket that failed.
+std::int64_t total_charge(std::span<const int> fds, const FloodOptions& options) {
+  std::int64_t total = 0;
+  for (std::size_t k = 0; k < fds.size(); ++k) {
+    int bytes = charged_bytes(fds[k]);
+    if (bytes < 0) {
+      std::string which = fds.size() > 1 ? "sender " + std::to_string(k + 1) + "'s socket"
+                                         : std::string("the socket");
+      throw errno_failure(kExitSendFailed,
+                          "ioctl(SIOCOUTQ) on " + which + " to " + options.socket_path, errno);
+    }
+    total += bytes;
+  }
+  return total;
+}
+
 // timeout_line - the error when the receiver stopped consuming.
-std::string timeout_line(const FloodOptions& options, std::uint64_t sent, int bytes) {
+std::string timeout_line(const FloodOptions& options, std::uint64_t sent, std::int64_t bytes) {
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%g", options.timeout);
   std::optional<std::uint64_t> left =
@@ -60,20 +76,16 @@ std::optional<std::uint64_t> unconsumed_datagrams(std::uint64_t bytes, std::size
   return bytes / static_cast<std::uint64_t>(one);
 }
 
-std::int64_t wait_until_consumed(int fd, const FloodOptions& options, std::uint64_t sent,
-                                 Progress& progress) {
+std::int64_t wait_until_consumed(std::span<const int> fds, const FloodOptions& options,
+                                 std::uint64_t sent, Progress& progress) {
   const bool forever = options.timeout <= 0;
   const auto timeout_ns = static_cast<std::int64_t>(options.timeout * kNanosPerSecond);
   std::int64_t step_ns = kFirstLookNs;
-  int last = -1;
+  std::int64_t last = -1;
   std::int64_t last_fall_ns = monotonic_ns();
   for (;;) {
-    int bytes = charged_bytes(fd);
+    std::int64_t bytes = total_charge(fds, options);
     std::int64_t now = monotonic_ns();
-    if (bytes < 0) {
-      throw errno_failure(kExitSendFailed,
-                          "ioctl(SIOCOUTQ) on the socket to " + options.socket_path, errno);
-    }
     if (bytes == 0) return now;
     if (last < 0 || bytes < last) last_fall_ns = now;
     last = bytes;

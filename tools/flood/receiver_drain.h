@@ -3,7 +3,7 @@
 //   receiver_drain - waits until the receiver has consumed every datagram
 //   the sender's socket sent.
 // SUMMARY
-//   std::int64_t consumed_ns = wait_until_consumed(fd, options, sent, progress);
+//   std::int64_t consumed_ns = wait_until_consumed(fds, options, sent, progress);
 // DESCRIPTION
 //   The kernel charges an AF_UNIX datagram to the socket that sent it until
 //   the receiver takes it off its queue (recv, recvmmsg) and it is freed;
@@ -14,6 +14,10 @@
 //   at a recv with MSG_PEEK, and 0 after the last one. The charge also
 //   falls to 0 when the receiver closes its socket with datagrams queued
 //   (the kernel frees them unread); receiving_socket tells that case apart.
+//
+//   With several senders (--senders) each has its own socket; the wait
+//   looks at the sum of their charges, which is 0 once the receiver has
+//   consumed what every one of them sent.
 //
 //   The wait polls the charge: it sleeps 10 us, then twice as long after
 //   each look, at most 1 ms. So the moment of the last consumption is known
@@ -35,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "flood_options.h"
 
@@ -42,9 +47,9 @@ namespace flood {
 
 class Progress;
 
-// wait_until_consumed - polls SIOCOUTQ on fd until 0; the monotonic time it saw 0.
-std::int64_t wait_until_consumed(int fd, const FloodOptions& options, std::uint64_t sent,
-                                 Progress& progress);
+// wait_until_consumed - polls SIOCOUTQ on fds until their sum is 0; the monotonic time it saw 0.
+std::int64_t wait_until_consumed(std::span<const int> fds, const FloodOptions& options,
+                                 std::uint64_t sent, Progress& progress);
 
 // unconsumed_datagrams - how many datagrams of size bytes make a charge of `bytes`,
 // or nothing when that cannot be measured or is not a whole number of them.

@@ -11,9 +11,12 @@ namespace flood {
 
 namespace {
 
-double rate_of(const Report& report) {
-  return report.seconds > 0 ? static_cast<double>(report.sent) / report.seconds : 0.0;
+// rate - sent / seconds, 0 when no time passed.
+double rate(std::uint64_t sent, double seconds) {
+  return seconds > 0 ? static_cast<double>(sent) / seconds : 0.0;
 }
+
+double rate_of(const Report& report) { return rate(report.sent, report.seconds); }
 
 // per_datagram - value / sent, 0 when nothing was sent.
 double per_datagram(double value, std::uint64_t sent) {
@@ -84,6 +87,37 @@ std::string human_group(const char* name, const GroupUsage& group, std::uint64_t
   return line + "\n";
 }
 
+// human_sender - "sender K (pid P): N datagrams (numbers F-L) in T s: R datagrams/s\n".
+std::string human_sender(std::size_t index, const SenderLine& sender) {
+  char numbers[64] = "";
+  if (sender.sent > 0) {
+    std::snprintf(numbers, sizeof(numbers), " (numbers %" PRIu64 "-%" PRIu64 ")",
+                  sender.first_sequence, sender.first_sequence + sender.sent - 1);
+  }
+  char line[256];
+  std::snprintf(line, sizeof(line),
+                "sender %zu (pid %ld): %" PRIu64 " datagrams%s in %.3f s: %.0f datagrams/s\n",
+                index + 1, static_cast<long>(sender.pid), sender.sent, numbers, sender.seconds,
+                rate(sender.sent, sender.seconds));
+  return line;
+}
+
+// json_senders - ,"senders":N,"per_sender":[{...},...]
+std::string json_senders(const std::vector<SenderLine>& senders) {
+  std::string text = ",\"senders\":" + std::to_string(senders.size()) + ",\"per_sender\":[";
+  for (std::size_t i = 0; i < senders.size(); ++i) {
+    const SenderLine& sender = senders[i];
+    char item[256];
+    std::snprintf(item, sizeof(item),
+                  "%s{\"pid\":%ld,\"sent\":%" PRIu64 ",\"first_sequence\":%" PRIu64
+                  ",\"seconds\":%.6f,\"datagrams_per_second\":%.1f}",
+                  i > 0 ? "," : "", static_cast<long>(sender.pid), sender.sent,
+                  sender.first_sequence, sender.seconds, rate(sender.sent, sender.seconds));
+    text += item;
+  }
+  return text + "]";
+}
+
 }  // namespace
 
 std::string human_report(const Report& report) {
@@ -92,6 +126,8 @@ std::string human_report(const Report& report) {
                 "sent %" PRIu64 " datagrams of %zu bytes in %.3f s: %.0f datagrams/s", report.sent,
                 report.size, report.seconds, rate_of(report));
   std::string text = line;
+  const bool several = report.per_sender.size() > 1;
+  if (several) text += " from " + std::to_string(report.per_sender.size()) + " senders";
   if (report.drained) {
     text += " (timed until drained, " + fixed(report.drain_seconds, 6) + " s after the last send";
     if (report.receiver_socket == "closed") {
@@ -100,6 +136,9 @@ std::string human_report(const Report& report) {
     text += ")";
   }
   text += "\n";
+  for (std::size_t i = 0; several && i < report.per_sender.size(); ++i) {
+    text += human_sender(i, report.per_sender[i]);
+  }
   if (report.usage) {
     const UsageReport& usage = *report.usage;
     if (usage.receivers) text += human_group("receivers", *usage.receivers, report.sent);
@@ -131,6 +170,7 @@ std::string json_report(const Report& report) {
     if (usage.receivers) text += ",\"receivers\":" + json_group(*usage.receivers, report.sent);
     if (usage.master) text += ",\"master\":" + json_group(*usage.master, report.sent);
   }
+  if (report.per_sender.size() > 1) text += json_senders(report.per_sender);
   return text + "}\n";
 }
 

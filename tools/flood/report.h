@@ -16,6 +16,13 @@
 //   A late process is marked "late, whole life"; exited ones are listed as
 //   "not counted"; children reaped during the run come last, apart.
 //
+//   With several senders (--senders) the first line says how many after the
+//   rate ("... R datagrams/s from 4 senders"), T runs from the first
+//   sender's start to the last one's end (or the drain), and one line per
+//   sender follows it, before the usage lines:
+//     sender 1 (pid 1234): 250 datagrams (numbers 0-249) in T1 s: R1 datagrams/s
+//   With one sender the text is what it always was.
+//
 //   json_report(), one line: {"sent":N,"size":S,"seconds":T,
 //   "datagrams_per_second":R,"mode":"send"|"sendmmsg","first_sequence":F,
 //   "timed_until":"sent"|"drained","sender_cpus":"0-1"}; with --drain also
@@ -30,18 +37,35 @@
 //   "reaped_cpu_seconds" is the CPU of the children the group's processes
 //   waited for during the run, whole lives (for a master: its children that
 //   came and went, see usage_meter.h); it is not in "cpu_seconds".
+//   With several senders the object ends with "senders" (how many) and
+//   "per_sender", one object per sender in order: {"pid":P,"sent":N1,
+//   "first_sequence":F1,"seconds":T1,"datagrams_per_second":R1}; the
+//   "sent" of all of them add up to "sent". They come last, so every key
+//   before them is the first of its name in the line. With one sender
+//   neither is there: the object is what it always was.
 //   Per-datagram values divide by N (0 when nothing was sent). Both end in a newline;
-//   the rate is 0 when no time passed.
+//   the rates are 0 when no time passed.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "usage_meter.h"
 
 namespace flood {
+
+// SenderLine - what one sender did (sender_team.h): its share, from its own start.
+struct SenderLine {
+  pid_t pid = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t first_sequence = 0;
+  double seconds = 0;  // from just before its first send to just after its last
+};
 
 struct Report {
   std::uint64_t sent = 0;
@@ -54,6 +78,7 @@ struct Report {
   double drain_seconds = 0;
   std::string receiver_socket = "unknown";  // presence_name(), with --drain
   std::optional<UsageReport> usage;
+  std::vector<SenderLine> per_sender;  // in sender order; one entry without --senders
 };
 
 std::string human_report(const Report& report);

@@ -38,12 +38,13 @@ timespec to_timespec(std::int64_t ns) {
 
 }  // namespace
 
-Sender::Sender(const FloodOptions& options, int fd, Progress& progress)
+Sender::Sender(const FloodOptions& options, int fd, Progress& progress, std::int64_t phase_ns)
     : options_(options),
       fd_(fd),
       progress_(progress),
       payload_(options.size, options.sequence),
-      pacer_(options.rate) {}
+      pacer_(options.rate),
+      phase_ns_(phase_ns) {}
 
 void Sender::set_send_slice() {
   const auto timeout_ns = static_cast<std::int64_t>(options_.timeout * kNanosPerSecond);
@@ -66,7 +67,7 @@ void Sender::set_send_slice() {
 SendOutcome Sender::run() {
   set_send_slice();
   std::int64_t start = monotonic_ns();
-  pacer_.start(start);
+  pacer_.start(start + phase_ns_);
   progress_.update(0);
   if (options_.mmsg) {
     run_mmsg();

@@ -6,10 +6,12 @@
 //   Sender sender(options, socket.fd(), progress);
 //   SendOutcome outcome = sender.run();
 // DESCRIPTION
-//   run() sends options.count datagrams (see payload.h for their bytes),
-//   paced by options.rate (see pacer.h), and returns how many went out and
-//   how long that took, from just before the first send to just after the
-//   last.
+//   run() sends options.count datagrams numbered from options.first (see
+//   payload.h for their bytes), paced by options.rate (see pacer.h), and
+//   returns how many went out and how long that took, from just before the
+//   first send to just after the last. A phase delays the pacing by that
+//   much after the start (one of several senders, sender_shares.h); the
+//   time waited counts in the elapsed time.
 //
 //   Sends block: a full receiver queue puts the sender to sleep inside
 //   send(2) or sendmmsg(2) until the receiver makes room. That is the flow
@@ -49,7 +51,7 @@ struct SendOutcome {
 
 class Sender {
  public:
-  Sender(const FloodOptions& options, int fd, Progress& progress);
+  Sender(const FloodOptions& options, int fd, Progress& progress, std::int64_t phase_ns = 0);
 
   SendOutcome run();
 
@@ -69,6 +71,7 @@ class Sender {
   Progress& progress_;
   Payload payload_;
   Pacer pacer_;
+  std::int64_t phase_ns_;
   std::uint64_t sent_ = 0;
   std::int64_t slice_ns_ = 0;         // SO_SNDTIMEO; 0 = the kernel waits forever
   std::int64_t stall_start_ns_ = -1;  // when the current wait began; -1 when not stalled

@@ -4,7 +4,7 @@
 
 SUMMARY
     bench/flood_compare.py --build-dir DIR [--reps N] [--count N] [--quick]
-        [--sizes 100,1000] [--senders send,mmsg] [--contenders a,b,...]
+        [--sizes 100,1000] [--senders send,mmsg,send4,...] [--contenders a,b,...]
         [--syscall-count N] [--latency-count N] [--latency-rate R]
         [--sink-variant LABEL=WORDS]... [--placements spread,cpu0]
         [--service LABEL[:MAXPROC]=PROGRAM [ARGS...]]... [--time-budget MINUTES]
@@ -235,7 +235,7 @@ def parse_args(argv):
         p.error("--sizes takes numbers separated by commas")
     a.senders = a.senders.split(",")
     a.contenders = a.contenders.split(",")
-    bad = [s for s in a.senders if s not in ("send", "mmsg")] + \
+    bad = [s for s in a.senders if not re.fullmatch(r"(send|mmsg)([1-9][0-9]?)?", s)] + \
           [c for c in a.contenders if c not in ALL_CONTENDERS]
     if bad:
         p.error(f"unknown sender or contender: {' '.join(bad)}")

@@ -43,6 +43,7 @@ Row = collections.namedtuple("Row", "name label kind mode service verify warm_fl
 Service = collections.namedtuple("Service", "name maxproc program arguments")
 
 SUMMARY = "-o dgram_sink_summary_file={log}/{service}.summary"
+WORK = "-o dgram_sink_work_usec=50 -o dgram_sink_work_spin=yes"
 
 CONTENDERS = [
     Row("raw-recvmmsg", "raw recvmmsg (batch 64)", "raw", mode="recvmmsg"),
@@ -62,6 +63,15 @@ CONTENDERS = [
         warm_flood=True),
     Row("sink-4-every", "dgram-sink, maxproc 4, dgram_busy_after_usec=0 (gate and TAKEN/AVAIL every turn)",
         "master", service=Service("sink4e", 4, "dgram-sink", "-o max_use=0 -o dgram_busy_after_usec=0 {summary}"),
+        warm_flood=True),
+    # The same with 50 us of CPU per datagram (dgram_sink_work_usec, spun): a
+    # service that does real work, where more children on more CPUs help.
+    Row("work-1", "dgram-sink, maxproc 1, 50 us of CPU per datagram", "master",
+        service=Service("work1", 1, "dgram-sink", "-o max_use=0 {work} {summary}")),
+    Row("work-4", "dgram-sink, maxproc 4, 50 us of CPU per datagram", "master",
+        service=Service("work4", 4, "dgram-sink", "-o max_use=0 {work} {summary}"), warm_flood=True),
+    Row("work-4-every", "dgram-sink, maxproc 4, 50 us of CPU per datagram, dgram_busy_after_usec=0",
+        "master", service=Service("work4e", 4, "dgram-sink", "-o max_use=0 -o dgram_busy_after_usec=0 {work} {summary}"),
         warm_flood=True),
     Row("dgram-logd", "dgram-logd to /dev/null", "master",
         service=Service("logd", 1, "dgram-logd", "-o maillog_file=/dev/null"), verify="logdv"),
@@ -109,7 +119,8 @@ def user_rows(services):
 
 def service_line(service, log):
     """service_line - the master.cf line of a service, {log} and {summary} filled in."""
-    words = service.arguments.replace("{summary}", SUMMARY.replace("{service}", service.name)).replace("{log}", log)
+    words = service.arguments.replace("{summary}", SUMMARY.replace("{service}", service.name)).replace(
+        "{work}", WORK).replace("{log}", log)
     return f"{service.name} unix-dgram n - n - {service.maxproc} {service.program}" + (f" {words}" if words else "")
 
 

@@ -32,6 +32,12 @@ from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, serv
 from .system import payload, queue_length, stop_process, wait_until
 
 
+def sender_kind(sender):
+    """sender_kind - "send", "mmsg", "send4", "mmsg4": the call and how many sending processes."""
+    kind = sender.rstrip("0123456789")
+    return kind, int(sender[len(kind):] or 1)
+
+
 class Measure:
     def __init__(self, programs, root, master, rsyslog, contenders):
         self.programs = programs
@@ -52,8 +58,11 @@ class Measure:
 
     def flood(self, path, count, size, sender, timeout):
         argv = [self.programs["flood"], "-n", str(count), "-s", str(size), "--quiet", "--json", "--timeout", "30"]
-        if sender == "mmsg":
+        kind, senders = sender_kind(sender)
+        if kind == "mmsg":
             argv.append("--mmsg")
+        if senders > 1:
+            argv += ["--senders", str(senders)]
         argv.append(path)
         argv = self.placed(argv)
         start = time.monotonic()

@@ -1584,10 +1584,10 @@ class NeverFreeGate final : public Gate {
     inside = false;
     return n == 1;
   }
-  void release() override { ++releases; }
+  void release() override { ++*releases; }
   std::atomic<int> entered{0};
   std::atomic<bool> inside{false};
-  std::atomic<int> releases{0};
+  std::atomic<int>* releases = nullptr;  // the test's (the gate dies with the run)
 
  private:
   UniqueFd read_, write_;
@@ -1598,10 +1598,12 @@ class NeverFreeGate final : public Gate {
 // raised the process-wide SIGTERM flag.
 TEST_F(ServerTest, AChildThatStopsWhileWaitingForTheGateStopsWaitingBeforeItsExitHook) {
   NeverFreeGate* gate = nullptr;
+  std::atomic<int> releases{0};
   Service service;
   service.on_datagram = [](const Datagram&, Context&) {};
   service.gate = [&](const std::string&) {
     auto made = std::make_unique<NeverFreeGate>();
+    made->releases = &releases;
     gate = made.get();
     return made;
   };
@@ -1618,7 +1620,7 @@ TEST_F(ServerTest, AChildThatStopsWhileWaitingForTheGateStopsWaitingBeforeItsExi
   ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-v"}), 0) << log_text();
   EXPECT_GE(entered_at_exit, 1) << "the child never waited for the gate";
   EXPECT_FALSE(inside_at_exit) << "the exit hook ran while the gate was still waited for";
-  EXPECT_EQ(gate->releases.load(), 0);
+  EXPECT_EQ(releases.load(), 0);
   EXPECT_TRUE(logged("the service asked to stop -- exiting")) << log_text();
   EXPECT_FALSE(logged("SIGTERM")) << log_text();
 }

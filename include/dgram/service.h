@@ -55,7 +55,17 @@
 //   during start-up the loop is entered and left at once, a process waiting
 //   for the lock file stops waiting, a batch in hand is finished; then the
 //   exit hook runs and the exit status is 0. Context::stop() does the same
-//   from inside the service.
+//   from inside the service. SIGTERM's handler restarts the service's own
+//   blocking calls (SA_RESTART): a read, write, open or connect in a callback
+//   goes on and the datagram in hand is finished. A process the service
+//   forks without exec is not the server: SIGTERM ends it the default way.
+//
+// SIGNALS
+//   The skeleton keeps SIGTERM, SIGALRM (the watchdog), and SIGRTMIN+2 and
+//   SIGRTMIN+3 (the gate's hand-off) for itself. The watchdog's tick and the
+//   hand-off timer interrupt a callback now and then: poll, epoll_wait,
+//   select and nanosleep return EINTR on any signal, SA_RESTART or not, so a
+//   callback that waits in one of them must retry it.
 //
 // PARAMETERS
 //   params (param_tables.h) are loaded before pre_init; an entry whose

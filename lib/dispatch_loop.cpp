@@ -3,6 +3,7 @@
 #include "dispatch_loop.h"
 
 #include <event2/event.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -30,6 +31,15 @@ bool transient_receive_error(int error) {
   return error == ENOBUFS || error == ENOMEM || error == EINTR;
 }
 
+// may_run_on_more_cpus - this thread's affinity allows more than one CPU
+// (so do its siblings', forked by the same master); true when unknown.
+bool may_run_on_more_cpus() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof(cpus), &cpus) < 0) return true;
+  return CPU_COUNT(&cpus) > 1;
+}
+
 std::uint64_t ns(std::chrono::microseconds span) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(span).count());
 }
@@ -53,7 +63,7 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
       server_(service, context, watchdog, settings.batch_limit),
       hand_off_(gate, status,
                 HandOffSettings{static_cast<std::uint64_t>(std::max(settings.busy_after_usec, 0)) * 1000u,
-                                settings.report_status, gate != nullptr}),
+                                settings.report_status, gate != nullptr, may_run_on_more_cpus()}),
       base_(base) {
   watched_ = turns_watched(hand_off_.settings());
   if (!service_.on_socket) {

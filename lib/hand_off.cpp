@@ -19,8 +19,9 @@ bool busy_from_start(const HandOffSettings& settings, bool slow, bool flow_pause
   return settings.busy_after_ns == 0 || slow || flow_pause;
 }
 
-bool streak_is_busy(std::uint64_t streak_ns, std::uint64_t busy_after_ns) noexcept {
-  return busy_after_ns > 0 && streak_ns >= busy_after_ns;
+bool hand_on_now(std::uint64_t streak_ns, std::uint64_t callback_ns, const HandOffSettings& settings) noexcept {
+  if (settings.busy_after_ns == 0) return false;  // busy from the start, or never watched
+  return callback_ns >= settings.busy_after_ns || (settings.more_cpus && streak_ns >= settings.busy_after_ns);
 }
 
 bool datagrams_were_slow(std::uint64_t wake_up_ns, std::size_t served, std::uint64_t busy_after_ns) noexcept {
@@ -49,6 +50,7 @@ void HandOff::release_and_report() {
 
 void HandOff::begin(bool busy, std::uint64_t now) {
   wake_up_started_ = now;
+  last_progress_.store(now, std::memory_order_relaxed);
   if (busy) {
     // Postfix's order: the gate goes to a sibling before anything is read.
     state_.store(kBusy);
@@ -65,8 +67,10 @@ void HandOff::begin(bool busy, std::uint64_t now) {
 
 void HandOff::check(std::uint64_t now) {
   if (state_.load() != kQuiet) return;
-  if (!streak_is_busy(now - streak_started_.load(std::memory_order_relaxed), settings_.busy_after_ns)) return;
-  if (claim_busy()) release_and_report();
+  std::uint64_t streak = now - streak_started_.load(std::memory_order_relaxed);
+  std::uint64_t callback = now - last_progress_.load(std::memory_order_relaxed);
+  last_progress_.store(now, std::memory_order_relaxed);
+  if (hand_on_now(streak, callback, settings_) && claim_busy()) release_and_report();
 }
 
 void HandOff::become_busy() {
@@ -89,7 +93,13 @@ bool HandOff::end(std::uint64_t now, std::size_t served, bool found_empty) {
 std::uint64_t HandOff::on_timer(std::uint64_t now) noexcept {
   if (state_.load() != kQuiet) return 0;
   std::uint64_t streak = now - streak_started_.load(std::memory_order_relaxed);
-  if (!streak_is_busy(streak, settings_.busy_after_ns)) return settings_.busy_after_ns - streak;
+  std::uint64_t callback = now - last_progress_.load(std::memory_order_relaxed);
+  if (!hand_on_now(streak, callback, settings_)) {
+    // Look again when the younger of the two could first be due.
+    std::uint64_t due = settings_.busy_after_ns - callback;
+    if (settings_.more_cpus && settings_.busy_after_ns - streak < due) due = settings_.busy_after_ns - streak;
+    return due;
+  }
   if (!claim_busy()) return 0;
   if (gate_) {
     int result = gate_->release_in_signal_handler();

@@ -14,10 +14,13 @@
 //   hand-off, dgram_busy_after_usec = 0) and after datagrams that each took
 //   the threshold (slow ones, served one per wake-up). A quiet one becomes
 //   busy once the child has been serving without finding its socket empty
-//   for the threshold: a streak of wake-ups that each drained the socket
-//   only to find more, or one long callback. So a child that a flood keeps
+//   for the threshold (a streak of wake-ups that each drained the socket
+//   only to find more; where a sibling could run on another CPU), or when
+//   one callback has run for the threshold. So a child that a flood keeps
 //   behind tells the master it is busy, however short each datagram is, and
-//   one that drains its queue keeps its cheap quiet wake-ups.
+//   one that drains its queue keeps its cheap quiet wake-ups. A child that
+//   may run on one CPU only keeps its streaks quiet: siblings would take
+//   turns with it on that CPU, not add one.
 //
 //   The streak is looked at between datagrams (check()) and, during one
 //   long callback, from the hand-off signal's handler (on_timer(), called by
@@ -52,6 +55,10 @@ struct HandOffSettings {
   std::uint64_t busy_after_ns = 0;  // dgram_busy_after_usec; 0: every wake-up is busy
   bool report_status = false;       // TAKEN and AVAIL go to the master
   bool has_gate = false;            // a sibling may wait for the gate
+  // The child may run on more than one CPU (its affinity; its siblings,
+  // forked by the same master, share it): a sibling can take on part of a
+  // flood. On one CPU it could only take turns with this child for it.
+  bool more_cpus = true;
 };
 
 // The decisions, free of clocks and system calls.
@@ -64,8 +71,10 @@ bool turns_watched(const HandOffSettings& settings) noexcept;
 // and no threshold, or its datagrams are known to be slow, or it must pause
 // for a flow token (never with the gate held).
 bool busy_from_start(const HandOffSettings& settings, bool slow, bool flow_pause) noexcept;
-// Whether a streak of serving without finding the socket empty is busy.
-bool streak_is_busy(std::uint64_t streak_ns, std::uint64_t busy_after_ns) noexcept;
+// Whether to hand on now: one callback (or pre_accept) has run for the
+// threshold, or the child has served for the threshold without finding its
+// socket empty and a sibling could run beside it (settings.more_cpus).
+bool hand_on_now(std::uint64_t streak_ns, std::uint64_t callback_ns, const HandOffSettings& settings) noexcept;
 // Whether the datagrams of a wake-up each took the threshold (the next
 // wake-up is then busy from its start and takes one datagram).
 bool datagrams_were_slow(std::uint64_t wake_up_ns, std::size_t served, std::uint64_t busy_after_ns) noexcept;
@@ -121,6 +130,7 @@ class HandOff {
   std::atomic<int> handler_error_{0};  // errno of a release in the handler
   bool in_streak_ = false;  // serving without having found the socket empty
   std::atomic<std::uint64_t> streak_started_{0};  // when (the handler reads it in kQuiet)
+  std::atomic<std::uint64_t> last_progress_{0};   // the wake-up's start or the last check()
   std::uint64_t wake_up_started_ = 0;
   bool slow_ = false;
   static_assert(std::atomic<int>::is_always_lock_free, "the signal handler changes the state");

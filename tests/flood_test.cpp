@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "cpu_affinity.h"
+#include "owned_fd.h"
 #include "proc_file.h"
 #include "process_usage.h"
 #include "receiving_socket.h"
@@ -48,6 +49,7 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using flood::OwnedFd;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kRunDeadline{60'000};
@@ -57,25 +59,6 @@ constexpr std::size_t kReceiveBuffer = 65536 + 1;
   throw std::system_error(errno, std::generic_category(), what);
 }
 
-// OwnedFd - closes one descriptor when it goes out of scope.
-class OwnedFd {
- public:
-  explicit OwnedFd(int fd = -1) : fd_(fd) {}
-  OwnedFd(OwnedFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  OwnedFd& operator=(OwnedFd&& other) noexcept {
-    std::swap(fd_, other.fd_);
-    return *this;
-  }
-  ~OwnedFd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) (void)::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 // TempDir - a private folder, removed with the files the tests put in it.
 class TempDir {
@@ -333,6 +316,14 @@ std::string json_value(const std::string& json, const std::string& key) {
   return end == std::string::npos ? "(unterminated)" : json.substr(at, end - at);
 }
 
+// expect_rate_of - the report's rate is `sent` over its seconds.
+void expect_rate_of(const std::string& out, double sent) {
+  double seconds = std::stod(json_value(out, "seconds"));
+  double rate = std::stod(json_value(out, "datagrams_per_second"));
+  EXPECT_GT(seconds, 0.0);
+  EXPECT_NEAR(rate, sent / seconds, 0.01 * rate + 0.1);
+}
+
 // JsonCheck - whether a text is exactly one JSON value (RFC 8259 syntax), by recursive descent.
 class JsonCheck {
  public:
@@ -529,10 +520,7 @@ TEST_F(FloodTest, JsonReportsTheRun) {
   EXPECT_EQ(json_value(run.out, "size"), "20");
   EXPECT_EQ(json_value(run.out, "mode"), "\"sendmmsg\"");
   EXPECT_EQ(json_value(run.out, "first_sequence"), "5");
-  double seconds = std::stod(json_value(run.out, "seconds"));
-  double rate = std::stod(json_value(run.out, "datagrams_per_second"));
-  EXPECT_GT(seconds, 0.0);
-  EXPECT_NEAR(rate, 100 / seconds, 0.01 * rate + 0.1);
+  expect_rate_of(run.out, 100);
   check_datagrams(run, 100, 20, 5);
 
   Outcome plain = flood({"--json", "-n", "3"});
@@ -1154,10 +1142,7 @@ TEST_F(FloodTest, SendersReportEachShareAndTheTotal) {
   EXPECT_EQ(json_value(run.out, "first_sequence"), "0");
   EXPECT_EQ(json_value(run.out, "timed_until"), "\"sent\"");
   EXPECT_EQ(json_value(run.out, "senders"), "4");
-  double seconds = std::stod(json_value(run.out, "seconds"));
-  double rate = std::stod(json_value(run.out, "datagrams_per_second"));
-  EXPECT_GT(seconds, 0.0);
-  EXPECT_NEAR(rate, 1003 / seconds, 0.01 * rate + 0.1);
+  expect_rate_of(run.out, 1003);
 
   std::vector<SenderFields> senders = per_sender(run.out);
   ASSERT_EQ(senders.size(), 4u) << run.out;
@@ -1174,7 +1159,7 @@ TEST_F(FloodTest, SendersReportEachShareAndTheTotal) {
     for (std::size_t j = 0; j < k; ++j) EXPECT_NE(s.pid, senders[j].pid);
     // The whole run spans every sender's own time.
     EXPECT_GT(s.seconds, 0.0);
-    EXPECT_LE(s.seconds, seconds + 1e-6);
+    EXPECT_LE(s.seconds, std::stod(json_value(run.out, "seconds")) + 1e-6);
     EXPECT_NEAR(s.rate, static_cast<double>(s.sent) / s.seconds, 0.01 * s.rate + 0.1);
     total += s.sent;
   }

@@ -60,8 +60,17 @@ void count_sigterm(int) { ++sigterms; }
 
 class GateWaiterTest : public ::testing::Test {
  protected:
+  // A sibling holds the lock; waiter is asked for it and waits in flock().
+  void wait_behind_a_sibling(GateWaiter& waiter) {
+    ASSERT_TRUE(sibling_.try_acquire());
+    waiter.request();
+    ASSERT_TRUE(some_thread_waits_in_flock());
+    EXPECT_FALSE(readable(waiter.ready_fd(), 0ms));
+  }
+
   testing::TempDir dir_;
   std::string path_ = dir_.file("lock");
+  LockFileGate sibling_{path_};
 };
 
 TEST_F(GateWaiterTest, AFreeGateIsTakenAndHandedToTheLoop) {
@@ -77,14 +86,10 @@ TEST_F(GateWaiterTest, AFreeGateIsTakenAndHandedToTheLoop) {
 }
 
 TEST_F(GateWaiterTest, AHeldGateIsTakenWhenItsHolderLetsGo) {
-  LockFileGate sibling(path_);
-  ASSERT_TRUE(sibling.try_acquire());
   LockFileGate gate(path_);
   GateWaiter waiter(gate);
-  waiter.request();
-  ASSERT_TRUE(some_thread_waits_in_flock());
-  EXPECT_FALSE(readable(waiter.ready_fd(), 0ms));
-  sibling.release();
+  ASSERT_NO_FATAL_FAILURE(wait_behind_a_sibling(waiter));
+  sibling_.release();
   ASSERT_TRUE(readable(waiter.ready_fd(), 5000ms));
   EXPECT_TRUE(waiter.take());
 }
@@ -95,13 +100,10 @@ TEST_F(GateWaiterTest, StopEndsAWaitInFlockWithoutSigtermAndTakesNothing) {
   sigemptyset(&counting.sa_mask);
   ASSERT_EQ(::sigaction(SIGTERM, &counting, &previous), 0);
   sigterms = 0;
-  LockFileGate sibling(path_);
-  ASSERT_TRUE(sibling.try_acquire());
   LockFileGate gate(path_);
   {
     GateWaiter waiter(gate);
-    waiter.request();
-    ASSERT_TRUE(some_thread_waits_in_flock());
+    ASSERT_NO_FATAL_FAILURE(wait_behind_a_sibling(waiter));
     auto start = std::chrono::steady_clock::now();
     waiter.stop();
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
@@ -109,7 +111,7 @@ TEST_F(GateWaiterTest, StopEndsAWaitInFlockWithoutSigtermAndTakesNothing) {
   }
   EXPECT_EQ(sigterms.load(), 0);
   ::sigaction(SIGTERM, &previous, nullptr);
-  sibling.release();
+  sibling_.release();
   LockFileGate third(path_);
   EXPECT_TRUE(third.try_acquire()) << "the stopped waiter still holds or waits for the lock";
 }

@@ -64,10 +64,26 @@ TEST(HandOffDecisions, AWakeUpIsBusyFromItsStartWithoutAThresholdForSlowDatagram
   }
 }
 
-TEST(HandOffDecisions, AStreakIsBusyAtTheThresholdAndDatagramsAreSlowWhenEachTookIt) {
-  EXPECT_FALSE(streak_is_busy(999 * kUs, 1 * kMs));
-  EXPECT_TRUE(streak_is_busy(1 * kMs, 1 * kMs));
-  EXPECT_FALSE(streak_is_busy(5 * kMs, 0));  // no threshold: never by time
+TEST(HandOffDecisions, HandOnAfterALongCallbackOrALongStreakWhereASiblingCouldRunBeside) {
+  struct Row {
+    std::uint64_t streak, callback;
+    HandOffSettings settings;
+    bool hand_on;
+  };
+  const HandOffSettings two{1 * kMs, true, true, true};
+  const HandOffSettings one{1 * kMs, true, true, false};
+  const HandOffSettings none{0, true, true, true};
+  const std::vector<Row> rows{
+      {999 * kUs, 10 * kUs, two, false}, {1 * kMs, 10 * kUs, two, true},   {5 * kMs, 999 * kUs, two, true},
+      {500 * kUs, 1 * kMs, two, true},   {5 * kMs, 10 * kUs, one, false},  {5 * kMs, 1 * kMs, one, true},
+      {5 * kMs, 5 * kMs, none, false},  // no threshold: never by time
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(hand_on_now(rows[i].streak, rows[i].callback, rows[i].settings), rows[i].hand_on) << "row " << i;
+  }
+}
+
+TEST(HandOffDecisions, DatagramsAreSlowWhenEachTookTheThreshold) {
   EXPECT_TRUE(datagrams_were_slow(3 * kMs, 3, 1 * kMs));
   EXPECT_FALSE(datagrams_were_slow(3 * kMs, 4, 1 * kMs));
   EXPECT_FALSE(datagrams_were_slow(3 * kMs, 0, 1 * kMs));
@@ -202,6 +218,18 @@ INSTANTIATE_TEST_SUITE_P(
         Interleaving{"AFlowPauseMakesAQuietWakeUpBusy", kShared, 0,
                      {{Step::begin_quiet, 0}, {Step::become_busy, 0}, {Step::end_empty, 10 * kUs, 1}},
                      "-", "TA", false, false},
+        Interleaving{"OnOneCpuALongStreakStaysQuiet", {1 * kMs, true, true, false}, 0,
+                     {{Step::begin_quiet, 0}, {Step::check, 400 * kUs}, {Step::check, 800 * kUs},
+                      {Step::check, 1200 * kUs}, {Step::end_more, 1300 * kUs, 30}, {Step::begin_quiet, 1400 * kUs},
+                      {Step::check, 1800 * kUs}, {Step::end_empty, 1900 * kUs, 10}},
+                     "", "", true, false},
+        Interleaving{"OnOneCpuOneLongCallbackIsStillHandedOn", {1 * kMs, true, true, false}, 0,
+                     {{Step::begin_quiet, 0}, {Step::timer, 1 * kMs, 0, 0}, {Step::end_empty, 3 * kMs, 1}},
+                     "s", "TA", false, true},
+        Interleaving{"OnOneCpuTheTimerWaitsForTheCallbackNotTheStreak", {1 * kMs, true, true, false}, 0,
+                     {{Step::begin_quiet, 0}, {Step::check, 900 * kUs}, {Step::timer, 1500 * kUs, 0, 400 * kUs},
+                      {Step::end_empty, 1600 * kUs, 2}},
+                     "", "", true, false},
         Interleaving{"WithoutAGateOnlyTheReportsChange", {0, true, false}, 0,
                      {{Step::begin_busy, 0}, {Step::end_empty, 10 * kUs, 1}, {Step::begin_busy, 20 * kUs},
                       {Step::end_empty, 30 * kUs, 1}},

@@ -254,12 +254,18 @@ std::vector<SenderResult> SenderTeam::wait() {
   return results;
 }
 
-void SenderTeam::reap(Member& member) {
-  int status = 0;
+// wait_for - waitpid(pid) past signals; the pid reaped, or -1 with errno set.
+static pid_t wait_for(pid_t pid, int& status) {
   pid_t got;
   do {
-    got = ::waitpid(member.pid, &status, 0);
+    got = ::waitpid(pid, &status, 0);
   } while (got < 0 && errno == EINTR);
+  return got;
+}
+
+void SenderTeam::reap(Member& member) {
+  int status = 0;
+  pid_t got = wait_for(member.pid, status);
   if (got != member.pid) {
     throw errno_failure(kExitSendFailed, "waitpid for " + name(member), errno);
   }
@@ -288,10 +294,7 @@ void SenderTeam::stop_all() noexcept {
       complain("cannot stop " + name(member) + ": kill: " + std::strerror(errno));
     }
     int status = 0;
-    pid_t got;
-    do {
-      got = ::waitpid(member.pid, &status, 0);
-    } while (got < 0 && errno == EINTR);
+    pid_t got = wait_for(member.pid, status);
     if (got != member.pid) {
       complain("cannot reap " + name(member) + ": waitpid: " + std::strerror(errno));
     }

@@ -48,11 +48,7 @@ BatchReceiver::BatchReceiver(std::size_t buffer_size, std::size_t batch_limit, R
   }
 }
 
-int BatchReceiver::receive(int fd, std::size_t limit) { return take(fd, limit, false); }
-
-int BatchReceiver::receive_waiting(int fd, std::size_t limit) { return take(fd, limit, true); }
-
-int BatchReceiver::take(int fd, std::size_t limit, bool wait) {
+int BatchReceiver::receive(int fd, std::size_t limit) {
   unsigned int wanted = static_cast<unsigned int>(limit < headers_.size() ? limit : headers_.size());
   if (wanted == 0) return 0;
   // The kernel overwrites the lengths it fills in: reset what is asked for.
@@ -68,15 +64,10 @@ int BatchReceiver::take(int fd, std::size_t limit, bool wait) {
     }
   }
   int count;
-  if (wait) {
-    // A signal ends the wait (EINTR), so that its event is looked at.
-    count = ::recvmmsg(fd, headers_.data(), wanted, MSG_WAITFORONE | MSG_TRUNC, nullptr);
-  } else {
-    do {
-      // MSG_TRUNC makes msg_len the datagram's real length.
-      count = ::recvmmsg(fd, headers_.data(), wanted, MSG_DONTWAIT | MSG_TRUNC, nullptr);
-    } while (count < 0 && errno == EINTR);
-  }
+  do {
+    // MSG_TRUNC makes msg_len the datagram's real length.
+    count = ::recvmmsg(fd, headers_.data(), wanted, MSG_DONTWAIT | MSG_TRUNC, nullptr);
+  } while (count < 0 && errno == EINTR);
   if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
   return count;
 }

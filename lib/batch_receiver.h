@@ -2,9 +2,10 @@
 // batch_receiver - takes the datagrams already queued on a socket, in one
 // recvmmsg() call, into buffers allocated once.
 //
-// receive() never blocks, receive_waiting() waits for the first datagram (the
-// direct receive of dispatch_loop.h); neither reads more than it is asked to,
-// so a use limit stays exact. Each datagram keeps its real length, so one longer than
+// receive() never blocks (MSG_DONTWAIT: the socket's own flags, which the
+// master and every sibling share, are never changed) and never reads more
+// than it is asked to, so a use limit stays exact. It returns finished
+// batches: the caller serves datagram(0 .. count-1) before the next receive. Each datagram keeps its real length, so one longer than
 // the receive buffer is reported as truncated. With ReceiveOptions it also
 // takes each sender's address and credentials, into storage allocated once
 // with the buffers; what is not asked for is neither received nor parsed.
@@ -28,10 +29,6 @@ class BatchReceiver {
   // Receives up to min(limit, batch_limit()) datagrams without blocking.
   // Returns how many (0 when none was queued), or -1 with errno set.
   int receive(int fd, std::size_t limit);
-  // The same, but waits for the first datagram (MSG_WAITFORONE) on a socket
-  // whose file is in blocking mode, as long as its receive timeout allows:
-  // 0 when that passed (EAGAIN), -1 with errno EINTR when a signal came.
-  int receive_waiting(int fd, std::size_t limit);
 
   // The i-th datagram of the last receive(); its sender and credentials
   // point into this object and stay valid until the next receive().
@@ -39,7 +36,6 @@ class BatchReceiver {
   std::size_t batch_limit() const { return headers_.size(); }
 
  private:
-  int take(int fd, std::size_t limit, bool wait);
 
   std::size_t buffer_size_;
   ReceiveOptions options_;

@@ -476,9 +476,9 @@ std::optional<pid_t> wait_for_event(const std::string& path, const std::string& 
   return std::nullopt;
 }
 
-// Both hand-offs: by default a turn is busy once it has lasted 1 ms (the
-// blocked callback's gate is given up by the turn timer's thread); with
-// dgram_busy_after_usec = 0 every turn is, Postfix's way.
+// Both hand-offs: by default a callback that has run 1 ms is busy (the
+// blocked callback's gate is given up from the hand-off timer's signal
+// handler); with dgram_busy_after_usec = 0 every wake-up is, Postfix's way.
 struct HandOff {
   const char* name;
   std::vector<std::string> words;

@@ -282,9 +282,10 @@ TEST_F(ServerTest, WithABusyThresholdASlowDatagramHandsTheGateOnMidBatch) {
   EXPECT_EQ(gate_trace, "+-+-+-");
 }
 
-// One callback that runs long must not keep the gate: the turn timer's
-// thread gives it up and tells the master TAKEN while the callback still
-// runs (a sibling can serve meanwhile); AVAIL follows when it returns.
+// One callback that runs long must not keep the gate: the hand-off timer's
+// signal handler, on the loop's thread, gives it up and tells the master
+// TAKEN while the callback still runs (a sibling can serve meanwhile);
+// AVAIL follows when it returns.
 TEST_F(ServerTest, WithABusyThresholdOneLongCallbackHandsTheGateOnWhileItRuns) {
   Recorder recorder;
   Service service = recorder.service();

@@ -60,8 +60,6 @@
 
 namespace dgram {
 
-// Datagrams taken from the socket in one receive, at most.
-inline constexpr std::size_t kMaxReceiveBatch = 256;
 // A draining wake-up goes back to the loop after this long, so that the
 // master, timers and the service's own events are looked at in a flood.
 inline constexpr std::chrono::microseconds kDrainSpan{10000};

@@ -596,6 +596,17 @@ struct BadCase {
   std::string named;              // must appear in the message
 };
 
+// expect_refused - the command line is refused with status 2, a message
+// naming the bad value and pointing at --help, and nothing on stdout.
+void expect_refused(const BadCase& c) {
+  SCOPED_TRACE(::testing::PrintToString(c.args));
+  Outcome run = run_flood(RunSpec{c.args, -1, {}, false});
+  EXPECT_EQ(run.exit_status, 2);
+  EXPECT_NE(run.err.find(c.named), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--help"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out, "");
+}
+
 TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
   const BadCase cases[] = {
       {{"--count", "abc", "/x"}, "'abc'"},
@@ -626,14 +637,7 @@ TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
       {{"--receiver", "5", "--master", "5", "/x"}, "pid 5 is given as both"},
       {{"--drain=yes", "/x"}, "'--drain'"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(::testing::PrintToString(c.args));
-    Outcome run = run_flood(RunSpec{c.args, -1, {}, false});
-    EXPECT_EQ(run.exit_status, 2);
-    EXPECT_NE(run.err.find(c.named), std::string::npos) << run.err;
-    EXPECT_NE(run.err.find("--help"), std::string::npos) << run.err;
-    EXPECT_EQ(run.out, "");
-  }
+  for (const auto& c : cases) expect_refused(c);
 }
 
 TEST_F(FloodTest, HelpGoesToStdout) {
@@ -1315,14 +1319,7 @@ TEST_F(FloodTest, SendersRefusesWhatItCannotSplit) {
       {{"-n", "0", "--senders", "2", "/x"}, "--senders 2 with --count 0"},
       {{"--senders"}, "'--senders' needs a value"},
   };
-  for (const auto& c : cases) {
-    SCOPED_TRACE(::testing::PrintToString(c.args));
-    Outcome run = run_flood(RunSpec{c.args, -1, {}, false});
-    EXPECT_EQ(run.exit_status, 2);
-    EXPECT_NE(run.err.find(c.named), std::string::npos) << run.err;
-    EXPECT_NE(run.err.find("--help"), std::string::npos) << run.err;
-    EXPECT_EQ(run.out, "");
-  }
+  for (const auto& c : cases) expect_refused(c);
   // As many senders as datagrams is fine: one each.
   Outcome run = flood({"-q", "-s", "13", "-n", "4", "--senders", "4", "--json"});
   EXPECT_EQ(run.exit_status, 0) << run.err;

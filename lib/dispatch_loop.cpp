@@ -214,6 +214,9 @@ void DispatchLoop::on_request(std::size_t index) {
   // order the events of this turn come in: what is queued stays for the
   // next process.
   if (stop_ != StopReason::none || stop_requested()) return;
+  // Several sockets readable in one wait: one whose wake-up gave the gate up
+  // leaves the others to whoever holds it now (or to this child's next turn).
+  if (!hand_off_.holds_gate()) return;
   int fd = listen_fds_[index];
   context_.log.debug(1, "request arrived on fd %d", fd);
   // Busy from the start (Postfix's way): the gate goes to a sibling and the

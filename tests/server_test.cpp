@@ -579,6 +579,28 @@ TEST_F(ServerTest, ServesEveryListenSocket) {
   EXPECT_EQ(recorder.data, (std::vector<std::string>{"first", "second"}));
 }
 
+// Both sockets readable in one wait, every wake-up busy: the first wake-up
+// gives the gate up, so the second socket waits for this child's next turn
+// with the gate held; no wake-up receives without it.
+TEST_F(ServerTest, TwoReadableSocketsAreEachServedWithTheGateHeld) {
+  DatagramSocket second(dir_.file("socket2"));
+  Recorder recorder;
+  Service service = recorder.service();
+  std::string gate_trace;
+  service.gate = [&](const std::string&) { return std::make_unique<CountingGate>(&gate_trace); };
+  socket_.send("first");
+  second.send("second");
+  ASSERT_EQ(run_with(service, {"-n", "shared", "-t", "unix-dgram", "-s", "2", "-m", "2", "-o",
+                               "dgram_busy_after_usec=0"},
+                     {socket_.listen_fd(), second.listen_fd()}),
+            0)
+      << log_text();
+  std::sort(recorder.data.begin(), recorder.data.end());
+  EXPECT_EQ(recorder.data, (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(gate_trace, "+-+-");
+  EXPECT_EQ(records(), "TATA");
+}
+
 TEST_F(ServerTest, LoopHookDelayWakesTheLoopWithoutEvents) {
   Recorder recorder;
   Service service = recorder.service();

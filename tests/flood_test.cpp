@@ -817,8 +817,12 @@ TEST_F(FloodTest, DrainReturnsOnlyWhenTheReceiverHasConsumedEverything) {
   EXPECT_GT(std::stod(json_value(run.out, "drain_seconds")), 0.0) << run.out;
 
   // The same without --drain: it exits with a queueful still unread, so the
-  // check above can tell the difference.
+  // check above can tell the difference. The reader is slower here (a queue
+  // of 10 is 200 ms of reading), so that the exit is seen before the queue
+  // is read out even when dgram-flood takes long to exit (LeakSanitizer's
+  // check at exit, a loaded machine: CI saw it with 2 ms).
   spec.args = {"--quiet", "-n", "100", "-s", "30", path_};
+  spec.pace = milliseconds{20};
   Outcome plain = run_flood(spec);
   EXPECT_EQ(plain.exit_status, 0) << plain.err;
   EXPECT_LT(plain.datagrams_at_exit, 100u);

@@ -61,8 +61,9 @@ bool LockFileGate::try_acquire() {
 }
 
 void LockFileGate::release() {
-  while (::flock(fd_.get(), LOCK_UN) < 0) {
-    if (errno != EINTR) throw_errno("unlock " + path_);
+  if (int error = release_in_signal_handler(); error != 0) {
+    errno = error;
+    throw_errno("unlock " + path_);
   }
 }
 

@@ -36,13 +36,13 @@
 #include <string>
 
 #include "dgram/config.h"
-#include "dgram/lock_file_gate.h"
+#include "serve/lock_file_gate.h"
 #include "dgram/log.h"
-#include "dgram/master_protocol.h"
+#include "start/master_protocol.h"
 #include "dgram/service.h"
 #include "dgram/unique_fd.h"
-#include "dispatch_loop.h"
-#include "termination.h"
+#include "serve/dispatch_loop.h"
+#include "serve/termination.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "dgram/error.h"
-#include "dgram/lock_file_gate.h"
+#include "serve/lock_file_gate.h"
 
 namespace {
 

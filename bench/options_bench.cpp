@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "dgram/options.h"
+#include "config/options.h"
 
 namespace {
 

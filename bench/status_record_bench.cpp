@@ -15,7 +15,7 @@
 #include <cerrno>
 
 #include "dgram/error.h"
-#include "dgram/master_protocol.h"
+#include "start/master_protocol.h"
 #include "dgram/unique_fd.h"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "dgram/error.h"
-#include "dgram/options.h"
+#include "config/options.h"
 #include "fuzz_target.h"
 
 namespace {

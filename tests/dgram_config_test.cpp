@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "skeleton_params.h"
+#include "config/skeleton_params.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
 

@@ -2,7 +2,7 @@
 // gate_waiter_test - the gate thread: takes a free gate, waits for a held
 // one, is stopped out of a wait without touching SIGTERM, gives back a gate
 // it took too late, and calls acquire() only, never on the caller's thread.
-#include "gate_waiter.h"
+#include "serve/gate_waiter.h"
 
 #include <dirent.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "dgram/error.h"
-#include "dgram/lock_file_gate.h"
+#include "serve/lock_file_gate.h"
 #include "support/temp_dir.h"
 
 namespace dgram {

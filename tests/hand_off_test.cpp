@@ -3,7 +3,7 @@
 // table of interleavings (wake-ups, checks between datagrams, the timer's
 // handler) against a gate that writes down what is done to it and a status
 // channel whose records this test reads.
-#include "hand_off.h"
+#include "serve/hand_off.h"
 
 #include <signal.h>
 #include <sys/socket.h>

@@ -24,8 +24,8 @@
 #include <thread>
 #include <vector>
 
-#include "dgram/lock_file_gate.h"
-#include "dgram/master_protocol.h"
+#include "serve/lock_file_gate.h"
+#include "start/master_protocol.h"
 #include "dgram/unique_fd.h"
 #include "master_side.h"
 #include "support/datagram_socket.h"

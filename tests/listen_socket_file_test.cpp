@@ -2,7 +2,7 @@
 // listen_socket_file_test - the socket of --listen in a real temporary
 // directory: its mode and owner, what is found at the path beforehand, and
 // who removes the file at the end.
-#include "listen_socket_file.h"
+#include "start/listen_socket_file.h"
 
 #include <fcntl.h>
 #include <grp.h>

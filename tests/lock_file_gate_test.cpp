@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // lock_file_gate_test - creation mode, refusals, and exclusion between holders.
-#include "dgram/lock_file_gate.h"
+#include "serve/lock_file_gate.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // log_socket_test - the pieces both log sinks use: the signal-safe calendar,
 // the fixed-buffer writer, the time stamp and the non-blocking socket.
-#include "dgram/log_socket.h"
+#include "log/log_socket.h"
 
 #include <gtest/gtest.h>
 

@@ -28,7 +28,7 @@ DESCRIPTION
     A page documents an option when an .It line of it has the option after an
     Fl macro ("Fl n", "Fl \\-count").
 
-    Parameters. The skeleton's are the entries of lib/skeleton_params.cpp;
+    Parameters. The skeleton's are the entries of lib/config/skeleton_params.cpp;
     their defaults are what dgram-config prints for them with an empty
     main.cf (postconf -d's text). dgram-server(3) must show each, rendered, as
     "NAME (TYPE, default: DEFAULT)" ("default: empty" for an empty one). The
@@ -174,16 +174,16 @@ def accepted_options(work):
     options["config"] = confirm("dgram-config", letters, source_letters, set(), None)
 
     # The skeleton (dgram-sink, dgram-logd, dgram-server(3)): the letters of
-    # lib/options.cpp, the --words of lib/start_mode.cpp, both programs.
-    text = read("lib/options.cpp")
+    # lib/config/options.cpp, the --words of lib/start/start_mode.cpp, both programs.
+    text = read("lib/config/options.cpp")
     source_letters = set()
     for name in ("kFlagLetters", "kValueLetters"):
         found = re.search(name + r'\s*=\s*"([^"]*)"', text)
         if found:
             source_letters |= set(found.group(1))
         else:
-            fail(f"no {name} in lib/options.cpp: update tests/man_pages_coverage.py")
-    longs = set(flags_of_source(r'name != "([a-z][a-z-]*)"', "lib/start_mode.cpp",
+            fail(f"no {name} in lib/config/options.cpp: update tests/man_pages_coverage.py")
+    longs = set(flags_of_source(r'name != "([a-z][a-z-]*)"', "lib/start/start_mode.cpp",
                                 "standalone option names (split_listen_options)"))
     for tool in ("sink", "logd"):
         out = run([PROGRAMS[tool], "--man-pages-test-probe"])
@@ -193,7 +193,7 @@ def accepted_options(work):
             fail(f"dgram-{tool} --man-pages-test-probe: no '(known: ...)' list in: {out.strip()}")
         elif listed != longs:
             fail(f"dgram-{tool} lists --{', --'.join(sorted(listed))} as known, "
-                 f"lib/start_mode.cpp compares with --{', --'.join(sorted(longs))}")
+                 f"lib/start/start_mode.cpp compares with --{', --'.join(sorted(longs))}")
         letters = probe_letters(probe_daemon(PROGRAMS[tool], work))
         # --listen and its companions run a service when accepted: not probed.
         options[tool] = confirm(f"dgram-{tool}", letters, source_letters, longs | listed, None)
@@ -299,7 +299,7 @@ GETTER_TYPES = {"get_int": "integer", "get_long": "long", "get_str": "string",
 
 def skeleton_parameters(work):
     """[(name, type word, default)] of the skeleton's table, defaults from dgram-config."""
-    table = flags_of_source(r'SkeletonParam\{"(\w+)",\s*Type::(\w+)', "lib/skeleton_params.cpp",
+    table = flags_of_source(r'SkeletonParam\{"(\w+)",\s*Type::(\w+)', "lib/config/skeleton_params.cpp",
                             "parameter table (kTable)")
     out = run([PROGRAMS["config"], "-c", work] + [name for name, _ in table])
     defaults = dict(re.findall(r"^(\w+) =(?: (.*))?$", out, re.M))

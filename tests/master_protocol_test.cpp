@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // master_protocol_test - status records, generations and flow tokens.
-#include "dgram/master_protocol.h"
+#include "start/master_protocol.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

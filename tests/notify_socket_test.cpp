@@ -4,7 +4,7 @@
 // JOURNAL_STREAM check and its lines, and the ServiceManager on a real
 // event loop (READY, STATUS, WATCHDOG, RELOADING on SIGHUP, STOPPING, the
 // fatal report), all received by this test on sockets it binds itself.
-#include "notify_socket.h"
+#include "start/notify_socket.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -31,13 +31,13 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
-#include "dgram/event_loop.h"
+#include "base/event_loop.h"
 #include "dgram/log.h"
 #include "dgram/service.h"
 #include "dgram/unique_fd.h"
-#include "journal_stream.h"
-#include "service_events.h"
-#include "service_manager.h"
+#include "log/journal_stream.h"
+#include "serve/service_events.h"
+#include "start/service_manager.h"
 #include "support/temp_dir.h"
 
 namespace dgram {

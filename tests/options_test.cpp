@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // options_test - the master's command line, letter by letter.
-#include "dgram/options.h"
+#include "config/options.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // socket bound in place of postlogd's; the records Postfix 3.7 was seen to
 // send, reconnects, a full receiver queue, long records, the maillog_file
 // fallback and the helpers the skeleton uses.
-#include "dgram/postlog_sink.h"
+#include "log/postlog_sink.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

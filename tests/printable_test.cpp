@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // printable_test - what may reach a log line, byte by byte.
-#include "printable.h"
+#include "base/printable.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // serve_rules_test - one lost, the rest served; a failing batch counted; the
 // gate's failure reported as the gate's; on_socket policed.
-#include "serve_rules.h"
+#include "serve/serve_rules.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,10 +14,10 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
-#include "dgram/event_loop.h"
+#include "base/event_loop.h"
 #include "dgram/log.h"
 #include "dgram/unique_fd.h"
-#include "service_events.h"
+#include "serve/service_events.h"
 
 namespace dgram {
 namespace {

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "dgram/config.h"
-#include "dgram/lock_file_gate.h"
-#include "dgram/master_protocol.h"
+#include "serve/lock_file_gate.h"
+#include "start/master_protocol.h"
 #include "dgram/unique_fd.h"
 #include "support/datagram_socket.h"
 #include "support/temp_dir.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // skeleton_params_test - the table of the skeleton's own parameters, and the
 // use and idle limits as a whole skeleton run in-process reads them.
-#include "skeleton_params.h"
+#include "config/skeleton_params.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>

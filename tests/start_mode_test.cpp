@@ -2,7 +2,7 @@
 // start_mode_test - how a process was started, from its argv and its
 // environment: --listen and its companions, systemd's LISTEN_* variables,
 // the checks on a passed socket, and the line for anything else.
-#include "start_mode.h"
+#include "start/start_mode.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>

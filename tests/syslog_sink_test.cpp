@@ -2,7 +2,7 @@
 // syslog_sink_test - the exact datagrams of the syslog sink, read from a
 // socket bound in place of /dev/log; facilities, severities, reconnects,
 // a full receiver queue and long records.
-#include "dgram/syslog_sink.h"
+#include "log/syslog_sink.h"
 
 #include <syslog.h>
 #include <unistd.h>

@@ -36,7 +36,7 @@
 #include <string>
 
 #include "dgram/error.h"
-#include "dgram/lock_file_gate.h"
+#include "serve/lock_file_gate.h"
 #include "dgram/server.h"
 #include "dgram/unique_fd.h"
 

@@ -2,7 +2,7 @@
 // watchdog_test - the tick decision as tables, arming rules in-process, and
 // real timers in forked children: stuck turns die with status 1 and the line,
 // idle and busy-but-progressing children live.
-#include "dgram/watchdog.h"
+#include "serve/watchdog.h"
 
 #include <fcntl.h>
 #include <poll.h>

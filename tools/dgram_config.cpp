@@ -11,7 +11,7 @@
 //   names, every parameter that main.cf or -o defines, sorted by name (as
 //   postconf -n would).
 //     -x  expand $references in the values.
-//   It knows the skeleton's own parameters (lib/skeleton_params.h: max_use,
+//   It knows the skeleton's own parameters (lib/config/skeleton_params.h: max_use,
 //   max_idle, queue_directory, syslog_name, ...): a named one that main.cf
 //   does not set is printed with its default, as postconf prints a default,
 //   and $name finds that default in -x expansions. A printed skeleton
@@ -42,8 +42,8 @@
 #include <vector>
 
 #include "dgram/config.h"
-#include "dgram/options.h"
-#include "skeleton_params.h"
+#include "config/options.h"
+#include "config/skeleton_params.h"
 
 namespace {
 

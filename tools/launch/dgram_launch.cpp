@@ -69,7 +69,7 @@
 #include "dgram/error.h"
 #include "dgram/server.h"
 #include "master_side.h"
-#include "skeleton_params.h"
+#include "config/skeleton_params.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "dgram/master_protocol.h"
+#include "start/master_protocol.h"
 #include "dgram/unique_fd.h"
 
 namespace dgram::launch {

@@ -70,9 +70,9 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
-#include "dgram/postlog_sink.h"
+#include "log/postlog_sink.h"
 #include "dgram/server.h"
-#include "dgram/syslog_sink.h"
+#include "log/syslog_sink.h"
 #include "log_file.h"
 #include "log_file_open.h"
 #include "record_line.h"

@@ -32,7 +32,7 @@
 #include <string_view>
 
 #include "dgram/log.h"
-#include "dgram/syslog_sink.h"
+#include "log/syslog_sink.h"
 
 namespace dgram::logd {
 

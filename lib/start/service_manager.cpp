@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// service_manager - READY, STATUS, WATCHDOG, reload and stop, told to systemd.
+#include "start/service_manager.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace dgram {
+
+namespace {
+
+constexpr std::chrono::seconds kStatusPeriod{1};
+
+unsigned long long monotonic_usec() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<unsigned long long>(now.tv_sec) * 1000000ULL +
+         static_cast<unsigned long long>(now.tv_nsec) / 1000ULL;
+}
+
+}  // namespace
+
+ServiceManager::ServiceManager(NotifySocket* notify, ServiceEvents& events, Log& log,
+                               std::optional<unsigned long long> watchdog_usec, HookFn reload)
+    : notify_(notify), events_(events), log_(log), watchdog_usec_(watchdog_usec), reload_(std::move(reload)) {
+  hangup_ = events_.skeleton_signal(SIGHUP, [this](Context& context) { this->reload(context); });
+}
+
+void ServiceManager::send(const std::string& message) {
+  if (!notify_) return;
+  if (notify_->send(message) || warned_) return;
+  warned_ = true;  // once: the service manager may be gone for good
+  log_.warn("cannot notify the service manager at NOTIFY_SOCKET=%s: %s", notify_->address().c_str(),
+            std::strerror(errno));
+}
+
+std::string ServiceManager::status_text() {
+  unsigned long long served = served_ ? served_() : 0;
+  reported_ = served;  // every STATUS= sent counts, READY's and STOPPING's too
+  return "STATUS=" + std::to_string(served) + (served == 1 ? " datagram served" : " datagrams served");
+}
+
+void ServiceManager::ready() {
+  send("READY=1\n" + status_text());
+  if (watchdog_usec_) {
+    auto half = std::chrono::milliseconds(std::max<unsigned long long>(1, *watchdog_usec_ / 2000));
+    send("WATCHDOG=1");
+    watchdog_pings_ = events_.every(half, [this](Context&) { send("WATCHDOG=1"); });
+    log_.debug(1, "systemd watchdog: %llu us, pinged every %lld ms", *watchdog_usec_,
+               static_cast<long long>(half.count()));
+  }
+}
+
+void ServiceManager::on_served() {
+  if (!notify_ || status_timer_.active()) return;
+  status_timer_ = events_.after(kStatusPeriod, [this](Context&) { send_status(); });
+}
+
+void ServiceManager::send_status() {
+  unsigned long long served = served_ ? served_() : 0;
+  if (served == reported_) return;
+  reported_ = served;
+  send(status_text());
+}
+
+void ServiceManager::stopping() {
+  watchdog_pings_.cancel();
+  status_timer_.cancel();
+  hangup_.cancel();
+  send("STOPPING=1\n" + status_text());
+}
+
+void ServiceManager::reload(Context& context) {
+  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
+  if (reload_) {
+    log_.info("reloading (SIGHUP)");
+    reload_(context);
+  } else {
+    log_.info("SIGHUP: this service has no reload hook, nothing to reload");
+  }
+  send("READY=1\n" + status_text());
+}
+
+void ServiceManager::report_fatal(NotifySocket* notify, const std::string& text, int error_number) noexcept {
+  if (!notify) return;
+  try {
+    std::string status = text.substr(0, 400);
+    for (char& c : status) {
+      if (c == '\n') c = ' ';
+    }
+    (void)notify->send("STOPPING=1\nERRNO=" + std::to_string(error_number) + "\nSTATUS=fatal: " + status);
+  } catch (...) {
+    // Out of memory on the way out: the exit status still says it.
+  }
+}
+
+}  // namespace dgram

@@ -38,11 +38,11 @@
 #include "dgram/config.h"
 #include "serve/lock_file_gate.h"
 #include "dgram/log.h"
-#include "start/master_protocol.h"
 #include "dgram/service.h"
 #include "dgram/unique_fd.h"
 #include "serve/dispatch_loop.h"
 #include "serve/termination.h"
+#include "start/master_supervisor.h"
 
 namespace {
 
@@ -112,7 +112,7 @@ void turn(benchmark::State& state, bool compatible) {
   dgram::ServiceEvents events(base);
   dgram::Context context{"bench", args, log, config, events};
   events.set_context(&context);
-  dgram::StatusChannel status(sockets.status_child.get(), ::getpid(), 0);
+  dgram::MasterSupervisor status(dgram::StatusChannel(sockets.status_child.get(), ::getpid(), 0));
   dgram::DispatchSettings settings;
   settings.max_idle = 100;
   settings.batch_limit = compatible ? 1 : 64;
@@ -215,7 +215,7 @@ void api_turn(benchmark::State& state, Variant variant) {
   dgram::ServiceEvents events(base);
   dgram::Context context{"bench", args, log, config, events};
   events.set_context(&context);
-  dgram::StatusChannel status(sockets.status_child.get(), ::getpid(), 0);
+  dgram::MasterSupervisor status(dgram::StatusChannel(sockets.status_child.get(), ::getpid(), 0));
   dgram::DispatchSettings settings;
   settings.max_idle = 100;
   settings.batch_limit = 64;

@@ -71,7 +71,7 @@ esac
 cat >"$tmp/probe.cpp" <<'EOF'
 #include <string>
 #include <vector>
-#include "dgram/options.h"
+#include "config/options.h"
 int main() {
   std::vector<std::string> argv{"probe", "-t", "unix-dgram", "word"};
   dgram::Options options = dgram::parse_options(argv);

@@ -18,6 +18,7 @@
 
 #include "dgram/error.h"
 #include "dgram/unique_fd.h"
+#include "start/master_supervisor.h"
 
 namespace dgram {
 namespace {
@@ -145,7 +146,7 @@ TEST_P(HandOffInterleavings, DoWhatTheTableSays) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   UniqueFd master(fds[0]);
   UniqueFd child(fds[1]);
-  StatusChannel status(row.settings.report_status ? child.get() : -1, ::getpid(), 0);
+  MasterSupervisor status(StatusChannel(row.settings.report_status ? child.get() : -1, ::getpid(), 0));
   FakeGate gate(row.in_handler);
   HandOff hand_off(row.settings.has_gate ? &gate : nullptr, status, row.settings);
   if (row.settings.has_gate) {
@@ -241,7 +242,7 @@ TEST(HandOff, AReleaseThatFailedInTheHandlerIsFatalWithItsErrnoWhenTheWakeUpEnds
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   UniqueFd master(fds[0]);
   UniqueFd child(fds[1]);
-  StatusChannel status(child.get(), ::getpid(), 0);
+  MasterSupervisor status(StatusChannel(child.get(), ::getpid(), 0));
   FakeGate gate(EROFS);
   HandOff hand_off(&gate, status, kShared);
   hand_off.gate_taken();
@@ -264,7 +265,7 @@ TEST(HandOff, AFailedAvailWriteIsReported) {
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
   UniqueFd master(fds[0]);
   UniqueFd child(fds[1]);
-  StatusChannel status(child.get(), ::getpid(), 0);
+  MasterSupervisor status(StatusChannel(child.get(), ::getpid(), 0));
   FakeGate gate;
   HandOff hand_off(&gate, status, HandOffSettings{0, true, true});
   hand_off.gate_taken();

@@ -13,6 +13,7 @@
 
 #include "dgram/error.h"
 #include "dgram/unique_fd.h"
+#include "serve/flow_token.h"
 
 namespace dgram {
 namespace {

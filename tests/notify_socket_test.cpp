@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // notify_socket_test - what a process tells systemd and journald: the
 // NOTIFY_SOCKET address and its datagrams, the watchdog interval, the
-// JOURNAL_STREAM check and its lines, and the ServiceManager on a real
+// JOURNAL_STREAM check and its lines, and the SystemdSupervisor on a real
 // event loop (READY, STATUS, WATCHDOG, RELOADING on SIGHUP, STOPPING, the
 // fatal report), all received by this test on sockets it binds itself.
 #include "start/notify_socket.h"
@@ -37,7 +37,7 @@
 #include "dgram/unique_fd.h"
 #include "log/journal_stream.h"
 #include "serve/service_events.h"
-#include "start/service_manager.h"
+#include "start/systemd_supervisor.h"
 #include "support/temp_dir.h"
 
 namespace dgram {
@@ -339,13 +339,13 @@ TEST(JournalStream, SinkToAClosedPipeDoesNotThrow) {
   EXPECT_NO_THROW(sink(record));
 }
 
-// --- ServiceManager --------------------------------------------------------------------
+// --- SystemdSupervisor --------------------------------------------------------------------
 
 // The skeleton's side of a run on a real event loop: base, events, context,
 // and a NotifySocket connected to a socket this test reads.
-class ServiceManagerTest : public ::testing::Test {
+class SystemdSupervisorTest : public ::testing::Test {
  protected:
-  ServiceManagerTest() {
+  SystemdSupervisorTest() {
     log_.set_sink([this](Severity, std::string_view line) { log_lines_.emplace_back(line); });
     events_.set_context(&context_);
   }
@@ -353,7 +353,6 @@ class ServiceManagerTest : public ::testing::Test {
   void make(std::optional<unsigned long long> watchdog_usec = std::nullopt, HookFn reload = {},
             bool with_notify = true) {
     manager_.emplace(with_notify ? &notify_ : nullptr, events_, log_, watchdog_usec, std::move(reload));
-    manager_->set_served_source([this] { return served_; });
   }
 
   // Runs the loop until done() or the deadline; the messages received meanwhile go to messages_.
@@ -400,29 +399,30 @@ class ServiceManagerTest : public ::testing::Test {
   EventBase base_;  // before everything that has events on it
   ServiceEvents events_{base_};
   Context context_{"dgram-test", args_, log_, config_, events_};
-  std::optional<ServiceManager> manager_;  // last: goes first
+  std::optional<SystemdSupervisor> manager_;  // last: goes first
 };
 
-TEST_F(ServiceManagerTest, ReadySaysReadyAndTheCount) {
+TEST_F(SystemdSupervisorTest, ReadySaysReadyAndTheCount) {
   make();
   manager_->ready();
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served"}));
 }
 
-TEST_F(ServiceManagerTest, StatusSaysOneDatagramInTheSingular) {
+TEST_F(SystemdSupervisorTest, StatusSaysOneDatagramInTheSingular) {
   make();
   served_ = 1;
+  manager_->served(served_);
   manager_->ready();
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=1 datagram served"}));
 }
 
-TEST_F(ServiceManagerTest, WithoutServedSourceTheCountIsZero) {
+TEST_F(SystemdSupervisorTest, WithoutServedSourceTheCountIsZero) {
   manager_.emplace(&notify_, events_, log_, std::nullopt, HookFn{});
   manager_->ready();
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served"}));
 }
 
-TEST_F(ServiceManagerTest, WatchdogPingsAtOnceAndThenPeriodically) {
+TEST_F(SystemdSupervisorTest, WatchdogPingsAtOnceAndThenPeriodically) {
   make(100000);  // 100 ms: a ping every 50 ms
   manager_->ready();
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served", "WATCHDOG=1"}));
@@ -434,30 +434,30 @@ TEST_F(ServiceManagerTest, WatchdogPingsAtOnceAndThenPeriodically) {
   EXPECT_EQ(count("WATCHDOG=1"), messages_.size());  // nothing else was said
 }
 
-TEST_F(ServiceManagerTest, NoWatchdogNoPings) {
+TEST_F(SystemdSupervisorTest, NoWatchdogNoPings) {
   make();
   manager_->ready();
   run_for(300ms);
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served"}));
 }
 
-TEST_F(ServiceManagerTest, LongWatchdogIntervalPingsOnlyAtFirst) {
+TEST_F(SystemdSupervisorTest, LongWatchdogIntervalPingsOnlyAtFirst) {
   make(3600ULL * 1000000ULL);
   manager_->ready();
   run_for(300ms);
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served", "WATCHDOG=1"}));
 }
 
-TEST_F(ServiceManagerTest, StatusAtMostOnceASecondAfterServing) {
+TEST_F(SystemdSupervisorTest, StatusAtMostOnceASecondAfterServing) {
   make();
   manager_->ready();
   ASSERT_EQ(take().size(), 1u);
 
   auto start = Clock::now();
   served_ = 3;
-  manager_->on_served();
+  manager_->served(served_);
   served_ = 5;
-  manager_->on_served();
+  manager_->served(served_);
   EXPECT_TRUE(take().empty()) << "no system call per wake-up";
   ASSERT_TRUE(run_until([this] { return !messages_.empty(); }, 3s)) << "no STATUS within 3 s";
   auto waited = Clock::now() - start;
@@ -467,31 +467,31 @@ TEST_F(ServiceManagerTest, StatusAtMostOnceASecondAfterServing) {
   EXPECT_EQ(take(), (std::vector<std::string>{"STATUS=5 datagrams served"}));
 
   // A wake-up that changed nothing since: nothing to say.
-  manager_->on_served();
+  manager_->served(served_);
   run_for(1500ms);
   EXPECT_TRUE(take().empty());
 
   served_ = 6;
-  manager_->on_served();
+  manager_->served(served_);
   ASSERT_TRUE(run_until([this] { return !messages_.empty(); }, 3s));
   EXPECT_EQ(take(), (std::vector<std::string>{"STATUS=6 datagrams served"}));
 }
 
-TEST_F(ServiceManagerTest, NoStatusWhenNothingChangedSinceReady) {
+TEST_F(SystemdSupervisorTest, NoStatusWhenNothingChangedSinceReady) {
   make();
   manager_->ready();
-  manager_->on_served();  // count still 0, as READY said
+  manager_->served(served_);  // count still 0, as READY said
   run_for(1500ms);
   EXPECT_EQ(take(), (std::vector<std::string>{"READY=1\nSTATUS=0 datagrams served"}));
 }
 
 // Every STATUS= counts as reported, READY's after a reload too: a status
 // timer armed before the SIGHUP does not send the same count again.
-TEST_F(ServiceManagerTest, NoStatusRepeatingWhatTheReadyAfterAReloadSaid) {
+TEST_F(SystemdSupervisorTest, NoStatusRepeatingWhatTheReadyAfterAReloadSaid) {
   make(std::nullopt, [](Context&) {});
   manager_->ready();
   served_ = 3;
-  manager_->on_served();
+  manager_->served(served_);
   EventHandle trigger = events_.after(10ms, [](Context&) { ::raise(SIGHUP); });
   ASSERT_TRUE(run_until([this] { return count_prefix("READY=1\nSTATUS=3") == 1; }, 3s));
   run_for(1500ms);
@@ -500,21 +500,21 @@ TEST_F(ServiceManagerTest, NoStatusRepeatingWhatTheReadyAfterAReloadSaid) {
   EXPECT_EQ(messages_.size(), 3u);  // READY, RELOADING, READY
 }
 
-TEST_F(ServiceManagerTest, NoStatusWithoutNotifySocket) {
+TEST_F(SystemdSupervisorTest, NoStatusWithoutNotifySocket) {
   make(100000, {}, false);
   manager_->ready();
   served_ = 2;
-  manager_->on_served();
+  manager_->served(served_);
   run_for(1300ms);
   EXPECT_TRUE(take().empty());
 }
 
-TEST_F(ServiceManagerTest, StoppingSaysStoppingAndEndsThePings) {
+TEST_F(SystemdSupervisorTest, StoppingSaysStoppingAndEndsThePings) {
   make(100000);
   manager_->ready();
   ASSERT_TRUE(run_until([this] { return count("WATCHDOG=1") >= 2; }, 3s));
   served_ = 7;
-  manager_->on_served();  // a status report pending: it is not sent after STOPPING
+  manager_->served(served_);  // a status report pending: it is not sent after STOPPING
   manager_->stopping();
   collect();
   ASSERT_FALSE(messages_.empty());
@@ -524,7 +524,7 @@ TEST_F(ServiceManagerTest, StoppingSaysStoppingAndEndsThePings) {
   EXPECT_TRUE(take().empty());
 }
 
-TEST_F(ServiceManagerTest, SighupRunsTheReloadHookFramedByReloadingAndReady) {
+TEST_F(SystemdSupervisorTest, SighupRunsTheReloadHookFramedByReloadingAndReady) {
   int reloads = 0;
   Context* seen = nullptr;
   bool between = false;
@@ -538,6 +538,7 @@ TEST_F(ServiceManagerTest, SighupRunsTheReloadHookFramedByReloadingAndReady) {
   manager_->ready();
   ASSERT_EQ(take().size(), 1u);
   served_ = 4;
+  manager_->served(served_);
 
   timespec before{};
   ::clock_gettime(CLOCK_MONOTONIC, &before);
@@ -566,7 +567,7 @@ TEST_F(ServiceManagerTest, SighupRunsTheReloadHookFramedByReloadingAndReady) {
                           [](const std::string& line) { return line.find("reloading (SIGHUP)") != std::string::npos; }));
 }
 
-TEST_F(ServiceManagerTest, SighupTwiceReloadsTwice) {
+TEST_F(SystemdSupervisorTest, SighupTwiceReloadsTwice) {
   int reloads = 0;
   make(std::nullopt, [&](Context&) { ++reloads; });
   manager_->ready();
@@ -579,7 +580,7 @@ TEST_F(ServiceManagerTest, SighupTwiceReloadsTwice) {
   EXPECT_EQ(count_prefix("READY=1\n"), 3u);
 }
 
-TEST_F(ServiceManagerTest, SighupWithoutReloadHookStillFrames) {
+TEST_F(SystemdSupervisorTest, SighupWithoutReloadHookStillFrames) {
   make();
   manager_->ready();
   ASSERT_EQ(take().size(), 1u);
@@ -591,7 +592,7 @@ TEST_F(ServiceManagerTest, SighupWithoutReloadHookStillFrames) {
                           [](const std::string& line) { return line.find("no reload hook") != std::string::npos; }));
 }
 
-TEST_F(ServiceManagerTest, SighupReloadsWithoutNotifySocket) {
+TEST_F(SystemdSupervisorTest, SighupReloadsWithoutNotifySocket) {
   int reloads = 0;
   make(std::nullopt, [&](Context&) { ++reloads; }, false);
   manager_->ready();
@@ -600,7 +601,7 @@ TEST_F(ServiceManagerTest, SighupReloadsWithoutNotifySocket) {
   EXPECT_TRUE(take().empty());
 }
 
-TEST_F(ServiceManagerTest, SighupIsTheSkeletonsOnceTheManagerHasIt) {
+TEST_F(SystemdSupervisorTest, SighupIsTheSkeletonsOnceTheManagerHasIt) {
   make();
   try {
     EventHandle refused = events_.on_signal(SIGHUP, [](Context&) {});
@@ -612,7 +613,7 @@ TEST_F(ServiceManagerTest, SighupIsTheSkeletonsOnceTheManagerHasIt) {
   EXPECT_TRUE(other.active());
 }
 
-TEST_F(ServiceManagerTest, UnreachableManagerIsWarnedAboutOnce) {
+TEST_F(SystemdSupervisorTest, UnreachableManagerIsWarnedAboutOnce) {
   make(100000);
   receiver_.close();
   manager_->ready();
@@ -625,13 +626,15 @@ TEST_F(ServiceManagerTest, UnreachableManagerIsWarnedAboutOnce) {
   EXPECT_EQ(warnings, 1);
 }
 
-TEST_F(ServiceManagerTest, ReportFatalFlattensTheText) {
-  ServiceManager::report_fatal(&notify_, "cannot open\n/var/x: denied\nreally", 13);
+TEST_F(SystemdSupervisorTest, ReportFatalFlattensTheText) {
+  make();
+  manager_->fatal("cannot open\n/var/x: denied\nreally", 13);
   EXPECT_EQ(take(), (std::vector<std::string>{"STOPPING=1\nERRNO=13\nSTATUS=fatal: cannot open /var/x: denied really"}));
 }
 
-TEST_F(ServiceManagerTest, ReportFatalCutsALongText) {
-  ServiceManager::report_fatal(&notify_, std::string(1000, 'x'), 5);
+TEST_F(SystemdSupervisorTest, ReportFatalCutsALongText) {
+  make();
+  manager_->fatal(std::string(1000, 'x'), 5);
   std::vector<std::string> messages = take();
   ASSERT_EQ(messages.size(), 1u);
   const std::string prefix = "STOPPING=1\nERRNO=5\nSTATUS=fatal: ";
@@ -639,8 +642,9 @@ TEST_F(ServiceManagerTest, ReportFatalCutsALongText) {
   EXPECT_EQ(messages[0].size(), prefix.size() + 400);
 }
 
-TEST_F(ServiceManagerTest, ReportFatalWithoutNotifySocket) {
-  EXPECT_NO_FATAL_FAILURE(ServiceManager::report_fatal(nullptr, "text", 1));
+TEST_F(SystemdSupervisorTest, ReportFatalWithoutNotifySocket) {
+  make(std::nullopt, {}, false);
+  EXPECT_NO_FATAL_FAILURE(manager_->fatal("text", 1));
   EXPECT_TRUE(take().empty());
 }
 

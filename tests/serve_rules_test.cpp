@@ -18,6 +18,7 @@
 #include "dgram/log.h"
 #include "dgram/unique_fd.h"
 #include "serve/service_events.h"
+#include "start/master_supervisor.h"
 
 namespace dgram {
 namespace {
@@ -102,7 +103,7 @@ TEST_F(ServeRulesTest, TheGatesFailureBetweenDatagramsIsReportedAsTheGatesAfterT
   BatchServer server(service, context_, nullptr, 64);
   BatchReceiver receiver(4096, 64);
   BrokenGate gate;
-  StatusChannel status(-1, ::getpid(), 0);
+  MasterSupervisor status(StatusChannel(-1, ::getpid(), 0));
   HandOff hand_off(&gate, status, HandOffSettings{1, false, true});  // busy after 1 ns
   hand_off.gate_taken();
   hand_off.begin(false, 1);

@@ -440,3 +440,33 @@ TEST(HowToStartLine, NamesListenAndTheProgram) {
 
 }  // namespace
 }  // namespace dgram
+
+// --- start_policy: what each start mode decides, as a table -------------------------
+
+namespace dgram {
+namespace {
+
+struct PolicyRow {
+  StartKind kind;
+  bool main_cf_required, postfix_limits, always_queue_directory, master_supervises, siblings_share_socket;
+};
+
+TEST(StartPolicy, EachModeAnswersFromTheTable) {
+  const PolicyRow rows[] = {
+      {StartKind::postfix_master, true, true, true, true, true},
+      {StartKind::socket_activation, false, false, false, false, false},
+      {StartKind::standalone, false, false, false, false, false},
+  };
+  for (const PolicyRow& row : rows) {
+    StartPolicy policy = start_policy(row.kind);
+    SCOPED_TRACE(static_cast<int>(row.kind));
+    EXPECT_EQ(policy.main_cf_required, row.main_cf_required);
+    EXPECT_EQ(policy.postfix_limits, row.postfix_limits);
+    EXPECT_EQ(policy.always_queue_directory, row.always_queue_directory);
+    EXPECT_EQ(policy.master_supervises, row.master_supervises);
+    EXPECT_EQ(policy.siblings_share_socket, row.siblings_share_socket);
+  }
+}
+
+}  // namespace
+}  // namespace dgram

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dgram/error.h"
+#include "serve/flow_token.h"
 #include "serve/termination.h"
 
 namespace dgram {
@@ -47,7 +48,7 @@ std::uint64_t ns(std::chrono::microseconds span) {
 }  // namespace
 
 DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& context,
-                           StatusChannel& status, Gate* gate, Watchdog* watchdog,
+                           Supervisor& supervisor, Gate* gate, Watchdog* watchdog,
                            ServiceEvents* events, const std::vector<int>& listen_fds,
                            DispatchSettings settings)
     : service_(service),
@@ -61,9 +62,10 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
       watched_(false),
       flow_service_(service.flags.in_flow_delay && settings.flow_read_fd >= 0),
       server_(service, context, watchdog, settings.batch_limit),
-      hand_off_(gate, status,
+      hand_off_(gate, supervisor,
                 HandOffSettings{static_cast<std::uint64_t>(std::max(settings.busy_after_usec, 0)) * 1000u,
                                 settings.report_status, gate != nullptr, may_run_on_more_cpus()}),
+      supervisor_(supervisor),
       base_(base) {
   watched_ = turns_watched(hand_off_.settings());
   if (!service_.on_socket) {
@@ -74,11 +76,12 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
     listen_events_.push_back(std::make_unique<Event>(base_, listen_fds[i], EV_READ | EV_PERSIST,
                                                      [this, i](short) { on_request(i); }));
   }
-  // Without a master (systemd, --listen) there is no status channel to watch.
-  if (status.fd() >= 0) {
-    status_event_ = std::make_unique<Event>(base_, status.fd(), EV_READ | EV_PERSIST,
-                                            [this](short) { stop(StopReason::master_gone); });
-    status_event_->add();
+  // The master's status channel becomes readable when the master has gone;
+  // systemd and --listen have nothing to watch.
+  if (int gone = supervisor_.gone_fd(); gone >= 0) {
+    supervisor_gone_ = std::make_unique<Event>(base_, gone, EV_READ | EV_PERSIST,
+                                               [this](short) { stop(StopReason::master_gone); });
+    supervisor_gone_->add();
   }
   // SIGTERM (the master stopping its process group) ends the loop the normal
   // way: what is in hand is finished and the exit hook runs. Under run() the
@@ -236,7 +239,7 @@ void DispatchLoop::on_request(std::size_t index) {
     stop(StopReason::status_write_failed);
   }
   arm_idle_timer();
-  if (served > 0 && served_listener_) served_listener_();
+  if (served > 0) supervisor_.served(uses_);
   if (settings_.max_use > 0 && uses_ >= static_cast<unsigned long long>(settings_.max_use)) {
     stop(StopReason::use_limit);
   }

@@ -48,7 +48,6 @@
 #include "serve/batch_receiver.h"
 #include "base/event_loop.h"
 #include "dgram/gate.h"
-#include "start/master_protocol.h"
 #include "dgram/service.h"
 #include "serve/watchdog.h"
 #include "serve/gate_waiter.h"
@@ -57,6 +56,7 @@
 #include "serve/serve_rules.h"
 #include "serve/service_events.h"
 #include "serve/stop_reason.h"
+#include "serve/supervisor.h"
 
 namespace dgram {
 
@@ -89,7 +89,10 @@ class DispatchLoop {
  public:
   // watchdog may be null (no stall detection). events may be null (a loop
   // without service events, as in benchmarks); else it runs on base.
-  DispatchLoop(EventBase& base, const Service& service, Context& context, StatusChannel& status,
+  // The supervisor hears busy and idle (settings.report_status) and the count
+  // served after each wake-up that served; the loop ends when its gone_fd()
+  // becomes readable.
+  DispatchLoop(EventBase& base, const Service& service, Context& context, Supervisor& supervisor,
                Gate* gate, Watchdog* watchdog, ServiceEvents* events,
                const std::vector<int>& listen_fds, DispatchSettings settings);
   ~DispatchLoop();
@@ -108,8 +111,6 @@ class DispatchLoop {
   unsigned long long uses() const noexcept { return uses_; }
   // Receives that found datagrams waiting after a batch was served.
   unsigned long long drained_batches() const noexcept { return drained_batches_; }
-  // Called after each wake-up that served at least one datagram (not per datagram).
-  void set_served_listener(std::function<void()> listener) { served_listener_ = std::move(listener); }
 
  private:
   void run_events();
@@ -154,12 +155,12 @@ class DispatchLoop {
   unsigned long long drained_batches_ = 0;
   unsigned receive_failures_ = 0;  // transient receive errors in a row
   StopReason stop_ = StopReason::none;
-  std::function<void()> served_listener_;
+  Supervisor& supervisor_;
 
   // The base outlives this object; the events go before it.
   EventBase& base_;
   std::vector<std::unique_ptr<Event>> listen_events_;
-  std::unique_ptr<Event> status_event_;
+  std::unique_ptr<Event> supervisor_gone_;
   std::unique_ptr<Event> terminate_event_;
   std::unique_ptr<Event> idle_timer_;
   std::unique_ptr<Event> loop_timer_;

@@ -28,8 +28,8 @@ bool datagrams_were_slow(std::uint64_t wake_up_ns, std::size_t served, std::uint
   return served > 0 && busy_after_ns > 0 && wake_up_ns / served >= busy_after_ns;
 }
 
-HandOff::HandOff(Gate* gate, StatusChannel& status, HandOffSettings settings) noexcept
-    : gate_(gate), status_(status), settings_(settings), state_(gate ? kFree : kHeld) {}
+HandOff::HandOff(Gate* gate, Supervisor& supervisor, HandOffSettings settings) noexcept
+    : gate_(gate), supervisor_(supervisor), settings_(settings), state_(gate ? kFree : kHeld) {}
 
 void HandOff::release_gate() {
   if (state_.load() != kHeld) return;
@@ -45,7 +45,7 @@ bool HandOff::claim_busy() noexcept {
 void HandOff::release_and_report() {
   if (gate_) gate_->release();
   // A failed TAKEN write is not fatal: the AVAIL write at the end decides.
-  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
+  if (settings_.report_status) (void)supervisor_.busy();
 }
 
 void HandOff::begin(bool busy, std::uint64_t now) {
@@ -86,7 +86,7 @@ bool HandOff::end(std::uint64_t now, std::size_t served, bool found_empty) {
   if (int error = handler_error_.exchange(0); error != 0) {
     throw Fatal(std::string("release the gate during a long callback: ") + std::strerror(error), error);
   }
-  if (busy && settings_.report_status) return status_.notify(ChildStatus::avail);
+  if (busy && settings_.report_status) return supervisor_.idle();
   return true;
 }
 
@@ -109,7 +109,7 @@ std::uint64_t HandOff::on_timer(std::uint64_t now) noexcept {
     }
     if (result > 0) handler_error_.store(result);
   }
-  if (settings_.report_status) (void)status_.notify(ChildStatus::taken);
+  if (settings_.report_status) (void)supervisor_.busy();
   return 0;
 }
 

@@ -25,8 +25,8 @@
 //   The streak is looked at between datagrams (check()) and, during one
 //   long callback, from the hand-off signal's handler (on_timer(), called by
 //   HandOffTimer on the loop's thread): there the gate is released with
-//   Gate::release_in_signal_handler() and TAKEN written with write(2),
-//   both async-signal-safe. A gate that cannot be released from a handler
+//   Gate::release_in_signal_handler() and TAKEN written by the supervisor's
+//   busy() (a write(2)), both async-signal-safe. A gate that cannot be released from a handler
 //   is handed on when the callback returns.
 //
 // THREADS
@@ -47,13 +47,13 @@
 #include <cstdint>
 
 #include "dgram/gate.h"
-#include "start/master_protocol.h"
+#include "serve/supervisor.h"
 
 namespace dgram {
 
 struct HandOffSettings {
   std::uint64_t busy_after_ns = 0;  // dgram_busy_after_usec; 0: every wake-up is busy
-  bool report_status = false;       // TAKEN and AVAIL go to the master
+  bool report_status = false;       // busy and idle are told to the supervisor (the master)
   bool has_gate = false;            // a sibling may wait for the gate
   // The child may run on more than one CPU (its affinity; its siblings,
   // forked by the same master, share it): a sibling can take on part of a
@@ -81,8 +81,9 @@ bool datagrams_were_slow(std::uint64_t wake_up_ns, std::size_t served, std::uint
 
 class HandOff {
  public:
-  // gate may be null (a child alone on its socket); status may report nothing.
-  HandOff(Gate* gate, StatusChannel& status, HandOffSettings settings) noexcept;
+  // gate may be null (a child alone on its socket); the supervisor hears
+  // busy and idle when settings.report_status.
+  HandOff(Gate* gate, Supervisor& supervisor, HandOffSettings settings) noexcept;
 
   // May the child wait for requests: it holds the gate (or has none).
   bool holds_gate() const noexcept { return state_.load() == kHeld; }
@@ -124,7 +125,7 @@ class HandOff {
   void release_and_report();
 
   Gate* gate_;
-  StatusChannel& status_;
+  Supervisor& supervisor_;
   HandOffSettings settings_;
   std::atomic<int> state_;
   std::atomic<int> handler_error_{0};  // errno of a release in the handler

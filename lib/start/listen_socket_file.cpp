@@ -37,27 +37,24 @@ bool all_digits(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
 }
 
-uid_t user_id(const std::string& name) {
-  if (all_digits(name)) return static_cast<uid_t>(std::strtoul(name.c_str(), nullptr, 10));
+// The id of a user or group given by name or number: lookup is getpwnam_r or
+// getgrnam_r, field the id in what it finds; option and what name it in lines.
+template <typename Entry, typename Id, typename Lookup>
+Id look_up_id(const std::string& name, Lookup lookup, Id Entry::*field, const char* option, const char* what) {
+  if (all_digits(name)) return static_cast<Id>(std::strtoul(name.c_str(), nullptr, 10));
   std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  int error = ::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (error != 0) throw Fatal("--owner " + name + ": cannot look up the user: " + std::strerror(error));
-  if (!found) throw Fatal("--owner " + name + ": no such user");
-  return found->pw_uid;
+  Entry entry{};
+  Entry* found = nullptr;
+  int error = lookup(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  std::string said = std::string(option) + " " + name + ": ";
+  if (error != 0) throw Fatal(said + "cannot look up the " + what + ": " + std::strerror(error));
+  if (!found) throw Fatal(said + "no such " + what);
+  return found->*field;
 }
 
-gid_t group_id(const std::string& name) {
-  if (all_digits(name)) return static_cast<gid_t>(std::strtoul(name.c_str(), nullptr, 10));
-  std::vector<char> buffer(16384);
-  group entry{};
-  group* found = nullptr;
-  int error = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (error != 0) throw Fatal("--group " + name + ": cannot look up the group: " + std::strerror(error));
-  if (!found) throw Fatal("--group " + name + ": no such group");
-  return found->gr_gid;
-}
+uid_t user_id(const std::string& name) { return look_up_id(name, ::getpwnam_r, &passwd::pw_uid, "--owner", "user"); }
+
+gid_t group_id(const std::string& name) { return look_up_id(name, ::getgrnam_r, &group::gr_gid, "--group", "group"); }
 
 std::string file_kind(mode_t mode) {
   if (S_ISREG(mode)) return "a regular file";

@@ -48,8 +48,4 @@ class StatusChannel {
 // Parses GENERATION: octal digits only. Throws Fatal("bad generation: X").
 unsigned parse_generation(std::string_view text);
 
-// Takes one flow-control token from the read end of the flow pipe without
-// blocking. True when a token was taken.
-bool take_flow_token(int flow_read_fd) noexcept;
-
 }  // namespace dgram

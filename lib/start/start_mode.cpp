@@ -75,6 +75,18 @@ const char* type_name(int type) {
 
 }  // namespace
 
+StartPolicy start_policy(StartKind kind) noexcept {
+  StartPolicy policy;
+  if (kind == StartKind::postfix_master) {
+    policy.main_cf_required = true;
+    policy.postfix_limits = true;
+    policy.always_queue_directory = true;
+    policy.master_supervises = true;
+    policy.siblings_share_socket = true;
+  }
+  return policy;
+}
+
 SplitArguments split_listen_options(std::span<const std::string> argv) {
   SplitArguments split;
   if (argv.empty()) return split;

@@ -30,6 +30,31 @@ namespace dgram {
 
 enum class StartKind { postfix_master, socket_activation, standalone };
 
+// What a start mode decides for the rest of the start-up, as plain answers
+// (a pure function of the mode; the start-up asks, it does not test modes).
+struct StartPolicy {
+  // main.cf must be there (the master's children); else it is read when
+  // MAIL_CONFIG names it or /etc/postfix/main.cf exists, and the defaults
+  // apply without one.
+  bool main_cf_required = false;
+  // max_use and max_idle default as in Postfix; else they are off unless
+  // main.cf or the command line asks (nobody would start the next process).
+  bool postfix_limits = false;
+  // The working directory is queue_directory even when nothing named it;
+  // else it is / unless main.cf, -o or -c needs it.
+  bool always_queue_directory = false;
+  // The master's descriptors and rules: status channel, flow pipe,
+  // GENERATION, -l/-z/-u checks, the terminal check, and the master as the
+  // supervisor (TAKEN, AVAIL). Else systemd supervises (NOTIFY_SOCKET, when
+  // set) and SIGHUP runs the reload hook.
+  bool master_supervises = false;
+  // Children of the master share their socket unless -l says there is one:
+  // only then is there a gate between siblings.
+  bool siblings_share_socket = false;
+};
+
+StartPolicy start_policy(StartKind kind) noexcept;
+
 // What `--listen` and its companions asked for (at the front of argv).
 struct ListenRequest {
   std::string path;                  // a file path, or @name for the abstract namespace

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// service_manager - what a process started by systemd (or with --listen)
-// does for its service manager while it serves.
+// systemd_supervisor - systemd (or nobody) as the supervisor of a process
+// started by socket activation or with --listen.
 //
 // With NOTIFY_SOCKET (notify_socket.h): READY=1 once post_init has run,
 // STATUS= with the number of datagrams served at most once a second and only
@@ -11,38 +11,39 @@
 // that gets stuck stops the pings and systemd restarts the service.
 // SIGHUP runs the service's reload hook between wake-ups, framed by
 // RELOADING=1 and READY=1 (what Type=notify-reload expects; harmless for
-// Type=notify). Under the Postfix master none of this exists.
+// Type=notify). Without NOTIFY_SOCKET nothing is told, and SIGHUP still
+// reloads. busy() and idle() change nothing systemd does: they are no-ops.
+//
+// THREADS
+//   The loop's only; its events run on the dispatch loop's base.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 
 #include "dgram/log.h"
 #include "dgram/service.h"
-#include "start/notify_socket.h"
 #include "serve/service_events.h"
+#include "serve/supervisor.h"
+#include "start/notify_socket.h"
 
 namespace dgram {
 
-class ServiceManager {
+class SystemdSupervisor final : public Supervisor {
  public:
-  // notify may be null (nobody to tell; SIGHUP still reloads). The events
-  // run on the dispatch loop's base.
-  ServiceManager(NotifySocket* notify, ServiceEvents& events, Log& log,
-                 std::optional<unsigned long long> watchdog_usec, HookFn reload);
+  // notify may be null (nobody to tell; SIGHUP still reloads); it must
+  // outlive this object, as must events.
+  SystemdSupervisor(NotifySocket* notify, ServiceEvents& events, Log& log,
+                    std::optional<unsigned long long> watchdog_usec, HookFn reload);
 
-  // Where the count of served datagrams comes from (the dispatch loop).
-  void set_served_source(std::function<unsigned long long()> served) { served_ = std::move(served); }
-  // The service is ready: READY=1, and the watchdog pings begin.
-  void ready();
-  // Called after a wake-up that served datagrams.
-  void on_served();
-  // The loop has ended: STOPPING=1.
-  void stopping();
-
-  // The fatal line, as systemd is told it (a null notify is fine).
-  static void report_fatal(NotifySocket* notify, const std::string& text, int error_number) noexcept;
+  // READY=1 with the count, and the watchdog pings begin.
+  void ready() override;
+  // Notes the count; STATUS= within a second.
+  void served(unsigned long long total) override;
+  // STOPPING=1 with the count; the pings and the status timer end.
+  void stopping() override;
+  // STOPPING=1, ERRNO= and STATUS=fatal: with the line (one line, cut to 400 bytes).
+  void fatal(const std::string& text, int error_number) noexcept override;
 
  private:
   void send(const std::string& message);
@@ -55,7 +56,7 @@ class ServiceManager {
   Log& log_;
   std::optional<unsigned long long> watchdog_usec_;
   HookFn reload_;
-  std::function<unsigned long long()> served_;
+  unsigned long long served_ = 0;
   unsigned long long reported_ = 0;
   bool warned_ = false;
   EventHandle hangup_;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// service_manager - READY, STATUS, WATCHDOG, reload and stop, told to systemd.
-#include "start/service_manager.h"
+// systemd_supervisor - READY, STATUS, WATCHDOG, reload, stop and fatal, told to systemd.
+#include "start/systemd_supervisor.h"
 
 #include <signal.h>
 #include <time.h>
@@ -24,13 +24,13 @@ unsigned long long monotonic_usec() {
 
 }  // namespace
 
-ServiceManager::ServiceManager(NotifySocket* notify, ServiceEvents& events, Log& log,
-                               std::optional<unsigned long long> watchdog_usec, HookFn reload)
+SystemdSupervisor::SystemdSupervisor(NotifySocket* notify, ServiceEvents& events, Log& log,
+                                     std::optional<unsigned long long> watchdog_usec, HookFn reload)
     : notify_(notify), events_(events), log_(log), watchdog_usec_(watchdog_usec), reload_(std::move(reload)) {
   hangup_ = events_.skeleton_signal(SIGHUP, [this](Context& context) { this->reload(context); });
 }
 
-void ServiceManager::send(const std::string& message) {
+void SystemdSupervisor::send(const std::string& message) {
   if (!notify_) return;
   if (notify_->send(message) || warned_) return;
   warned_ = true;  // once: the service manager may be gone for good
@@ -38,13 +38,12 @@ void ServiceManager::send(const std::string& message) {
             std::strerror(errno));
 }
 
-std::string ServiceManager::status_text() {
-  unsigned long long served = served_ ? served_() : 0;
-  reported_ = served;  // every STATUS= sent counts, READY's and STOPPING's too
-  return "STATUS=" + std::to_string(served) + (served == 1 ? " datagram served" : " datagrams served");
+std::string SystemdSupervisor::status_text() {
+  reported_ = served_;  // every STATUS= sent counts, READY's and STOPPING's too
+  return "STATUS=" + std::to_string(served_) + (served_ == 1 ? " datagram served" : " datagrams served");
 }
 
-void ServiceManager::ready() {
+void SystemdSupervisor::ready() {
   send("READY=1\n" + status_text());
   if (watchdog_usec_) {
     auto half = std::chrono::milliseconds(std::max<unsigned long long>(1, *watchdog_usec_ / 2000));
@@ -55,26 +54,25 @@ void ServiceManager::ready() {
   }
 }
 
-void ServiceManager::on_served() {
+void SystemdSupervisor::served(unsigned long long total) {
+  served_ = total;
   if (!notify_ || status_timer_.active()) return;
   status_timer_ = events_.after(kStatusPeriod, [this](Context&) { send_status(); });
 }
 
-void ServiceManager::send_status() {
-  unsigned long long served = served_ ? served_() : 0;
-  if (served == reported_) return;
-  reported_ = served;
+void SystemdSupervisor::send_status() {
+  if (served_ == reported_) return;
   send(status_text());
 }
 
-void ServiceManager::stopping() {
+void SystemdSupervisor::stopping() {
   watchdog_pings_.cancel();
   status_timer_.cancel();
   hangup_.cancel();
   send("STOPPING=1\n" + status_text());
 }
 
-void ServiceManager::reload(Context& context) {
+void SystemdSupervisor::reload(Context& context) {
   send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()));
   if (reload_) {
     log_.info("reloading (SIGHUP)");
@@ -85,14 +83,14 @@ void ServiceManager::reload(Context& context) {
   send("READY=1\n" + status_text());
 }
 
-void ServiceManager::report_fatal(NotifySocket* notify, const std::string& text, int error_number) noexcept {
-  if (!notify) return;
+void SystemdSupervisor::fatal(const std::string& text, int error_number) noexcept {
+  if (!notify_) return;
   try {
     std::string status = text.substr(0, 400);
     for (char& c : status) {
       if (c == '\n') c = ' ';
     }
-    (void)notify->send("STOPPING=1\nERRNO=" + std::to_string(error_number) + "\nSTATUS=fatal: " + status);
+    (void)notify_->send("STOPPING=1\nERRNO=" + std::to_string(error_number) + "\nSTATUS=fatal: " + status);
   } catch (...) {
     // Out of memory on the way out: the exit status still says it.
   }

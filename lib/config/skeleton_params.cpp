@@ -8,8 +8,6 @@
 #include <string>
 
 #include "dgram/config.h"
-#include "log/postlog_sink.h"
-#include "log/syslog_sink.h"
 
 namespace dgram {
 
@@ -29,7 +27,7 @@ constexpr std::array kTable{
                   "one datagram per turn, TAKEN and AVAIL around each (ours)"},
     SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,
                   "datagrams one wake-up takes at most (ours)"},
-    SkeletonParam{"dgram_syslog_socket", Type::str, SyslogSink::kDefaultPath, 1, 0, false,
+    SkeletonParam{"dgram_syslog_socket", Type::str, kDefaultSyslogSocket, 1, 0, false,
                   "where the syslog daemon listens (ours)"},
     SkeletonParam{"in_flow_delay", Type::time, "1s", 0, 10, false,
                   "pause when the flow-control pipe is empty"},

@@ -243,8 +243,7 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
     main_cf_read = false;
   }
   log.set_program(best_effort_program(config, program));
-  destinations = std::make_unique<LogDestinations>(log, with_journal(best_effort_log_settings(config)), "",
-                                                   false, custom_sink);
+  destinations->reconfigure(with_journal(best_effort_log_settings(config)), "", false);
 
   Options options = parse_options(split.argv);
   log.set_verbose(log.verbose() + options.verbose);
@@ -269,13 +268,11 @@ int run_child(const Service& service, const Launch& launch, Log& log, std::optio
   } catch (const Fatal&) {
     // The line that reports a bad parameter goes where the rest say to.
     log.set_program(best_effort_program(config, options.program_name));
-    destinations = std::make_unique<LogDestinations>(log, with_journal(best_effort_log_settings(config)),
-                                                     options.service_name, to_stderr, custom_sink);
+    destinations->reconfigure(with_journal(best_effort_log_settings(config)), options.service_name, to_stderr);
     throw;
   }
   log.set_program(params.syslog_name + "/" + options.program_name);
-  destinations = std::make_unique<LogDestinations>(log, settings, options.service_name, to_stderr,
-                                                   custom_sink);
+  destinations->reconfigure(settings, options.service_name, to_stderr);
   if (use_limit_unasked) params.max_use = 0;
   if (idle_limit_unasked) params.max_idle = 0;
   for (const auto& warning : config.warnings()) log.warn("%s", warning.c_str());

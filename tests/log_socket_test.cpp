@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// log_socket_test - the pieces both log sinks use: the signal-safe calendar,
-// the fixed-buffer writer, the time stamp and the non-blocking socket.
+// log_socket_test - what the log service sink is built on: the signal-safe
+// calendar, the fixed-buffer writer, the time stamp and the non-blocking
+// socket.
 #include "log/log_socket.h"
 
 #include <gtest/gtest.h>

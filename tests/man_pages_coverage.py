@@ -288,8 +288,9 @@ def parameter_head(name, type_word, default):
 
 # --- What the code reads ---------------------------------------------------------
 
-TABLE_TYPES = {"str": "string", "raw": "raw string", "integer": "integer", "time": "time",
-               "boolean": "boolean"}
+# The makers of kTable's rows (one per kind of entry) and the type each gives.
+TABLE_TYPES = {"text": "string", "nonempty_text": "string", "unexpanded_text": "raw string",
+               "integer": "integer", "duration": "time", "flag": "boolean"}
 KIND_TYPES = {"ints": "integer", "longs": "long", "strs": "string", "bools": "boolean",
               "times": "time", "raws": "raw string", "nints": "integer", "nbools": "boolean"}
 GETTER_TYPES = {"get_int": "integer", "get_long": "long", "get_str": "string",
@@ -299,8 +300,9 @@ GETTER_TYPES = {"get_int": "integer", "get_long": "long", "get_str": "string",
 
 def skeleton_parameters(work):
     """[(name, type word, default)] of the skeleton's table, defaults from dgram-config."""
-    table = flags_of_source(r'SkeletonParam\{"(\w+)",\s*Type::(\w+)', "lib/config/skeleton_params.cpp",
-                            "parameter table (kTable)")
+    rows = flags_of_source(r'(?m)^\s+(\w+)\("(\w+)",', "lib/config/skeleton_params.cpp",
+                           "parameter table (kTable)")
+    table = [(name, kind) for kind, name in rows]
     out = run([PROGRAMS["config"], "-c", work] + [name for name, _ in table])
     defaults = dict(re.findall(r"^(\w+) =(?: (.*))?$", out, re.M))
     params = []
@@ -308,7 +310,7 @@ def skeleton_parameters(work):
         if name not in defaults:
             fail(f"dgram-config does not print skeleton parameter {name}: {out.strip()}")
         if kind not in TABLE_TYPES:
-            fail(f"skeleton parameter {name}: unknown type Type::{kind}")
+            fail(f"skeleton parameter {name}: unknown kind of row {kind}()")
         params.append((name, TABLE_TYPES.get(kind, kind), defaults.get(name) or ""))
     return params
 

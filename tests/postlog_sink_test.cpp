@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// postlog_sink_test - the exact datagrams of the postlog sink, read from a
-// socket bound in place of postlogd's; the records Postfix 3.7 was seen to
-// send, reconnects, a full receiver queue, long records, the maillog_file
-// fallback and the helpers the skeleton uses.
-#include "log/postlog_sink.h"
+// postlog_sink_test - the exact datagrams of the log service sink with
+// postlog framing, read from a socket bound in place of postlogd's; the
+// records Postfix 3.7 was seen to send, reconnects, a full receiver queue,
+// long records, the maillog_file fallback and the helpers the skeleton uses.
+#include "log/log_service_sink.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "config/skeleton_params.h"
 #include "dgram/error.h"
 #include "support/log_receiver.h"
 #include "support/temp_dir.h"
@@ -43,8 +44,9 @@ class PostlogSinkTest : public ::testing::Test {
     return postlog_service_path(queue_directory.path());
   }
 
-  PostlogSink::Options options(std::time_t now = kDec5) const {
-    PostlogSink::Options o;
+  LogServiceSink::Options options(std::time_t now = kDec5) const {
+    LogServiceSink::Options o;
+    o.framing = LogFraming::postlog;
     o.path = postlog_service_path(dir.path());
     o.hostname = "vm";
     o.clock = [now] { return now; };
@@ -81,7 +83,7 @@ TEST_F(PostlogSinkTest, RecordsAsPostfix37SendsThem) {
       {1709251199, record(Severity::info, ""), "Feb 29 23:59:59 vm postfix/dgram-sink[4242]: "},
   };
   for (const auto& c : cases) {
-    PostlogSink sink(options(c.when));
+    LogServiceSink sink(options(c.when));
     sink.write(c.record);
     EXPECT_EQ(receiver.receive().value_or("(nothing)"), c.expected);
     EXPECT_EQ(sink.format(c.record, c.when), c.expected);
@@ -97,16 +99,16 @@ TEST_F(PostlogSinkTest, HostIsTheFirstLabel) {
       {"vm", "vm"}, {"mail.example.com", "mail"}, {"mx1.example.com.", "mx1"}, {".", "amnesiac"},
   };
   for (const auto& c : cases) {
-    PostlogSink::Options o = options();
+    LogServiceSink::Options o = options();
     o.hostname = c.given;
-    EXPECT_EQ(PostlogSink(o).hostname(), c.used) << c.given;
+    EXPECT_EQ(LogServiceSink(o).hostname(), c.used) << c.given;
   }
   char name[256] = {};
   ASSERT_EQ(::gethostname(name, sizeof(name) - 1), 0);
-  PostlogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.hostname.clear();
   std::string local(name);
-  EXPECT_EQ(PostlogSink(o).hostname(), local.substr(0, local.find('.')));
+  EXPECT_EQ(LogServiceSink(o).hostname(), local.substr(0, local.find('.')));
 }
 
 TEST_F(PostlogSinkTest, ServicePathAndName) {
@@ -147,7 +149,7 @@ TEST_F(PostlogSinkTest, MaillogFilePrefixes) {
 }
 
 TEST_F(PostlogSinkTest, RecordsFromLogCarryItsProgramAndPid) {
-  auto sink = std::make_shared<PostlogSink>(options());
+  auto sink = std::make_shared<LogServiceSink>(options());
   Log log("postfix/dgram-sink");
   log.set_record_sink(shared_record_sink(sink));
   log.error("cannot %s", "cope");
@@ -156,7 +158,7 @@ TEST_F(PostlogSinkTest, RecordsFromLogCarryItsProgramAndPid) {
 }
 
 TEST_F(PostlogSinkTest, ReconnectsAfterPostlogdRestarts) {
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   EXPECT_EQ(sink.fd(), -1);
   sink.write(record(Severity::info, "before"));
   EXPECT_GE(sink.fd(), 0);
@@ -168,7 +170,7 @@ TEST_F(PostlogSinkTest, ReconnectsAfterPostlogdRestarts) {
 }
 
 TEST_F(PostlogSinkTest, AbsentServiceDropsAndCountsThenReports) {
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   receiver.close();
   for (int i = 0; i < 3; ++i) sink.write(record(Severity::info, "lost"));
   EXPECT_EQ(sink.dropped(), 3u);
@@ -181,9 +183,9 @@ TEST_F(PostlogSinkTest, AbsentServiceDropsAndCountsThenReports) {
 }
 
 TEST_F(PostlogSinkTest, FullQueueDoesNotBlockAndIsReportedLater) {
-  PostlogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.fallback_file = dir.file("maillog");  // not used: postlogd is there, only busy
-  PostlogSink sink(o);
+  LogServiceSink sink(o);
   constexpr int kSent = 40;  // well above net.unix.max_dgram_qlen
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kSent; ++i) sink.write(record(Severity::info, "record " + std::to_string(i)));
@@ -207,16 +209,16 @@ TEST_F(PostlogSinkTest, FullQueueDoesNotBlockAndIsReportedLater) {
 }
 
 TEST_F(PostlogSinkTest, LongTextIsCutTo2000Bytes) {
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   sink.write(record(Severity::info, std::string(70 * 1024, 'x')));
   EXPECT_EQ(receiver.receive().value_or(""),
             "Dec 05 07:08:09 vm postfix/dgram-sink[4242]: " + std::string(2000, 'x'));
 }
 
 TEST_F(PostlogSinkTest, TooLongForTheSocketIsDroppedNotFatal) {
-  PostlogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.max_text = 0;
-  PostlogSink sink(o);
+  LogServiceSink sink(o);
   auto start = std::chrono::steady_clock::now();
   sink.write(record(Severity::info, std::string(4 * 1024 * 1024, 'z')));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
@@ -230,9 +232,9 @@ TEST_F(PostlogSinkTest, TooLongForTheSocketIsDroppedNotFatal) {
 
 TEST_F(PostlogSinkTest, FallbackAppendsWhenPostlogdIsAbsent) {
   receiver.close();
-  PostlogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.fallback_file = dir.file("maillog");
-  PostlogSink sink(o);
+  LogServiceSink sink(o);
   mode_t old_mask = ::umask(022);
   sink.write(record(Severity::info, "one"));  // creates the file
   ::umask(old_mask);
@@ -253,24 +255,37 @@ TEST_F(PostlogSinkTest, FallbackRefusesLinksAndOtherFiles) {
   std::filesystem::create_hard_link(dir.file("target"), dir.file("hardlink"));
   std::filesystem::create_directory(dir.file("directory"));
   for (const char* name : {"symlink", "hardlink", "directory"}) {
-    PostlogSink::Options o = options();
+    LogServiceSink::Options o = options();
     o.fallback_file = dir.file(name);
-    PostlogSink sink(o);
+    LogServiceSink sink(o);
     sink.write(record(Severity::info, "nope"));
     EXPECT_EQ(sink.dropped(), 1u) << name;
   }
   EXPECT_EQ(dir.read("target"), "");
 }
 
+TEST_F(PostlogSinkTest, FallbackRefusesAFileOfAnotherOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the file another owner";
+  receiver.close();
+  dir.write("maillog", "");
+  ASSERT_EQ(::chown(dir.file("maillog").c_str(), 65534, 65534), 0);
+  LogServiceSink::Options o = options();
+  o.fallback_file = dir.file("maillog");
+  LogServiceSink sink(o);
+  sink.write(record(Severity::info, "nope"));
+  EXPECT_EQ(sink.dropped(), 1u);
+  EXPECT_EQ(dir.read("maillog"), "");
+}
+
 TEST_F(PostlogSinkTest, NoFallbackByDefault) {
   receiver.close();
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   sink.write(record(Severity::info, "dropped"));
   EXPECT_EQ(sink.dropped(), 1u);
 }
 
 TEST_F(PostlogSinkTest, SignalSafeFormatMatchesTheNormalOne) {
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   for (std::time_t when : {kDec5, kNov24, std::time_t{0}}) {
     LogRecord r = record(Severity::fatal, "watchdog timeout");
     char buffer[512];
@@ -280,7 +295,7 @@ TEST_F(PostlogSinkTest, SignalSafeFormatMatchesTheNormalOne) {
 }
 
 TEST_F(PostlogSinkTest, SignalSafeWriteUsesTheCurrentConnection) {
-  PostlogSink sink(options());
+  LogServiceSink sink(options());
   LogRecord last = record(Severity::fatal, "watchdog timeout");
   sink.write_signal_safe(last);  // not connected yet: nothing
   EXPECT_FALSE(receiver.receive(100));

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// syslog_sink_test - the exact datagrams of the syslog sink, read from a
-// socket bound in place of /dev/log; facilities, severities, reconnects,
-// a full receiver queue and long records.
-#include "log/syslog_sink.h"
+// syslog_sink_test - the exact datagrams of the log service sink with syslog
+// framing, read from a socket bound in place of /dev/log; facilities,
+// severities, reconnects, a full receiver queue and long records.
+#include "log/log_service_sink.h"
 
 #include <syslog.h>
 #include <unistd.h>
@@ -35,8 +35,9 @@ class SyslogSinkTest : public ::testing::Test {
     ::tzset();
   }
 
-  SyslogSink::Options options(int facility = SyslogSink::kMailFacility) const {
-    SyslogSink::Options o;
+  LogServiceSink::Options options(int facility = LogServiceSink::kMailFacility) const {
+    LogServiceSink::Options o;
+    o.framing = LogFraming::syslog;
     o.path = receiver.path();
     o.facility = facility;
     o.clock = [] { return kDec5; };
@@ -53,7 +54,7 @@ class SyslogSinkTest : public ::testing::Test {
 };
 
 TEST_F(SyslogSinkTest, DefaultsAreThoseOfPostfix) {
-  SyslogSink::Options o;
+  LogServiceSink::Options o;
   EXPECT_EQ(o.path, "/dev/log");
   EXPECT_EQ(o.facility, LOG_MAIL >> 3);
   EXPECT_EQ(o.max_text, 2000u);
@@ -116,7 +117,7 @@ TEST_F(SyslogSinkTest, ExactDatagramPerFacilityAndSeverity) {
       {"local7", Severity::fatal, "<186>Dec  5 07:08:09 postfix/dgram-sink[4242]: fatal: hello"},
   };
   for (const auto& c : cases) {
-    SyslogSink sink(options(syslog_facility(c.facility)));
+    LogServiceSink sink(options(syslog_facility(c.facility)));
     sink.write(record(c.severity, "hello"));
     auto got = receiver.receive();
     ASSERT_TRUE(got) << c.facility;
@@ -129,7 +130,7 @@ TEST_F(SyslogSinkTest, ExactDatagramPerFacilityAndSeverity) {
 // syslog(LOG_WARNING, "warning: hi") and syslog(LOG_CRIT, "fatal: x").
 TEST_F(SyslogSinkTest, RecordsAsGlibcSyslogSendsThem) {
   constexpr std::time_t kSeen = 1795494057;  // 2026-11-24 04:20:57 UTC
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   EXPECT_EQ(sink.format(record(Severity::warning, "hi", "postfix/x"), kSeen),
             "<20>Nov 24 04:20:57 postfix/x[4242]: warning: hi");
   EXPECT_EQ(sink.format(record(Severity::fatal, "x", "postfix/x"), kSeen),
@@ -147,7 +148,7 @@ TEST_F(SyslogSinkTest, DayOfMonthIsSpacePaddedLikeSyslog3) {
       {0, "Jan  1 00:00:00"},
       {1709251199, "Feb 29 23:59:59"},
   };
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   for (const auto& c : cases) {
     EXPECT_EQ(sink.format(record(Severity::info, "x", "p"), c.when),
               std::string("<22>") + c.stamp + " p[4242]: x");
@@ -157,13 +158,13 @@ TEST_F(SyslogSinkTest, DayOfMonthIsSpacePaddedLikeSyslog3) {
 TEST_F(SyslogSinkTest, TimeStampIsLocalTime) {
   ::setenv("TZ", "EST5EDT", 1);
   ::tzset();
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   // 07:08:09 UTC on December 5 is 02:08:09 EST.
   EXPECT_EQ(sink.format(record(Severity::info, "x", "p"), kDec5), "<22>Dec  5 02:08:09 p[4242]: x");
 }
 
 TEST_F(SyslogSinkTest, RecordsFromLogCarryItsProgramAndPid) {
-  auto sink = std::make_shared<SyslogSink>(options());
+  auto sink = std::make_shared<LogServiceSink>(options());
   Log log("postfix/dgram-sink");
   log.set_sink({});
   log.add_record_sink(shared_record_sink(sink));
@@ -179,7 +180,7 @@ TEST_F(SyslogSinkTest, RecordsFromLogCarryItsProgramAndPid) {
 }
 
 TEST_F(SyslogSinkTest, ConnectsLazily) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   EXPECT_EQ(sink.fd(), -1);
   sink.write(record(Severity::info, "one"));
   EXPECT_GE(sink.fd(), 0);
@@ -187,7 +188,7 @@ TEST_F(SyslogSinkTest, ConnectsLazily) {
 }
 
 TEST_F(SyslogSinkTest, ReconnectsAfterTheReceiverIsRecreated) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   sink.write(record(Severity::info, "before"));
   ASSERT_EQ(receiver.receive().value_or(""), "<22>Dec  5 07:08:09 postfix/dgram-sink[4242]: before");
   receiver.rebind();
@@ -197,7 +198,7 @@ TEST_F(SyslogSinkTest, ReconnectsAfterTheReceiverIsRecreated) {
 }
 
 TEST_F(SyslogSinkTest, AbsentReceiverDropsAndCountsThenReports) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   sink.write(record(Severity::info, "seen"));
   ASSERT_TRUE(receiver.receive());
   receiver.close();
@@ -213,16 +214,16 @@ TEST_F(SyslogSinkTest, AbsentReceiverDropsAndCountsThenReports) {
 }
 
 TEST_F(SyslogSinkTest, NeverConnectedReceiverIsNotAnError) {
-  SyslogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.path = dir.file("nobody-here");
-  SyslogSink sink(o);
+  LogServiceSink sink(o);
   sink.write(record(Severity::info, "one"));
   EXPECT_EQ(sink.dropped(), 1u);
   EXPECT_EQ(sink.fd(), -1);
 }
 
 TEST_F(SyslogSinkTest, FullQueueDoesNotBlockAndIsReportedLater) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   constexpr int kSent = 40;  // well above net.unix.max_dgram_qlen
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < kSent; ++i) sink.write(record(Severity::info, "record " + std::to_string(i)));
@@ -248,7 +249,7 @@ TEST_F(SyslogSinkTest, FullQueueDoesNotBlockAndIsReportedLater) {
 }
 
 TEST_F(SyslogSinkTest, OneDroppedRecordIsSingular) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   receiver.close();
   sink.write(record(Severity::info, "lost"));
   receiver.rebind();
@@ -258,7 +259,7 @@ TEST_F(SyslogSinkTest, OneDroppedRecordIsSingular) {
 }
 
 TEST_F(SyslogSinkTest, LongTextIsCutTo2000Bytes) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   std::string text(100 * 1024, 'x');
   sink.write(record(Severity::warning, text));
   auto got = receiver.receive();
@@ -267,9 +268,9 @@ TEST_F(SyslogSinkTest, LongTextIsCutTo2000Bytes) {
 }
 
 TEST_F(SyslogSinkTest, UncutRecordsPassUntilTheSocketRefusesThem) {
-  SyslogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.max_text = 0;
-  SyslogSink sink(o);
+  LogServiceSink sink(o);
   std::string text(100 * 1024, 'y');  // more than a 64 KiB receiver buffer
   sink.write(record(Severity::info, text));
   EXPECT_EQ(receiver.receive().value_or("").size(),
@@ -286,15 +287,15 @@ TEST_F(SyslogSinkTest, UncutRecordsPassUntilTheSocketRefusesThem) {
 }
 
 TEST_F(SyslogSinkTest, ThrowingClockIsContained) {
-  SyslogSink::Options o = options();
+  LogServiceSink::Options o = options();
   o.clock = []() -> std::time_t { throw std::runtime_error("no time"); };
-  SyslogSink sink(o);
+  LogServiceSink sink(o);
   sink.write(record(Severity::info, "x"));
   EXPECT_EQ(sink.dropped(), 1u);
 }
 
 TEST_F(SyslogSinkTest, SignalSafeFormatMatchesTheNormalOne) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   for (std::time_t when : {kDec5, kNov24, std::time_t{0}, std::time_t{1709251199}}) {
     for (Severity severity : {Severity::info, Severity::fatal}) {
       LogRecord r = record(severity, "watchdog timeout");
@@ -309,7 +310,7 @@ TEST_F(SyslogSinkTest, SignalSafeFormatMatchesTheNormalOne) {
 }
 
 TEST_F(SyslogSinkTest, SignalSafeWriteUsesTheCurrentConnection) {
-  SyslogSink sink(options());
+  LogServiceSink sink(options());
   LogRecord last = record(Severity::fatal, "watchdog timeout");
   sink.write_signal_safe(last);  // not connected yet: nothing, no crash
   EXPECT_FALSE(receiver.receive(100));

@@ -6,8 +6,8 @@
 // message can forge a second line (printable.h); it
 // hands it to its sinks (stderr by default; tests and embedders add their
 // own). A line sink gets that line; a record sink gets its parts as well
-// (LogRecord), so that it can frame them its own way (syslog_sink.h,
-// postlog_sink.h). The program name follows Postfix: the process name,
+// (LogRecord), so that it can frame them its own way (the library's log
+// service sink frames them for syslog or for Postfix's postlog service). The program name follows Postfix: the process name,
 // optionally prefixed by syslog_name. A Log is owned by whoever runs the skeleton and is
 // passed down by reference; there is no process-wide logger.
 #pragma once

@@ -8,8 +8,6 @@
 #include <string>
 
 #include "dgram/config.h"
-#include "log/postlog_sink.h"
-#include "log/syslog_sink.h"
 
 namespace dgram {
 
@@ -17,41 +15,87 @@ namespace {
 
 using Type = SkeletonParamType;
 
+// The bounds of a number: least and largest value (0: none), and whether 0
+// is accepted below the least, meaning "no limit".
+struct Range {
+  int min = 0;
+  int max = 0;
+  bool zero_is_no_limit = false;
+};
+
+// The kinds of entry, so that each row of the table says only what is its own.
+constexpr SkeletonParam text(std::string_view name, std::string_view value, std::string_view purpose) {
+  return {name, Type::str, value, 0, 0, false, purpose};
+}
+constexpr SkeletonParam nonempty_text(std::string_view name, std::string_view value,
+                                      std::string_view purpose) {
+  return {name, Type::str, value, 1, 0, false, purpose};
+}
+constexpr SkeletonParam unexpanded_text(std::string_view name, std::string_view value,
+                                        std::string_view purpose) {
+  return {name, Type::raw, value, 0, 0, false, purpose};
+}
+constexpr SkeletonParam integer(std::string_view name, std::string_view value, Range range,
+                                std::string_view purpose) {
+  return {name, Type::integer, value, range.min, range.max, range.zero_is_no_limit, purpose};
+}
+constexpr SkeletonParam duration(std::string_view name, std::string_view value, Range range,
+                                 std::string_view purpose) {
+  return {name, Type::time, value, range.min, range.max, range.zero_is_no_limit, purpose};
+}
+constexpr SkeletonParam flag(std::string_view name, std::string_view value, std::string_view purpose) {
+  return {name, Type::boolean, value, 0, 0, false, purpose};
+}
+
 // Sorted by name (find_skeleton_param relies on it; a test checks it).
 constexpr std::array kTable{
-    SkeletonParam{"debugger_command", Type::raw, "", 0, 0, false,
-                  "command run for -D or MAIL_DEBUG, expanded then"},
-    SkeletonParam{"dgram_busy_after_usec", Type::integer, "1000", 1, 60000000, true,
-                  "serving this long without finding the socket empty hands the gate on and reports TAKEN (0: every wake-up; ours)"},
-    SkeletonParam{"dgram_direct_receive", Type::boolean, "yes", 0, 0, false,
-                  "a wake-up receives again after serving, until the socket is empty (ours)"},
-    SkeletonParam{"dgram_postfix_compatible", Type::boolean, "no", 0, 0, false,
-                  "one datagram per turn, TAKEN and AVAIL around each (ours)"},
-    SkeletonParam{"dgram_receive_batch", Type::integer, "64", 1, 256, false,
-                  "datagrams one wake-up takes at most (ours)"},
-    SkeletonParam{"dgram_syslog_socket", Type::str, SyslogSink::kDefaultPath, 1, 0, false,
-                  "where the syslog daemon listens (ours)"},
-    SkeletonParam{"in_flow_delay", Type::time, "1s", 0, 10, false,
-                  "pause when the flow-control pipe is empty"},
-    SkeletonParam{"mail_owner", Type::str, "postfix", 1, 0, false, "the user of -u"},
-    SkeletonParam{"maillog_file", Type::str, "", 0, 0, false,
-                  "log through the postlog service when set"},
-    SkeletonParam{"maillog_file_prefixes", Type::str, kDefaultMaillogFilePrefixes, 0, 0, false,
-                  "where maillog_file may be"},
-    SkeletonParam{"max_idle", Type::time, "100s", 1, 0, true,
-                  "exit after this long without a datagram (0: never)"},
-    SkeletonParam{"max_use", Type::integer, "100", 1, 0, true,
-                  "exit after serving this many datagrams (0: never)"},
-    SkeletonParam{"myhostname", Type::str, "", 0, 0, false,
-                  "host name in postlog records (empty: gethostname())"},
-    SkeletonParam{"postlog_service_name", Type::str, kDefaultPostlogServiceName, 1, 0, false,
-                  "the postlog service's socket under public/"},
-    SkeletonParam{"queue_directory", Type::str, "/var/spool/postfix", 1, 0, false,
-                  "working directory, chroot root, home of pid/ and public/"},
-    SkeletonParam{"syslog_facility", Type::str, "mail", 1, 0, false, "syslog facility"},
-    SkeletonParam{"syslog_name", Type::str,
-                  "${multi_instance_name?{$multi_instance_name}:{postfix}}", 1, 0, false,
-                  "first part of the program name in log lines"},
+    unexpanded_text("debugger_command", "", "command run for -D or MAIL_DEBUG, expanded then"),
+    integer("dgram_busy_after_usec", "1000", {.min = 1, .max = 60000000, .zero_is_no_limit = true},
+            "serving this long without finding the socket empty hands the gate on and reports TAKEN "
+            "(0: every wake-up; ours)"),
+    flag("dgram_direct_receive", "yes",
+         "a wake-up receives again after serving, until the socket is empty (ours)"),
+    flag("dgram_postfix_compatible", "no", "one datagram per turn, TAKEN and AVAIL around each (ours)"),
+    integer("dgram_receive_batch", "64", {.min = 1, .max = 256}, "datagrams one wake-up takes at most (ours)"),
+    nonempty_text("dgram_syslog_socket", kDefaultSyslogSocket, "where the syslog daemon listens (ours)"),
+    duration("in_flow_delay", "1s", {.max = 10}, "pause when the flow-control pipe is empty"),
+    nonempty_text("mail_owner", "postfix", "the user of -u"),
+    text("maillog_file", "", "log through the postlog service when set"),
+    text("maillog_file_prefixes", kDefaultMaillogFilePrefixes, "where maillog_file may be"),
+    duration("max_idle", "100s", {.min = 1, .zero_is_no_limit = true},
+             "exit after this long without a datagram (0: never)"),
+    integer("max_use", "100", {.min = 1, .zero_is_no_limit = true},
+            "exit after serving this many datagrams (0: never)"),
+    text("myhostname", "", "host name in postlog records (empty: gethostname())"),
+    nonempty_text("postlog_service_name", kDefaultPostlogServiceName,
+                  "the postlog service's socket under public/"),
+    nonempty_text("queue_directory", "/var/spool/postfix",
+                  "working directory, chroot root, home of pid/ and public/"),
+    nonempty_text("syslog_facility", "mail", "syslog facility"),
+    nonempty_text("syslog_name", "${multi_instance_name?{$multi_instance_name}:{postfix}}",
+                  "first part of the program name in log lines"),
+};
+
+// Where load_skeleton_params() puts what it reads, in the order it reads it.
+template <typename T>
+struct Field {
+  std::string_view name;
+  T SkeletonParams::*member;
+};
+constexpr Field<std::string> kTextFields[] = {
+    {"queue_directory", &SkeletonParams::queue_directory}, {"mail_owner", &SkeletonParams::mail_owner},
+    {"debugger_command", &SkeletonParams::debugger_command}, {"syslog_name", &SkeletonParams::syslog_name},
+    {"syslog_facility", &SkeletonParams::syslog_facility}, {"maillog_file", &SkeletonParams::maillog_file},
+};
+constexpr Field<int> kNumberFields[] = {
+    {"max_idle", &SkeletonParams::max_idle}, {"max_use", &SkeletonParams::max_use},
+    {"dgram_busy_after_usec", &SkeletonParams::busy_after_usec},
+    {"in_flow_delay", &SkeletonParams::in_flow_delay},
+    {"dgram_receive_batch", &SkeletonParams::receive_batch},
+};
+constexpr Field<bool> kFlagFields[] = {
+    {"dgram_postfix_compatible", &SkeletonParams::postfix_compatible},
+    {"dgram_direct_receive", &SkeletonParams::direct_receive},
 };
 
 // entry - the table entry of name as one of the given types; logic_error otherwise.
@@ -113,21 +157,9 @@ void check_skeleton_param(Config& config, const SkeletonParam& p) {
 
 SkeletonParams load_skeleton_params(Config& config) {
   SkeletonParams params;
-  params.queue_directory = skeleton_str(config, "queue_directory");
-  params.mail_owner = skeleton_str(config, "mail_owner");
-  params.debugger_command = skeleton_str(config, "debugger_command");
-  params.syslog_name = skeleton_str(config, "syslog_name");
-  params.syslog_facility = skeleton_str(config, "syslog_facility");
-  params.maillog_file = skeleton_str(config, "maillog_file");
-  params.max_idle = skeleton_int(config, "max_idle");
-  params.max_use = skeleton_int(config, "max_use");
-  params.busy_after_usec = skeleton_int(config, "dgram_busy_after_usec");
-  params.in_flow_delay = skeleton_int(config, "in_flow_delay");
-  // Our own: how many queued datagrams one wake-up takes, and Postfix's
-  // one-datagram-per-turn behaviour for those who want it exactly.
-  params.receive_batch = skeleton_int(config, "dgram_receive_batch");
-  params.postfix_compatible = skeleton_bool(config, "dgram_postfix_compatible");
-  params.direct_receive = skeleton_bool(config, "dgram_direct_receive");
+  for (const auto& field : kTextFields) params.*field.member = skeleton_str(config, field.name);
+  for (const auto& field : kNumberFields) params.*field.member = skeleton_int(config, field.name);
+  for (const auto& field : kFlagFields) params.*field.member = skeleton_bool(config, field.name);
   return params;
 }
 

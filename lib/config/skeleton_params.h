@@ -37,6 +37,14 @@ namespace dgram {
 
 class Config;
 
+// Defaults of the table that the log wing also needs as constants (before
+// main.cf is read, or for a sink built without a Config): where the syslog
+// daemon listens, the postlog service's name under public/, and where
+// maillog_file may be. The table below uses them; nothing else spells them.
+inline constexpr std::string_view kDefaultSyslogSocket = "/dev/log";
+inline constexpr std::string_view kDefaultPostlogServiceName = "postlog";
+inline constexpr std::string_view kDefaultMaillogFilePrefixes = "/var, /dev/stdout";
+
 // How a parameter is read (Config::get_str, get_raw, get_int, get_time, get_bool).
 enum class SkeletonParamType { str, raw, integer, time, boolean };
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/printable.h"
+#include "log/line_prefix.h"
 
 namespace dgram {
 
@@ -86,7 +87,7 @@ void Log::add_record_sink(RecordSink sink) {
 
 void Log::write(Severity severity, std::string_view text) {
   long pid = static_cast<long>(::getpid());
-  std::string line = program_ + "[" + std::to_string(pid) + "]: " + severity_prefix(severity);
+  std::string line = line_prefix(program_, pid, severity);
   std::size_t text_start = line.size();
   line.append(text);
   // No message may start a line of its own in the log: control characters

@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "config/skeleton_params.h"
 #include "dgram/config.h"
 #include "log/journal_stream.h"
-#include "config/skeleton_params.h"
+#include "log/line_prefix.h"
 
 namespace dgram {
 
@@ -32,6 +33,30 @@ std::string value_or(const Config& config, const char* name, const std::string& 
   } catch (const Fatal&) {
     return fallback;
   }
+}
+
+// service_sink_options - the log service sink that settings ask for.
+// Throws Fatal for an unknown syslog_facility.
+LogServiceSink::Options service_sink_options(const LogSettings& settings, const std::string& service_name) {
+  LogServiceSink::Options options;
+  if (!settings.maillog_file.empty() && service_name != settings.postlog_service_name) {
+    options.framing = LogFraming::postlog;
+    options.path = postlog_service_path(settings.queue_directory, settings.postlog_service_name);
+    options.hostname = settings.hostname;
+  } else {
+    options.framing = LogFraming::syslog;
+    options.facility = syslog_facility(settings.syslog_facility);
+    options.path = settings.syslog_socket;
+  }
+  return options;
+}
+
+// same_records_to_same_place - true when a sink made with b would send what
+// one made with a sends, to the same socket.
+bool same_records_to_same_place(const LogServiceSink::Options& a, const LogServiceSink::Options& b) {
+  return a.framing == b.framing && a.path == b.path && a.facility == b.facility &&
+         a.hostname == b.hostname && a.max_text == b.max_text && a.fallback_file == b.fallback_file &&
+         !a.clock && !b.clock;
 }
 
 }  // namespace
@@ -97,61 +122,62 @@ std::string best_effort_program(const Config& config, const std::string& program
 
 LogDestinations::LogDestinations(Log& log, const LogSettings& settings,
                                  const std::string& service_name, bool to_stderr, bool custom_sink)
-    : postlog_name_(settings.postlog_service_name) {
-  if (custom_sink) return;  // the Launch's own sink stays the only one
-  if (settings.journal) {
-    log.set_record_sink(journal_sink(STDERR_FILENO));
-    return;
-  }
-  if (!settings.maillog_file.empty() && service_name != postlog_name_) {
-    PostlogSink::Options options;
-    options.path = postlog_service_path(settings.queue_directory, postlog_name_);
-    options.hostname = settings.hostname;
-    postlog_ = std::make_shared<PostlogSink>(options);
-  } else {
-    SyslogSink::Options options;
-    options.facility = syslog_facility(settings.syslog_facility);
-    options.path = settings.syslog_socket;
-    syslog_ = std::make_shared<SyslogSink>(options);
+    : log_(log), custom_sink_(custom_sink) {
+  reconfigure(settings, service_name, to_stderr);
+}
+
+void LogDestinations::reconfigure(const LogSettings& settings, const std::string& service_name,
+                                  bool to_stderr) {
+  std::shared_ptr<LogServiceSink> sink;
+  if (!custom_sink_ && !settings.journal) {
+    LogServiceSink::Options options = service_sink_options(settings, service_name);  // may throw
+    if (sink_ && same_records_to_same_place(sink_->options(), options)) {
+      sink = sink_;
+    } else {
+      sink = std::make_shared<LogServiceSink>(std::move(options));
+    }
   }
   // Nothing above touched the log: a refused setting leaves the sinks it had.
-  log.set_sink(to_stderr ? stderr_sink() : fatal_stderr_sink());
-  if (postlog_) log.add_record_sink(shared_record_sink(postlog_));
-  if (syslog_) log.add_record_sink(shared_record_sink(syslog_));
+  sink_ = std::move(sink);
+  postlog_name_ = settings.postlog_service_name;
+  if (custom_sink_) return;  // the Launch's own sink stays the only one
+  if (settings.journal) {
+    log_.set_record_sink(journal_sink(STDERR_FILENO));
+    return;
+  }
+  log_.set_sink(to_stderr ? stderr_sink() : fatal_stderr_sink());
+  log_.add_record_sink(shared_record_sink(sink_));
 }
 
 void LogDestinations::prepare_for_chroot(const std::string* root_directory) {
-  if (postlog_) {
-    (void)postlog_->socket().connect();  // a failure is retried (and counted) at the next record
-    if (root_directory) postlog_->socket().set_path("/public/" + postlog_name_);
+  if (!sink_) return;
+  (void)sink_->socket().connect();  // a failure is retried (and counted) at the next record
+  if (root_directory && sink_->framing() == LogFraming::postlog) {
+    sink_->socket().set_path("/public/" + postlog_name_);
   }
-  if (syslog_) (void)syslog_->socket().connect();
 }
 
-std::vector<Watchdog::LastWords> LogDestinations::watchdog_last_words(const std::string& program, long pid) {
+std::vector<LastWords> LogDestinations::watchdog_last_words(const std::string& program, long pid) {
   program_ = program;
-  line_prefix_ = program + "[" + std::to_string(pid) + "]: fatal: ";
-  std::vector<Watchdog::LastWords> words;
+  line_prefix_ = line_prefix(program, pid, Severity::fatal);
+  std::vector<LastWords> words;
+  if (!sink_) return words;
   // Called from the SIGALRM handler: the record is put together in a buffer
   // on the stack, never allocated.
-  auto say = [this, pid](auto sink) {
-    return [this, pid, sink](std::string_view text) {
-      char line[512];
-      std::size_t prefix = std::min(line_prefix_.size(), sizeof(line));
-      std::size_t length = std::min(text.size(), sizeof(line) - prefix);
-      std::memcpy(line, line_prefix_.data(), prefix);
-      std::memcpy(line + prefix, text.data(), length);
-      LogRecord record;
-      record.severity = Severity::fatal;
-      record.program = program_;
-      record.pid = pid;
-      record.text = std::string_view(line + prefix, length);
-      record.line = std::string_view(line, prefix + length);
-      sink->write_signal_safe(record);
-    };
-  };
-  if (postlog_) words.push_back(say(postlog_));
-  if (syslog_) words.push_back(say(syslog_));
+  words.push_back([this, pid, sink = sink_](std::string_view text) {
+    char line[512];
+    std::size_t prefix = std::min(line_prefix_.size(), sizeof(line));
+    std::size_t length = std::min(text.size(), sizeof(line) - prefix);
+    std::memcpy(line, line_prefix_.data(), prefix);
+    std::memcpy(line + prefix, text.data(), length);
+    LogRecord record;
+    record.severity = Severity::fatal;
+    record.program = program_;
+    record.pid = pid;
+    record.text = std::string_view(line + prefix, length);
+    record.line = std::string_view(line, prefix + length);
+    sink->write_signal_safe(record);
+  });
   return words;
 }
 

@@ -11,13 +11,17 @@
 // (tests, embedders) gets exactly that sink. The object owns the sinks for
 // as long as the Log uses them.
 //
-// The skeleton installs destinations three times, so that no fatal line is
-// only on stderr (which the master points at /dev/null): with the defaults
-// before anything is read (syslog, facility mail), with what main.cf says
-// once it is read (best_effort_log_settings: a bad value there falls back to
-// its default, so the line that reports it still gets out), and with the
-// checked parameters once they are all known (log_settings). Under systemd,
-// when JOURNAL_STREAM names stderr, journald gets every line instead.
+// The skeleton makes one LogDestinations and reconfigures it as it learns
+// more, so that no fatal line is only on stderr (which the master points at
+// /dev/null): made with the defaults before anything is read (syslog,
+// facility mail), reconfigured with what main.cf says once it is read
+// (best_effort_log_settings: a bad value there falls back to its default, so
+// the line that reports it still gets out), and with the checked parameters
+// once they are all known (log_settings). Under systemd, when JOURNAL_STREAM
+// names stderr, journald gets every line instead.
+//
+// Used from the thread that runs the skeleton; the sink it owns may be used
+// from a signal handler through watchdog_last_words().
 #pragma once
 
 #include <memory>
@@ -25,9 +29,8 @@
 #include <vector>
 
 #include "dgram/log.h"
-#include "log/postlog_sink.h"
-#include "log/syslog_sink.h"
-#include "serve/watchdog.h"
+#include "log/last_words.h"
+#include "log/log_service_sink.h"
 
 namespace dgram {
 
@@ -61,21 +64,36 @@ std::string best_effort_program(const Config& config, const std::string& program
 
 class LogDestinations {
  public:
-  // Replaces log's sinks. service_name empty: not yet known (not the postlog service).
+  // Sets log's sinks from settings (see reconfigure()). custom_sink: the
+  // Launch brought its own sink, which stays the only one, now and at every
+  // reconfigure(). log must outlive this object.
   LogDestinations(Log& log, const LogSettings& settings, const std::string& service_name,
                   bool to_stderr, bool custom_sink);
+
+  // Sets the log's sinks anew from settings, with the same effect as a new
+  // LogDestinations: service_name empty means not yet known (not the postlog
+  // service); to_stderr sends every line to stderr as well (else only fatal
+  // ones). The log service sink is kept, with its connection and its count
+  // of dropped records, when its receiver and framing are unchanged;
+  // otherwise a new one is made, which connects at its first record. Throws
+  // Fatal for an unknown syslog_facility, before anything is changed: the
+  // log keeps the sinks it had.
+  void reconfigure(const LogSettings& settings, const std::string& service_name, bool to_stderr);
 
   // Connects now (before a chroot can hide the sockets) and, with a chroot
   // to root_directory, names the sockets as they are seen inside it.
   void prepare_for_chroot(const std::string* root_directory);
 
   // What the watchdog says through these sinks just before it ends the
-  // process (async-signal-safe). Valid while this object lives.
-  std::vector<Watchdog::LastWords> watchdog_last_words(const std::string& program, long pid);
+  // process (async-signal-safe), through the sink in use at this call.
+  // Valid while this object lives.
+  std::vector<LastWords> watchdog_last_words(const std::string& program, long pid);
 
  private:
-  std::shared_ptr<PostlogSink> postlog_;
-  std::shared_ptr<SyslogSink> syslog_;
+  Log& log_;
+  bool custom_sink_;
+  // Syslog or postlog framing; none with the journal or a custom sink.
+  std::shared_ptr<LogServiceSink> sink_;
   std::string postlog_name_;
   std::string program_;
   std::string line_prefix_;  // program[pid]: fatal:

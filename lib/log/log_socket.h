@@ -5,16 +5,16 @@
 //   LogSocket, RecordWriter, log_local_time, log_local_time_signal_safe,
 //   civil_time, append_log_time, log_drop_notice
 // SUMMARY
-//   What the syslog and postlog sinks have in common: a UNIX datagram socket
-//   to a log receiver (/dev/log, $queue_directory/public/postlog) that never
-//   blocks the caller, and the `Mmm dd hh:mm:ss` time stamp that starts every
-//   record.
+//   What the log service sink's two framings (syslog, postlog) have in
+//   common: a UNIX datagram socket to a log receiver (/dev/log,
+//   $queue_directory/public/postlog) that never blocks the caller, and the
+//   `Mmm dd hh:mm:ss` time stamp that starts every record.
 // DESCRIPTION
 //   LogSocket connects lazily, on the first send, with a non-blocking
 //   close-on-exec socket. When a send fails with ECONNREFUSED or ENOTCONN
 //   (the receiver went away or its socket was re-created) it reconnects once
 //   and sends again. A full receiver queue is not waited for: send() returns
-//   EAGAIN and the caller decides (the sinks drop the record and count it).
+//   EAGAIN and the caller decides (the sink drops the record and counts it).
 //   It is owned by one sink and used from one thread; fd() may be read from a
 //   signal handler.
 //
@@ -26,7 +26,7 @@
 // DIAGNOSTICS
 //   Nothing throws. send() and connect() report failure with an errno value.
 // SEE ALSO
-//   syslog_sink.h, postlog_sink.h
+//   log_service_sink.h, line_prefix.h
 #pragma once
 
 #include <sys/socket.h>

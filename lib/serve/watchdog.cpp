@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "dgram/error.h"
+#include "log/line_prefix.h"
 
 namespace dgram {
 
@@ -64,9 +65,7 @@ bool watchdog_tick(WatchdogTicks& seen, std::uint64_t progress, std::uint64_t el
 }
 
 std::string watchdog_timeout_line(std::string_view program, pid_t pid) {
-  std::string line(program);
-  line += "[" + std::to_string(pid) + "]: fatal: watchdog timeout";
-  return line;
+  return line_prefix(program, pid, Severity::fatal) + "watchdog timeout";
 }
 
 Watchdog::Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds,

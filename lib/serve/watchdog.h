@@ -75,11 +75,12 @@
 #include <time.h>
 
 #include <atomic>
-#include <functional>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "log/last_words.h"
 
 namespace dgram {
 
@@ -110,9 +111,8 @@ class Watchdog {
   // `fatal_line` is written to each of `log_fds` on a timeout, then each of
   // `last_words` is called with the message text ("watchdog timeout", plus
   // ": N received datagrams not served" when in_hand() said so; they must be
-  // async-signal-safe, e.g. a log sink's write_signal_safe()), then the
-  // process ends. The suffix is appended to `fatal_line` too.
-  using LastWords = std::function<void(std::string_view text)>;
+  // async-signal-safe, see log/last_words.h), then the process ends. The
+  // suffix is appended to `fatal_line` too.
   Watchdog(int limit_seconds, std::string fatal_line, std::vector<int> log_fds,
            std::vector<LastWords> last_words = {});
   // Disarms: deletes the timer, drops a pending tick, restores the previous

@@ -147,8 +147,11 @@ ChildStartup::ChildStartup(const Service& service, const Launch& launch, Log& lo
 }
 
 void ChildStartup::log_to(const LogSettings& settings, const std::string& service_name, bool to_stderr) {
-  destinations_ = std::make_unique<LogDestinations>(log_, with_journal(settings, journal_), service_name,
-                                                    to_stderr, custom_sink_);
+  if (!destinations_) {
+    destinations_.emplace(log_, with_journal(settings, journal_), service_name, to_stderr, custom_sink_);
+  } else {
+    destinations_->reconfigure(with_journal(settings, journal_), service_name, to_stderr);
+  }
 }
 
 // How the process was started: --listen at the front of the command line,

@@ -87,6 +87,7 @@ class ChildStartup {
   Supervisor& supervisor() noexcept { return *supervisor_; }
 
  private:
+  // Logging as settings say: the destinations made at the first call, then reconfigured in place.
   void log_to(const LogSettings& settings, const std::string& service_name, bool to_stderr);
   void adopt_listen_sockets();
   void choose_supervisor();
@@ -97,7 +98,7 @@ class ChildStartup {
   std::string program_;  // argv[0]'s base name
   bool custom_sink_ = false;
   bool journal_ = false;  // stderr is journald's (JOURNAL_STREAM)
-  std::unique_ptr<LogDestinations> destinations_;
+  std::optional<LogDestinations> destinations_;  // made once, then reconfigured
   bool debug_me_ = false;
 
   SplitArguments split_;

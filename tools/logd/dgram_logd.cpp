@@ -70,9 +70,8 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
-#include "log/postlog_sink.h"
 #include "dgram/server.h"
-#include "log/syslog_sink.h"
+#include "log/log_service_sink.h"
 #include "log_file.h"
 #include "log_file_open.h"
 #include "record_line.h"
@@ -89,7 +88,7 @@ struct LogdState {
   std::string permissions;  // maillog_file_permissions
   mode_t create_mode = 0600;  // the permissions parsed: for the open and each reopen
   int watchdog_timeout = 10;  // postlogd_watchdog_timeout, seconds
-  std::unique_ptr<dgram::PostlogSink> own_format;  // frames our own lines; sends nothing
+  std::unique_ptr<dgram::LogServiceSink> own_format;  // frames our own lines; sends nothing
   std::unique_ptr<LogFile> file;                     // when maillog_file is set
   std::unique_ptr<dgram::logd::SyslogForwarder> forwarder;  // when it is empty
   dgram::Log::Sink stderr_line = dgram::stderr_sink();
@@ -149,9 +148,9 @@ void open_destination(LogdState& state, dgram::Context& context) {
   if (maillog_file.empty()) {
     // As postlogd: forward to syslog; our own lines stay on the skeleton's
     // syslog sink.
-    dgram::SyslogSink::Options options;
+    dgram::LogServiceSink::Options options;  // syslog framing
     options.facility = dgram::syslog_facility(context.config.get_str("syslog_facility", "mail", 1));
-    options.path = context.config.get_str("dgram_syslog_socket", dgram::SyslogSink::kDefaultPath, 1);
+    options.path = context.config.get_str("dgram_syslog_socket", dgram::kDefaultSyslogSocket, 1);
     state.forwarder = std::make_unique<dgram::logd::SyslogForwarder>(options, context.log.program(),
                                                                      static_cast<long>(::getpid()));
     (void)state.forwarder->sink().socket().connect();  // before a chroot; else retried per record
@@ -159,9 +158,11 @@ void open_destination(LogdState& state, dgram::Context& context) {
   }
   // The skeleton has checked maillog_file against maillog_file_prefixes.
   state.create_mode = dgram::logd::parse_maillog_file_permissions(state.permissions);
-  dgram::PostlogSink::Options format;
+  dgram::LogServiceSink::Options format;
+  format.framing = dgram::LogFraming::postlog;
+  format.path.clear();  // it only formats
   format.hostname = context.config.get_str("myhostname", "");
-  state.own_format = std::make_unique<dgram::PostlogSink>(format);
+  state.own_format = std::make_unique<dgram::LogServiceSink>(format);
   auto frame = [&state, &context](std::string_view text) {
     dgram::LogRecord record{dgram::Severity::warning, context.log.program(), static_cast<long>(::getpid()), text, {}};
     std::string line = state.own_format->format(record, ::time(nullptr));

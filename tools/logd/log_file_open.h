@@ -10,19 +10,16 @@
 // DESCRIPTION
 //   dgram-logd opens its file at start, as root, before it drops privileges, so
 //   the open must not be turned against root by whoever can write the
-//   folder. open_log_file() opens for appending (O_WRONLY|O_APPEND) and:
+//   folder. open_log_file() opens it with the library's safe_append_open()
+//   (lib/log/safe_append_open.h), under maillog_file's rules:
 //
-//   - creates an absent file with O_EXCL and exactly `mode` (whatever the
-//     umask), never through a symbolic link;
-//   - refuses anything but a regular file (a FIFO, a device, a folder);
-//   - refuses a file with more than one hard link (a link to another file
-//     would let its writes land there);
-//   - follows a symbolic link only when the link itself is owned by root,
-//     as Postfix does; any other link is refused;
-//   - refuses a file that changed between the checks and the open: the
-//     device and inode seen before must be those of the opened descriptor.
-//     The open never blocks (O_NONBLOCK, cleared afterwards), so a FIFO that
-//     appears in that window is refused, not waited on.
+//   - an absent file is created with O_EXCL and exactly `mode` (whatever
+//     the umask), never through a symbolic link;
+//   - anything but a regular file of one hard link is refused, except the
+//     null device (records discarded: what benchmarks point it at);
+//   - a symbolic link is followed only when the link itself is owned by
+//     root, as Postfix does; any other link is refused;
+//   - a file that changed between the checks and the open is refused.
 //
 //   "/dev/stdout" is the process's standard output (duplicated, no checks),
 //   as in Postfix, for containers that log to stdout.
@@ -53,7 +50,8 @@
 //   reopen_log_file() throws no Fatal: it returns the refusal, the same line
 //   that open_log_file() would throw, or nullopt when it reopened.
 // SEE ALSO
-//   log_file.h (what is done with the descriptor; the LogFile that is reopened)
+//   log_file.h (what is done with the descriptor; the LogFile that is reopened),
+//   lib/log/safe_append_open.h (the checks)
 #pragma once
 
 #include <sys/types.h>

@@ -61,7 +61,7 @@ std::optional<PostlogRecord> parse_postlog_record(std::string_view record) noexc
   return parsed;
 }
 
-SyslogForwarder::SyslogForwarder(SyslogSink::Options options, std::string own_program, long own_pid)
+SyslogForwarder::SyslogForwarder(LogServiceSink::Options options, std::string own_program, long own_pid)
     : sink_(std::move(options)), own_program_(std::move(own_program)), own_pid_(own_pid) {}
 
 void SyslogForwarder::forward(std::string_view line) noexcept {

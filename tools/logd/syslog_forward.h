@@ -22,9 +22,9 @@
 //   never read as a C string. The syslog sink cuts the text at 2000 bytes,
 //   as Postfix does, and counts what the syslog daemon does not take.
 // DIAGNOSTICS
-//   Nothing throws; see syslog_sink.h for drops.
+//   Nothing throws; see log/log_service_sink.h for drops.
 // SEE ALSO
-//   record_line.h, dgram/syslog_sink.h, dgram/postlog_sink.h (the record format)
+//   record_line.h, log/log_service_sink.h (both record formats)
 #pragma once
 
 #include <optional>
@@ -32,7 +32,7 @@
 #include <string_view>
 
 #include "dgram/log.h"
-#include "log/syslog_sink.h"
+#include "log/log_service_sink.h"
 
 namespace dgram::logd {
 
@@ -47,15 +47,15 @@ std::optional<PostlogRecord> parse_postlog_record(std::string_view record) noexc
 
 class SyslogForwarder {
  public:
-  SyslogForwarder(SyslogSink::Options options, std::string own_program, long own_pid);
+  SyslogForwarder(LogServiceSink::Options options, std::string own_program, long own_pid);
 
   // Sends one record to syslog. Never throws.
   void forward(std::string_view line) noexcept;
 
-  SyslogSink& sink() noexcept { return sink_; }
+  LogServiceSink& sink() noexcept { return sink_; }
 
  private:
-  SyslogSink sink_;
+  LogServiceSink sink_;  // with syslog framing
   std::string own_program_;
   long own_pid_;
 };

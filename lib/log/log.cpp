@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/printable.h"
+#include "dgram/embedding.h"
 
 namespace dgram {
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "dgram/config.h"
+#include "dgram/embedding.h"
 #include "log/journal_stream.h"
 #include "config/skeleton_params.h"
 

@@ -56,7 +56,7 @@
 #include <string>
 #include <string_view>
 
-#include "dgram/log.h"
+#include "dgram/embedding.h"
 #include "log/log_socket.h"
 
 namespace dgram {

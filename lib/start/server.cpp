@@ -11,10 +11,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <exception>
 
 #include "dgram/config.h"
+#include "dgram/embedding.h"
 #include "start/debugger.h"
 #include "dgram/error.h"
 #include "serve/lock_file_gate.h"
@@ -103,6 +105,8 @@ int watchdog_limit(const Service& service) {
       if (param.name == service.flags.watchdog_parameter) return *param.target;
     }
   }
+  const auto& timeout = service.flags.watchdog_timeout;
+  if (timeout) return static_cast<int>(std::min<long long>(timeout->count(), INT_MAX));
   return service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
 }
 

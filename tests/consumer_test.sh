@@ -68,14 +68,13 @@ case " $pc_flags " in
   *" -ldgram-server "*) ;;
   *) fail "pkg-config gives no -ldgram-server: $pc_flags" ;;
 esac
+# Public headers only: options.h is private since the library's wings.
 cat >"$tmp/probe.cpp" <<'EOF'
-#include <string>
-#include <vector>
-#include "config/options.h"
+#include "dgram/config.h"
 int main() {
-  std::vector<std::string> argv{"probe", "-t", "unix-dgram", "word"};
-  dgram::Options options = dgram::parse_options(argv);
-  return options.transport == "unix-dgram" && options.args.size() == 1 ? 0 : 1;
+  dgram::Config config;
+  config.set("probe_delay", "5m");
+  return config.get_time("probe_delay", "1s") == 300 ? 0 : 1;
 }
 EOF
 # shellcheck disable=SC2086 # pkg-config output is a list of words

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 #include "support/datagram_socket.h"
 #include "support/temp_dir.h"

@@ -32,6 +32,7 @@
 #include "dgram/config.h"
 #include "dgram/error.h"
 #include "base/event_loop.h"
+#include "dgram/embedding.h"
 #include "dgram/log.h"
 #include "dgram/service.h"
 #include "dgram/unique_fd.h"

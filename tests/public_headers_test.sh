@@ -6,7 +6,7 @@
 #   public_headers_test.sh SOURCE_ROOT BUILD_ROOT CXX
 set -u
 source_root=$1 build_root=$2 cxx=$3
-expected="config.h cxx20.h error.h events.h gate.h log.h param_tables.h server.h service.h unique_fd.h version.h"
+expected="config.h cxx20.h embedding.h error.h events.h gate.h log.h param_tables.h server.h service.h unique_fd.h version.h"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

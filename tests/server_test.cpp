@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // server_test - the whole skeleton run in-process on descriptors the test
 // owns: this test plays the master (status channel, flow pipe) and the client.
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 
 #include <fcntl.h>
 #include <pty.h>
@@ -612,6 +612,46 @@ TEST_F(ServerTest, LoopHookDelayWakesTheLoopWithoutEvents) {
   };
   ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0);
   EXPECT_EQ(loops, 5);
+  EXPECT_EQ(recorder.count("service"), 1);
+}
+
+// A std::chrono wait is kept to the millisecond: three 30 ms waits are
+// neither polls nor rounded up to seconds.
+TEST_F(ServerTest, LoopHookChronoDelayIsKeptToTheMillisecond) {
+  Recorder recorder;
+  Service service = recorder.service();
+  int loops = 0;
+  std::chrono::steady_clock::time_point first;
+  std::chrono::steady_clock::duration waited{};
+  service.hooks.loop = [&](Context&) -> LoopWait {
+    if (++loops == 1) first = std::chrono::steady_clock::now();
+    if (loops < 4) return std::chrono::milliseconds(30);
+    waited = std::chrono::steady_clock::now() - first;
+    socket_.send("done");
+    return LoopWait::forever();
+  };
+  ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
+  EXPECT_EQ(loops, 4);
+  EXPECT_GE(waited, std::chrono::milliseconds(85));
+  EXPECT_LT(waited, std::chrono::milliseconds(2500));
+  EXPECT_EQ(recorder.count("service"), 1);
+}
+
+TEST_F(ServerTest, WatchdogTimeoutSetsTheLimitAndWinsOverWatchdogSeconds) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.flags.watchdog_seconds = 100;
+  service.flags.watchdog_timeout = std::chrono::seconds(0);
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram"}), 1);
+  EXPECT_TRUE(logged("invalid watchdog timeout: 0")) << log_text();
+}
+
+TEST_F(ServerTest, AWatchdogTimeoutBeyondAnIntIsTheLongestNotAWrappedOne) {
+  Recorder recorder;
+  Service service = recorder.service();
+  service.flags.watchdog_timeout = std::chrono::seconds(1LL << 32);  // as an int: 0
+  socket_.send("x");
+  EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 0) << log_text();
   EXPECT_EQ(recorder.count("service"), 1);
 }
 

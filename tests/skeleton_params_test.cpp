@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "dgram/config.h"
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 #include "support/datagram_socket.h"
 #include "support/temp_dir.h"

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "dgram/error.h"
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 #include "master_side.h"
 

@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: MIT
 // log - informational, warning and error lines of a daemon.
 //
-// A Log formats one line per message as `program[pid]: severity: text` and
-// replaces control characters and broken UTF-8 in the text by '?', so that no
-// message can forge a second line (printable.h); it
-// hands it to its sinks (stderr by default; tests and embedders add their
-// own). A line sink gets that line; a record sink gets its parts as well
-// (LogRecord), so that it can frame them its own way (the library's log
-// service sink frames them for syslog or for Postfix's postlog service). The program name follows Postfix: the process name,
-// optionally prefixed by syslog_name. A Log is owned by whoever runs the skeleton and is
-// passed down by reference; there is no process-wide logger.
+// A service logs through Context::log: info(), warn(), error(), debug() and
+// fatal(). A Log formats one line per message as
+// `program[pid]: severity: text` and replaces control characters and broken
+// UTF-8 in the text by '?', so that no message can forge a second line; it
+// hands the line to its sinks (stderr by default, syslog or postlog under
+// the skeleton; a record sink gets the line's parts too, LogRecord, to frame
+// them its own way). The program name follows Postfix: the process name,
+// optionally prefixed by syslog_name. A Log is owned by whoever runs the
+// skeleton and is passed down by reference; there is no process-wide logger.
+//
+// Where the lines go is the business of whoever runs the skeleton, not of
+// a service: the sink members below are for embedders and tests, and the
+// rest of the sink interface (LogRecord, severity_prefix(), stderr_sink(),
+// shared_record_sink()) is in dgram/embedding.h since 0.2.
 #pragma once
 
 #include "dgram/cxx20.h"
 #if __cplusplus >= 202002L  // else cxx20.h has said why, once
 
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,25 +29,10 @@ namespace dgram {
 
 enum class Severity { info, warning, error, fatal };
 
-// The text Postfix puts before a message of this severity: "" for info,
-// "warning: ", "error: ", "fatal: ".
-const char* severity_prefix(Severity severity) noexcept;
-
-// One message, as a record sink receives it. The views are valid only during
-// the call.
-struct LogRecord {
-  Severity severity = Severity::info;
-  std::string_view program;  // e.g. postfix/dgram-sink
-  long pid = 0;
-  std::string_view text;  // the message, without the severity prefix
-  std::string_view line;  // program[pid]: <severity prefix>text
-};
+struct LogRecord;  // embedding.h
 
 class Log {
  public:
-  using Sink = std::function<void(Severity, std::string_view line)>;
-  using RecordSink = std::function<void(const LogRecord&)>;
-
   explicit Log(std::string program = "dgram-server");
 
   // The program part of each line; control characters in it become '?'.
@@ -51,13 +40,6 @@ class Log {
   const std::string& program() const { return program_; }
   void set_verbose(int level) { verbose_ = level; }
   int verbose() const { return verbose_; }
-
-  // Replaces all sinks with the given one; an empty function means "discard".
-  void set_sink(Sink sink);
-  void add_sink(Sink sink);
-  // The same for sinks that want the parts of each message.
-  void set_record_sink(RecordSink sink);
-  void add_record_sink(RecordSink sink);
 
   void info(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void warn(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,21 +51,23 @@ class Log {
 
   void write(Severity severity, std::string_view text);
 
+  // The sinks: for embedders and tests (see dgram/embedding.h), not for a
+  // service. A line sink gets each finished line; a record sink gets its
+  // parts as well (LogRecord, in embedding.h).
+  using Sink = std::function<void(Severity, std::string_view line)>;
+  using RecordSink = std::function<void(const LogRecord&)>;
+  // Replaces all sinks with the given one; an empty function means "discard".
+  void set_sink(Sink sink);
+  void add_sink(Sink sink);
+  // The same for sinks that want the parts of each message.
+  void set_record_sink(RecordSink sink);
+  void add_record_sink(RecordSink sink);
+
  private:
   std::string program_;
   int verbose_ = 0;
   std::vector<RecordSink> sinks_;
 };
-
-// The sink that writes each line and a newline to stderr in one write().
-Log::Sink stderr_sink();
-
-// A record sink that calls target->write(record), sharing ownership of the
-// target so that its owner can keep using it (e.g. for its descriptor).
-template <typename Target>
-Log::RecordSink shared_record_sink(std::shared_ptr<Target> target) {
-  return [target = std::move(target)](const LogRecord& record) { target->write(record); };
-}
 
 }  // namespace dgram
 

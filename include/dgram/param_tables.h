@@ -48,7 +48,7 @@ struct BoolParam {
 struct TimeParam {
   std::string name;
   std::string default_value;  // e.g. "100s"; its unit is the default unit
-  int* target;                // seconds
+  int* target;                // seconds, an int as in Postfix (not std::chrono, on purpose)
   int min = 0;
   int max = 0;
 };

@@ -35,51 +35,25 @@
 // ERRNO= on a fatal exit. When JOURNAL_STREAM names stderr, log lines go
 // there with <N> priorities.
 //
-// run(service, launch) does the same on descriptors, arguments and an
-// environment that the caller provides, so tests can run the whole skeleton
-// in-process without touching fds 3-6.
+// For embedders and tests, run(service, launch) in dgram/embedding.h does
+// the same on descriptors, arguments and an environment that the caller
+// provides.
 #pragma once
 
 #include "dgram/cxx20.h"
 #if __cplusplus >= 202002L  // else cxx20.h has said why, once
 
-#include <map>
-#include <optional>
-#include <string>
-#include <vector>
-
 #include "dgram/log.h"
 #include "dgram/service.h"
 
+// Deprecated since 0.2: Launch, Descriptors, the descriptor numbers,
+// process_environment() and run(service, launch) moved to dgram/embedding.h.
+// This header includes it for one more release so that code finding them
+// here still compiles; include dgram/embedding.h where they are used.
+#include "dgram/embedding.h"
+
 namespace dgram {
 
-// The descriptors the master passes, as numbers (the real ones are 3, 4, 5, 6...).
-inline constexpr int kFlowReadFd = 3;
-inline constexpr int kFlowWriteFd = 4;
-inline constexpr int kStatusFd = 5;
-inline constexpr int kFirstListenFd = 6;
-
-struct Descriptors {
-  int flow_read = kFlowReadFd;
-  int flow_write = kFlowWriteFd;
-  int status = kStatusFd;
-  // Listen sockets; empty means those of the start mode: the master's
-  // 6 .. 6 + (-s count) - 1, or systemd's 3 .. 3 + LISTEN_FDS - 1.
-  std::vector<int> listen;
-  int terminal_check = 0;  // the descriptor checked for a terminal in daemon mode (stdin)
-};
-
-struct Launch {
-  std::vector<std::string> argv;
-  std::map<std::string, std::string> env;  // MAIL_CONFIG, MAIL_VERBOSE, MAIL_DEBUG, GENERATION
-  Descriptors fds;
-  std::optional<Log::Sink> log_sink;  // replaces the stderr sink when set
-};
-
-// The process environment as a map (for Launch::env).
-std::map<std::string, std::string> process_environment();
-
-int run(const Service& service, const Launch& launch);
 int run(const Service& service, int argc, char** argv);
 
 }  // namespace dgram

@@ -24,10 +24,12 @@
 //   post_init   once, after the chroot and the user switch; Context::events
 //               may be used from pre_init on, and runs once serving starts.
 //   loop        before each wait for requests (with the gate held when the
-//               socket is shared): returns the longest wait in seconds; 0
-//               means do not wait (poll once and come back), -1 wait as long
-//               as it takes. It is not called while a child waits for its
-//               turn at a shared socket (its own events still run then).
+//               socket is shared): returns the longest wait, a LoopWait: a
+//               std::chrono duration (zero: do not wait, poll once and come
+//               back), LoopWait::forever() (wait as long as it takes), or,
+//               as before 0.2, int seconds (0 and -1 mean the same). It is
+//               not called while a child waits for its turn at a shared
+//               socket (its own events still run then).
 //   pre_accept  once per wake-up that found a request, before anything is
 //               read: not once per datagram.
 //   on_exit     once, on every normal exit: use limit, idle limit, the
@@ -77,6 +79,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -87,13 +90,13 @@
 #include <system_error>
 
 #include "dgram/events.h"
-#include "dgram/gate.h"
 #include "dgram/log.h"
 #include "dgram/param_tables.h"
 
 namespace dgram {
 
 class Config;
+class Gate;  // embedding.h
 
 // Where a datagram came from (Service::receive.sender).
 struct SenderAddress {
@@ -164,16 +167,54 @@ using BatchFn = std::function<void(std::span<const Datagram> batch, Context&)>;
 // Reads up to ready.max_datagrams datagrams; returns how many it read.
 using SocketFn = std::function<std::size_t(const SocketReady& ready, Context&)>;
 using HookFn = std::function<void(Context&)>;
-// Returns how long to wait for the next event, in seconds; -1 waits as long as it takes.
-using LoopFn = std::function<int(Context&)>;
-// Makes the gate for a lock-file path; the default makes a LockFileGate.
+
+// How long the skeleton may wait for requests before it calls the loop hook
+// again: what Hooks::loop returns. Made from a std::chrono duration, or from
+// int seconds as LoopFn returned before 0.2 (so `return 5;` and
+// `return -1;` still compile and mean what they meant).
+class LoopWait {
+ public:
+  // Seconds: 0 polls once, a negative number waits as long as it takes.
+  constexpr LoopWait(int seconds) noexcept
+      : forever_(seconds < 0), timeout_(std::chrono::seconds(forever_ ? 0 : seconds)) {}
+  // A duration: zero or less polls once (a deadline already passed), finer
+  // than a millisecond is rounded up, a century or more waits as long as it
+  // takes.
+  template <typename Rep, typename Period>
+  constexpr LoopWait(std::chrono::duration<Rep, Period> wait) noexcept
+      : forever_(wait >= kCentury),
+        timeout_(forever_ || wait <= wait.zero()
+                     ? std::chrono::milliseconds(0)
+                     : std::chrono::ceil<std::chrono::milliseconds>(wait)) {}
+
+  // Do not wait: look at the sockets once and call the hook again.
+  static constexpr LoopWait no_wait() noexcept { return LoopWait(0); }
+  // Wait as long as it takes.
+  static constexpr LoopWait forever() noexcept { return LoopWait(-1); }
+
+  constexpr bool is_forever() const noexcept { return forever_; }
+  // The longest wait; zero when is_forever().
+  constexpr std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+
+  friend constexpr bool operator==(const LoopWait&, const LoopWait&) = default;
+
+ private:
+  static constexpr std::chrono::hours kCentury{24 * 365 * 100};
+  bool forever_;
+  std::chrono::milliseconds timeout_;
+};
+
+// Returns how long to wait for the next event (LoopWait above).
+using LoopFn = std::function<LoopWait(Context&)>;
+// Makes the gate for a lock-file path, replacing the lock file: for
+// embedders and tests, see the gate in embedding.h.
 using GateFactory = std::function<std::unique_ptr<Gate>(const std::string& lock_path)>;
 
 // When each runs: see THE HOOKS above.
 struct Hooks {
   HookFn pre_init;    // after configuration, before privileges are dropped
   HookFn post_init;   // after privileges are dropped, before serving
-  LoopFn loop;        // before each wait for requests: seconds, 0 = none, -1 = no limit
+  LoopFn loop;        // before each wait for requests: how long it may be (LoopWait)
   HookFn pre_accept;  // once per wake-up with a request, before it is read
   HookFn on_exit;     // once, on every normal exit (not after a fatal error)
   // On SIGHUP, when started by systemd or with --listen (under the Postfix
@@ -188,11 +229,17 @@ struct Flags {
   bool unlimited = false;      // must run with a process limit of 0 (-z)
   bool privileged = false;     // refuses -u
   bool ignore_use_limit = false;  // serve until idle or the master goes away (a log service)
-  std::optional<int> watchdog_seconds;  // overrides the default watchdog timeout
+  // Deprecated since 0.2, kept for one more release: watchdog_timeout in
+  // int seconds. watchdog_timeout wins when both are set.
+  std::optional<int> watchdog_seconds;
   // The name of a time parameter declared in params.times (for example
   // postlogd_watchdog_timeout) whose value, once main.cf and -o are read,
-  // sets the watchdog timeout; it wins over watchdog_seconds.
+  // sets the watchdog timeout; it wins over watchdog_timeout and
+  // watchdog_seconds.
   std::string watchdog_parameter;
+  // Overrides the default watchdog timeout (1000 s): a callback, hook or
+  // event that runs this long ends the process. Whole seconds, at least one.
+  std::optional<std::chrono::seconds> watchdog_timeout;
 };
 
 inline constexpr std::size_t kDefaultReceiveBuffer = 4096;
@@ -214,7 +261,7 @@ struct Service {
   Flags flags;
   ParamTables params;
   std::size_t receive_buffer = kDefaultReceiveBuffer;  // 1 .. kMaxReceiveBuffer
-  GateFactory gate;  // empty: the lock file
+  GateFactory gate;  // empty: the lock file (embedding.h)
 };
 
 }  // namespace dgram

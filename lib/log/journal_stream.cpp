@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "dgram/embedding.h"
+
 namespace dgram {
 
 bool journal_stream_matches(const std::map<std::string, std::string>& env, int fd) {

@@ -2,6 +2,8 @@
 // line_prefix - "PROGRAM[PID]: SEVERITY: ", written once for every caller.
 #include "log/line_prefix.h"
 
+#include "dgram/embedding.h"
+
 namespace dgram {
 
 void append_line_prefix(RecordWriter& out, std::string_view program, long pid,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/printable.h"
+#include "dgram/embedding.h"
 #include "log/line_prefix.h"
 
 namespace dgram {

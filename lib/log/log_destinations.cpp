@@ -9,6 +9,7 @@
 
 #include "config/skeleton_params.h"
 #include "dgram/config.h"
+#include "dgram/embedding.h"
 #include "log/journal_stream.h"
 #include "log/line_prefix.h"
 

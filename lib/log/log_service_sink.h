@@ -64,7 +64,7 @@
 //   with postlog framing (log_destinations.h).
 //
 //   A LogServiceSink is owned by whoever runs the skeleton (usually through
-//   a shared_ptr, see shared_record_sink() in log.h) and is used from one
+//   a shared_ptr, see shared_record_sink() in dgram/embedding.h) and is used from one
 //   thread. fd() and write_signal_safe() are for a signal handler.
 // DIAGNOSTICS
 //   syslog_facility() throws Fatal("unknown syslog_facility: NAME");
@@ -83,6 +83,7 @@
 #include <string_view>
 
 #include "config/skeleton_params.h"
+#include "dgram/embedding.h"
 #include "dgram/log.h"
 #include "log/log_socket.h"
 

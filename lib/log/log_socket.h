@@ -38,7 +38,7 @@
 #include <string>
 #include <string_view>
 
-#include "dgram/log.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 
 namespace dgram {

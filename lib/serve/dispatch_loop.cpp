@@ -175,9 +175,9 @@ bool DispatchLoop::turn() {
       return stop_ == StopReason::none;
     }
   }
-  int delay = service_.hooks.loop ? service_.hooks.loop(context_) : -1;
-  if (delay >= 0) {
-    loop_timer_->add(std::chrono::seconds(delay));
+  LoopWait wait = service_.hooks.loop ? service_.hooks.loop(context_) : LoopWait::forever();
+  if (!wait.is_forever()) {
+    loop_timer_->add(wait.timeout());
   } else {
     loop_timer_->remove();
   }

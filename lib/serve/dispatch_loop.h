@@ -47,7 +47,7 @@
 
 #include "serve/batch_receiver.h"
 #include "base/event_loop.h"
-#include "dgram/gate.h"
+#include "dgram/embedding.h"
 #include "dgram/service.h"
 #include "serve/watchdog.h"
 #include "serve/gate_waiter.h"

@@ -38,7 +38,7 @@
 #include <mutex>
 #include <thread>
 
-#include "dgram/gate.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 
 namespace dgram {

@@ -46,7 +46,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "dgram/gate.h"
+#include "dgram/embedding.h"
 #include "serve/supervisor.h"
 
 namespace dgram {

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "dgram/gate.h"
+#include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 
 namespace dgram {

@@ -7,9 +7,10 @@
 //
 // DESCRIPTION
 //   The skeleton arms one Watchdog per process, after the post-init hook,
-//   with the limit of the service (Service::flags.watchdog_seconds, else
-//   kDefaultWatchdogSeconds). From then on the process announces what it
-//   does:
+//   with the limit of the service (its watchdog_parameter, else
+//   Service::flags.watchdog_timeout, else the deprecated watchdog_seconds,
+//   else kDefaultWatchdogSeconds). From then on the process announces what
+//   it does:
 //     waiting()  before it blocks with nothing to do: taking the lock gate,
 //                waiting for events. Time spent here never counts: an idle
 //                child is never killed, however long it waits.

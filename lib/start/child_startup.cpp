@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 
 #include "dgram/error.h"
 #include "log/journal_stream.h"
@@ -88,6 +89,8 @@ int watchdog_limit(const Service& service) {
       if (param.name == service.flags.watchdog_parameter) return *param.target;
     }
   }
+  const auto& timeout = service.flags.watchdog_timeout;
+  if (timeout) return static_cast<int>(std::min<long long>(timeout->count(), INT_MAX));
   return service.flags.watchdog_seconds.value_or(kDefaultWatchdogSeconds);
 }
 

@@ -37,7 +37,7 @@
 #include "config/skeleton_params.h"
 #include "dgram/config.h"
 #include "dgram/log.h"
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 #include "dgram/service.h"
 #include "dgram/unique_fd.h"
 #include "log/log_destinations.h"

@@ -13,7 +13,7 @@
 
 #include <string_view>
 
-#include "dgram/server.h"  // the descriptor numbers
+#include "dgram/embedding.h"  // the descriptor numbers
 
 namespace dgram {
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "dgram/embedding.h"
 #include "dgram/error.h"
 #include "serve/termination.h"
 #include "start/child_startup.h"

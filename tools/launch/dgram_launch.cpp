@@ -67,7 +67,7 @@
 
 #include "dgram/config.h"
 #include "dgram/error.h"
-#include "dgram/server.h"
+#include "dgram/embedding.h"
 #include "master_side.h"
 #include "config/skeleton_params.h"
 

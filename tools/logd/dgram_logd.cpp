@@ -69,6 +69,7 @@
 #include <string_view>
 
 #include "dgram/config.h"
+#include "dgram/embedding.h"
 #include "dgram/error.h"
 #include "dgram/server.h"
 #include "log/log_service_sink.h"

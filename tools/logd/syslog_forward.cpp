@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "dgram/embedding.h"
+
 namespace dgram::logd {
 
 namespace {

@@ -39,5 +39,38 @@ count=$(grep -c 'error:' "$work/errors")
 [ "$count" = 1 ] || { fail "C++17 gave $count errors, not 1:"; cat "$work/errors"; }
 grep -q 'error: #error "dgram-server needs C++20' "$work/errors" || fail "the C++17 error does not name C++20"
 
+# 4. For one release, 0.1's includes still find what moved to embedding.h:
+#    the log sinks' helpers through log.h, Gate through service.h.
+cat > "$work/log_only.cpp" <<'CODE'
+#include <memory>
+#include "dgram/log.h"
+struct Target { void write(const dgram::LogRecord&) {} };
+int main() {
+  dgram::Log log("probe");
+  log.set_sink(dgram::stderr_sink());
+  log.add_record_sink(dgram::shared_record_sink(std::make_shared<Target>()));
+  return dgram::severity_prefix(dgram::Severity::info)[0];
+}
+CODE
+cat > "$work/service_only.cpp" <<'CODE'
+#include <memory>
+#include <string>
+#include "dgram/service.h"
+struct Turnstile : dgram::Gate {
+  bool acquire() override { return true; }
+  bool try_acquire() override { return true; }
+  void release() override {}
+};
+int main() {
+  dgram::Service service;
+  service.gate = [](const std::string&) { return std::make_unique<Turnstile>(); };
+  return service.gate ? 0 : 1;
+}
+CODE
+for old in log_only service_only; do
+  "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$source_root/include" \
+    "$work/$old.cpp" 2> "$work/errors" || { fail "0.1 code ($old.cpp) no longer compiles:"; cat "$work/errors"; }
+done
+
 [ "$failures" = 0 ] && echo "public headers: $expected"
 exit "$failures"

@@ -32,9 +32,10 @@
 #include <vector>
 
 #include "dgram/log.h"
-#include "dgram/service.h"
 
 namespace dgram {
+
+struct Service;  // dgram/service.h
 
 // THE GATE
 //

@@ -266,4 +266,8 @@ struct Service {
 
 }  // namespace dgram
 
+// Until the release after 0.2: what moved to dgram/embedding.h (log sinks'
+// helpers, Gate) is still found through this header, as it was in 0.1.
+#include "dgram/embedding.h"  // IWYU pragma: export
+
 #endif  // C++20

@@ -35,7 +35,7 @@
 
 namespace dgram {
 
-struct Service;  // dgram/service.h
+struct Service;  // dgram/service.h, included at the end
 
 // THE GATE
 //
@@ -154,5 +154,9 @@ Log::RecordSink shared_record_sink(std::shared_ptr<Target> target) {
 }
 
 }  // namespace dgram
+
+// Last, so that service.h and log.h, which include this header for one
+// release, find it whichever of the three is included first.
+#include "dgram/service.h"
 
 #endif  // C++20

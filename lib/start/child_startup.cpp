@@ -332,7 +332,7 @@ void ChildStartup::pre_jail_init() {
     if (!gate_) throw Fatal("service definition error: the gate factory (Service::gate) returned no gate");
   }
   adopt_listen_sockets();
-  context_.emplace(options_.service_name, options_.args, log_, config_, events_, sockets_.names);
+  context_.emplace(Context{options_.service_name, options_.args, log_, config_, events_, sockets_.names});
   events_.set_context(&*context_);
   choose_supervisor();
   // Credentials are attached to datagrams sent from now on (before pre_init,

@@ -328,6 +328,20 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("![datagrams/s per contender, flood and placement](results/throughput.png)" if not plot_error else
       f"(no plot: {plot_error})")
     w("")
+    if any(e.get("send_wait_p99_us") is not None for n in order for e in s[n].values()):
+        w("## What the senders waited (medians)")
+        w("")
+        w("p99 of the time each datagram's send call took, in microseconds (dgram-flood's send_wait_us: a "
+          "blocking sender sleeps in send(2) while the receiver's queue is full), and in brackets the share "
+          "of the sending time spent inside send calls: near 0 when the receiver keeps up, near 1 when every "
+          "send waited for room.")
+        def send_wait(e):
+            e = e or {}
+            if e.get("send_wait_p99_us") is None:
+                return "-"
+            return f"{num(e['send_wait_p99_us'], 1)} ({num(e.get('send_wait_share'), 2)})"
+        out.extend(placement_tables(data, order, send_wait, False))
+        w("")
     w("## CPU and context switches per datagram (medians)")
     w("")
     w("CPU: microseconds per datagram, the receiving process(es) / the Postfix master (for the services it "

@@ -43,6 +43,7 @@
 #include "proc_file.h"
 #include "process_usage.h"
 #include "receiving_socket.h"
+#include "send_wait.h"
 #include "sender_shares.h"
 #include "socket_holders.h"
 
@@ -513,7 +514,8 @@ TEST_F(FloodTest, JsonReportsTheRun) {
   ASSERT_FALSE(run.out.empty());
   ASSERT_EQ(run.out.front(), '{') << run.out;
   ASSERT_EQ(run.out.find('\n'), run.out.size() - 1) << run.out;
-  ASSERT_EQ(run.out.find('}'), run.out.size() - 2) << run.out;
+  ASSERT_EQ(run.out.rfind('}'), run.out.size() - 2) << run.out;
+  EXPECT_TRUE(JsonCheck(run.out).valid()) << run.out;  // send_wait_us is the one nested object
   EXPECT_TRUE(is_decimal(json_value(run.out, "seconds"), 6)) << run.out;
   EXPECT_TRUE(is_decimal(json_value(run.out, "datagrams_per_second"), 1)) << run.out;
   EXPECT_EQ(json_value(run.out, "sent"), "100");
@@ -1097,13 +1099,14 @@ TEST_F(FloodTest, SendersSendEveryNumberExactlyOnce) {
   constexpr std::uint64_t kFirst = 1000;
   constexpr std::size_t kSize = 40;
   for (const char* mode : {"--count=4002", "--mmsg"}) {
-    SCOPED_TRACE(mode);
-    Outcome run = flood({mode, "-q", "-n", "4002", "-s", "40", "--first", "1000", "--senders", "4",
-                         "--batch", "7", "--json", "--quiet"});
+   for (std::size_t team : {4u, 8u}) {
+    SCOPED_TRACE(std::string(mode) + " with " + std::to_string(team) + " senders");
+    Outcome run = flood({mode, "-q", "-n", "4002", "-s", "40", "--first", "1000", "--senders",
+                         std::to_string(team), "--batch", "7", "--json", "--quiet"});
     ASSERT_EQ(run.exit_status, 0) << run.err;
     ASSERT_EQ(run.datagrams.size(), kCount);
     std::vector<SenderFields> senders = per_sender(run.out);
-    ASSERT_EQ(senders.size(), 4u) << run.out;
+    ASSERT_EQ(senders.size(), team) << run.out;
 
     std::vector<int> seen(kCount, 0);
     std::vector<long long> last_of(senders.size(), -1);  // each sender's latest number
@@ -1136,6 +1139,7 @@ TEST_F(FloodTest, SendersSendEveryNumberExactlyOnce) {
       next += s.sent;
     }
     EXPECT_EQ(next, kFirst + kCount);
+   }
   }
 }
 
@@ -1329,6 +1333,135 @@ TEST_F(FloodTest, SendersRefusesWhatItCannotSplit) {
   EXPECT_EQ(run.exit_status, 0) << run.err;
   EXPECT_EQ(run.datagrams.size(), 4u);
   EXPECT_EQ(json_value(run.out, "senders"), "4");
+}
+
+// ---- What a sender waits: send_wait_us.
+
+// send_wait_field - one number of the "send_wait_us" object.
+double send_wait_field(const std::string& out, const std::string& key) {
+  std::string object = json_value(out, "send_wait_us");
+  std::string field = "\"" + key + "\":";
+  std::size_t at = object.find(field);
+  if (at == std::string::npos) {
+    ADD_FAILURE() << "no " << key << " in send_wait_us of " << out;
+    return -1;
+  }
+  return std::stod(object.substr(at + field.size()));
+}
+
+// dgram_qlen - net.unix.max_dgram_qlen: how many datagrams a receiver's queue takes.
+std::size_t dgram_qlen() {
+  std::FILE* file = std::fopen("/proc/sys/net/unix/max_dgram_qlen", "r");
+  unsigned long value = 10;
+  if (file != nullptr) {
+    if (std::fscanf(file, "%lu", &value) != 1) value = 10;
+    std::fclose(file);
+  }
+  return static_cast<std::size_t>(value);
+}
+
+TEST_F(FloodTest, SendWaitIsNearZeroWhenTheReceiverKeepsUp) {
+  // 200 datagrams at 1000/s, read as they come: no send has to wait for room.
+  for (const char* mode : {"--count=200", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    Outcome run = flood({mode, "-n", "200", "-r", "1000", "--json", "-q"});
+    ASSERT_EQ(run.exit_status, 0) << run.err;
+    check_datagrams(run, 200, 100, 0);
+    EXPECT_LT(send_wait_field(run.out, "p50"), 200.0) << run.out;
+    EXPECT_LT(send_wait_field(run.out, "p99"), 2000.0) << run.out;
+    EXPECT_LE(send_wait_field(run.out, "p99"), send_wait_field(run.out, "p99_9")) << run.out;
+    EXPECT_LE(send_wait_field(run.out, "p99_9"), send_wait_field(run.out, "max")) << run.out;
+    EXPECT_LT(send_wait_field(run.out, "share"), 0.2) << run.out;
+  }
+}
+
+TEST_F(FloodTest, SendWaitShowsAReceiverThatSleepsBetweenReads) {
+  // The receiver reads one datagram every 2 ms. Once its queue is full
+  // (max_dgram_qlen datagrams, or the sender's buffer), each send waits for
+  // the next read: the last 50 sends wait about 2 ms each.
+  const std::size_t count = std::min<std::size_t>(dgram_qlen(), 600) + 50;
+  for (const char* mode : {"--count", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    std::vector<std::string> args{"-n", std::to_string(count), "--json", "-q"};
+    if (std::string(mode) == "--mmsg") args.push_back("--mmsg");
+    args.push_back(path_);
+    RunSpec spec{args, receiver_.get(), milliseconds{0}, false, milliseconds{2}};
+    Outcome run = run_flood(spec);
+    ASSERT_EQ(run.exit_status, 0) << run.err;
+    check_datagrams(run, count, 100, 0);
+    EXPECT_GE(send_wait_field(run.out, "p99"), 1000.0) << run.out;
+    EXPECT_GE(send_wait_field(run.out, "max"), 1500.0) << run.out;
+    EXPECT_GE(send_wait_field(run.out, "share"), 0.5) << run.out;
+    EXPECT_LE(send_wait_field(run.out, "share"), 1.0) << run.out;
+  }
+}
+
+TEST_F(FloodTest, SendWaitAddsUpEverySender) {
+  // Four senders against a receiver that sleeps: their waits are all counted.
+  const std::size_t count = std::min<std::size_t>(dgram_qlen(), 600) + 60;
+  std::vector<std::string> args{"-n", std::to_string(count), "--senders", "4", "--json", "-q", path_};
+  RunSpec spec{args, receiver_.get(), milliseconds{0}, false, milliseconds{2}};
+  Outcome run = run_flood(spec);
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  EXPECT_EQ(run.datagrams.size(), count);
+  EXPECT_GE(send_wait_field(run.out, "p99"), 1000.0) << run.out;
+  EXPECT_GE(send_wait_field(run.out, "share"), 0.3) << run.out;
+}
+
+// ---- The modules' parsers and decisions, in-process.
+
+TEST(FloodModules, SendWaitQuantilesAreUpperBoundsWithinAnEighth) {
+  struct Row {
+    std::vector<std::uint64_t> waits;  // one datagram each
+    double q;
+    std::uint64_t at_least, at_most;   // the true value, and 12.5 % above it (capped at the max)
+  };
+  const Row rows[] = {
+      {{}, 0.99, 0, 0},
+      {{5}, 0.5, 5, 5},
+      {{1, 2, 3, 4, 5, 6, 7}, 0.5, 4, 4},              // exact below 8 ns
+      {{1000, 1000, 1000, 1000}, 0.99, 1000, 1000},    // never above the largest seen
+      {{1000, 2000, 3000, 4000}, 0.5, 2000, 2250},
+      {{1000, 2000, 3000, 4000}, 0.75, 3000, 3375},
+      {{10, 20, 30, 1000000}, 0.99, 1000000, 1000000},
+      {{10, 20, 30, 1000000}, 0.25, 10, 11},
+      {{(1ull << 45)}, 0.5, 1ull << 45, 1ull << 45},    // past the last bucket: the max, exact
+  };
+  for (const Row& row : rows) {
+    flood::SendWait wait;
+    for (std::uint64_t ns : row.waits) wait.record(ns);
+    std::uint64_t got = wait.quantile_ns(row.q);
+    SCOPED_TRACE(::testing::PrintToString(row.waits) + " q " + std::to_string(row.q));
+    EXPECT_GE(got, row.at_least);
+    EXPECT_LE(got, row.at_most);
+  }
+}
+
+TEST(FloodModules, SendWaitCountsEachDatagramAndEachCallOnce) {
+  flood::SendWait a;
+  a.record(2'000'000, 64);  // one sendmmsg call: 64 datagrams waited 2 ms
+  a.record(1'000, 1);
+  a.record(5'000, 0);       // nothing sent: nothing counted
+  EXPECT_EQ(a.datagrams, 65u);
+  EXPECT_EQ(a.total_ns, 2'001'000u);
+  EXPECT_EQ(a.max_ns, 2'000'000u);
+  EXPECT_GE(a.quantile_ns(0.01), 1'000u);
+  EXPECT_LT(a.quantile_ns(0.01), 1'200u);
+  EXPECT_EQ(a.quantile_ns(0.5), 2'000'000u);
+  flood::SendWait b;
+  b.record(3'000'000, 35);
+  a.merge(b);
+  EXPECT_EQ(a.datagrams, 100u);
+  EXPECT_EQ(a.max_ns, 3'000'000u);
+  EXPECT_EQ(a.quantile_ns(0.99), 3'000'000u);
+  EXPECT_EQ(a.total_ns, 5'001'000u);
+  // Bucket edges grow and every value lies at or below its bucket's edge.
+  for (std::uint64_t ns = 0; ns < 100'000; ns = ns * 3 / 2 + 1) {
+    EXPECT_LE(ns, flood::SendWait::upper_edge(flood::SendWait::bucket_of(ns))) << ns;
+  }
+  for (std::size_t i = 1; i + 1 < flood::SendWait::kBuckets; ++i) {
+    EXPECT_LT(flood::SendWait::upper_edge(i - 1), flood::SendWait::upper_edge(i)) << i;
+  }
 }
 
 // ---- The modules' parsers and decisions, in-process.

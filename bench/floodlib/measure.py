@@ -83,7 +83,8 @@ class Measure:
         seconds = end - start
         run = {"rep": rep, "contender": contender.name, "size": size, "sender": sender, "count": count,
                "seconds": round(seconds, 6), "rate": round(count / seconds, 1),
-               "sender_seconds": round(sent_at - start, 6), "sender_rate": report.get("datagrams_per_second")}
+               "sender_seconds": round(sent_at - start, 6), "sender_rate": report.get("datagrams_per_second"),
+               "send_wait_us": report.get("send_wait_us")}
         run.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()})
         for key, per in (("child_ctx", "ctx_per_datagram"), ("master_ctx", "master_ctx_per_datagram")):
             if run.get(key) is not None:

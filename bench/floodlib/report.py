@@ -59,6 +59,10 @@ def summarize(runs, order, cells):
             maxes = [r["batch_max"] for r in ok if r.get("batch_max") is not None]
             if maxes:
                 entry["batch_max"] = max(maxes)
+            waits = [r["send_wait_us"] for r in ok if r.get("send_wait_us")]
+            if waits:
+                entry["send_wait_p99_us"] = round(statistics.median(w["p99"] for w in waits), 3)
+                entry["send_wait_share"] = round(statistics.median(w["share"] for w in waits), 4)
             checks = [r["complete"] for r in ok if r.get("complete") is not None]
             if checks:
                 entry["all_received"] = all(checks)

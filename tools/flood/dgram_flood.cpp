@@ -160,7 +160,7 @@ std::vector<flood::SenderResult> send_here(const flood::FloodOptions& options, i
   flood::Sender sender(options, fd, progress);
   flood::SendOutcome outcome = sender.run();
   return {flood::SenderResult{::getpid(), options.first, outcome.sent, outcome.start_ns,
-                              outcome.elapsed_ns}};
+                              outcome.elapsed_ns, outcome.wait}};
 }
 
 // send_from_team - several senders: forked, sampled around, waited for.
@@ -197,6 +197,8 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
     start_ns = std::min(start_ns, sender.start_ns);
     end_ns = std::max(end_ns, sender.start_ns + sender.elapsed_ns);
     sent += sender.sent;
+    report.send_wait.merge(sender.wait);
+    report.sending_ns += static_cast<std::uint64_t>(sender.elapsed_ns);
     report.per_sender.push_back(
         flood::SenderLine{sender.pid, sender.sent, sender.first, seconds(sender.elapsed_ns)});
   }

@@ -2,6 +2,7 @@
 // report - formatting the summary lines and the JSON object.
 #include "report.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -102,6 +103,15 @@ std::string human_sender(std::size_t index, const SenderLine& sender) {
   return line;
 }
 
+// json_send_wait - ,"send_wait_us":{"p50":..,"p99":..,"p99_9":..,"max":..,"share":..}
+std::string json_send_wait(const SendWait& wait, std::uint64_t sending_ns) {
+  auto us = [](std::uint64_t ns) { return fixed(static_cast<double>(ns) / 1000.0, 3); };
+  double share = sending_ns > 0 ? static_cast<double>(wait.total_ns) / static_cast<double>(sending_ns) : 0.0;
+  return ",\"send_wait_us\":{\"p50\":" + us(wait.quantile_ns(0.5)) + ",\"p99\":" + us(wait.quantile_ns(0.99)) +
+         ",\"p99_9\":" + us(wait.quantile_ns(0.999)) + ",\"max\":" + us(wait.max_ns) +
+         ",\"share\":" + fixed(std::min(share, 1.0), 4) + "}";
+}
+
 // json_senders - ,"senders":N,"per_sender":[{...},...]
 std::string json_senders(const std::vector<SenderLine>& senders) {
   std::string text = ",\"senders\":" + std::to_string(senders.size()) + ",\"per_sender\":[";
@@ -159,6 +169,7 @@ std::string json_report(const Report& report) {
   std::string text = line;
   text += std::string(",\"timed_until\":\"") + (report.drained ? "drained" : "sent") + "\"";
   text += ",\"sender_cpus\":\"" + report.sender_cpus + "\"";
+  text += json_send_wait(report.send_wait, report.sending_ns);
   if (report.drained) {
     text += ",\"drain_seconds\":" + fixed(report.drain_seconds, 6);
     text += ",\"receiver_socket\":\"" + report.receiver_socket + "\"";

@@ -25,7 +25,11 @@
 //
 //   json_report(), one line: {"sent":N,"size":S,"seconds":T,
 //   "datagrams_per_second":R,"mode":"send"|"sendmmsg","first_sequence":F,
-//   "timed_until":"sent"|"drained","sender_cpus":"0-1"}; with --drain also
+//   "timed_until":"sent"|"drained","sender_cpus":"0-1","send_wait_us":{"p50":
+//   W50,"p99":W99,"p99_9":W999,"max":WMAX,"share":S}}: how long the send
+//   calls took per datagram, in microseconds (send_wait.h; quantiles are
+//   upper bounds within 12.5 %), over every sender, and S the share of the
+//   senders' sending time spent inside send calls (0 to 1); with --drain also
 //   "drain_seconds" (last send to drained) and "receiver_socket" ("open",
 //   "closed": the receiver closed it and the kernel freed what was queued,
 //   "unknown"); with usage also "clock_ticks_per_second", "placement" and
@@ -55,6 +59,7 @@
 #include <string>
 #include <vector>
 
+#include "send_wait.h"
 #include "usage_meter.h"
 
 namespace flood {
@@ -78,6 +83,8 @@ struct Report {
   double drain_seconds = 0;
   std::string receiver_socket = "unknown";  // presence_name(), with --drain
   std::optional<UsageReport> usage;
+  SendWait send_wait;            // every sender's send calls (send_wait.h)
+  std::uint64_t sending_ns = 0;  // the senders' sending times, added up
   std::vector<SenderLine> per_sender;  // in sender order; one entry without --senders
 };
 

@@ -74,7 +74,7 @@ SendOutcome Sender::run() {
   } else {
     run_send();
   }
-  return SendOutcome{sent_, start, monotonic_ns() - start};
+  return SendOutcome{sent_, start, monotonic_ns() - start, wait_};
 }
 
 void Sender::run_send() {
@@ -83,11 +83,13 @@ void Sender::run_send() {
     std::uint64_t due = pacer_.wait_for(sent_, count - sent_);
     for (std::uint64_t k = 0; k < due; ++k) {
       std::span<const char> bytes = payload_.datagram(options_.first + sent_);
+      const std::int64_t began = monotonic_ns();
       for (;;) {
         ssize_t n = ::send(fd_, bytes.data(), bytes.size(), kSendFlags);
         if (n >= 0) {
           // A datagram goes out whole or not at all; anything else is a kernel surprise.
           if (static_cast<std::size_t>(n) != bytes.size()) fail("send (short)", EMSGSIZE);
+          wait_.record(static_cast<std::uint64_t>(monotonic_ns() - began));
           break;
         }
         int error = errno;
@@ -130,6 +132,7 @@ void Sender::run_mmsg() {
       }
     }
     std::size_t done = 0;
+    std::int64_t began = monotonic_ns();
     while (done < want) {
       int n = ::sendmmsg(fd_, &messages[done], static_cast<unsigned>(want - done), kSendFlags);
       if (n > 0) {
@@ -137,6 +140,9 @@ void Sender::run_mmsg() {
           if (messages[i].msg_len != payload_.size()) fail("sendmmsg (short)", EMSGSIZE);
         }
         done += static_cast<std::size_t>(n);
+        const std::int64_t now = monotonic_ns();
+        wait_.record(static_cast<std::uint64_t>(now - began), static_cast<std::uint64_t>(n));
+        began = now;
         on_progress(static_cast<std::uint64_t>(n));
         continue;
       }

@@ -23,6 +23,10 @@
 //   the kernel: the sender waits with ppoll(POLLOUT) and, when it repeats, a
 //   short growing pause, so it never spins.
 //
+//   Each datagram's wait is timed (send_wait.h): from the first attempt of
+//   the call that sent it to that call's return, retries after a full
+//   slice included, the pacer's sleep not. Two clock reads per call.
+//
 //   The sender owns nothing but its buffers; the socket and the progress bar
 //   belong to the caller and must outlive it. Single-threaded.
 // DIAGNOSTICS
@@ -38,6 +42,7 @@
 #include "flood_options.h"
 #include "pacer.h"
 #include "payload.h"
+#include "send_wait.h"
 
 namespace flood {
 
@@ -47,6 +52,7 @@ struct SendOutcome {
   std::uint64_t sent = 0;
   std::int64_t start_ns = 0;    // CLOCK_MONOTONIC just before the first send
   std::int64_t elapsed_ns = 0;  // from then to just after the last send
+  SendWait wait;                // how long each datagram's send call took (send_wait.h)
 };
 
 class Sender {
@@ -73,6 +79,7 @@ class Sender {
   Pacer pacer_;
   std::int64_t phase_ns_;
   std::uint64_t sent_ = 0;
+  SendWait wait_;
   std::int64_t slice_ns_ = 0;         // SO_SNDTIMEO; 0 = the kernel waits forever
   std::int64_t stall_start_ns_ = -1;  // when the current wait began; -1 when not stalled
   std::int64_t backoff_ns_ = 0;       // the sleep before the next ENOBUFS retry

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -29,7 +30,9 @@ struct WireReport {
   std::uint64_t sent;
   std::int64_t start_ns;
   std::int64_t elapsed_ns;
+  SendWait wait;
 };
+static_assert(sizeof(WireReport) < PIPE_BUF, "a sender's report goes in one write");
 
 // write_all - writes bytes to fd, or throws Failure naming what it was for.
 void write_all(int fd, const void* data, std::size_t size, const std::string& what) {
@@ -79,7 +82,7 @@ bool wait_for_go(int fd) {
     write_all(report_fd, &kReady, 1, "the ready byte to the parent");
     if (!wait_for_go(go_fd)) ::_exit(kExitSendFailed);  // the parent is failing and says why
     SendOutcome outcome = sender.run();
-    WireReport report{outcome.sent, outcome.start_ns, outcome.elapsed_ns};
+    WireReport report{outcome.sent, outcome.start_ns, outcome.elapsed_ns, outcome.wait};
     write_all(report_fd, &report, sizeof(report), "the report to the parent");
     ::_exit(0);
   } catch (const Failure& failure) {
@@ -249,7 +252,7 @@ std::vector<SenderResult> SenderTeam::wait() {
            kExitSendFailed);
     }
     results.push_back(SenderResult{member.pid, member.share.first, report.sent, report.start_ns,
-                                   report.elapsed_ns});
+                                   report.elapsed_ns, report.wait});
   }
   return results;
 }

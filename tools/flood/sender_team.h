@@ -53,6 +53,7 @@
 
 #include "flood_options.h"
 #include "owned_fd.h"
+#include "send_wait.h"
 #include "sender_shares.h"
 
 namespace flood {
@@ -63,6 +64,7 @@ struct SenderResult {
   std::uint64_t sent = 0;
   std::int64_t start_ns = 0;    // CLOCK_MONOTONIC just before its first send
   std::int64_t elapsed_ns = 0;  // from then to just after its last send
+  SendWait wait;                // its send calls' waits (send_wait.h)
 };
 
 class SenderTeam {

@@ -492,6 +492,35 @@ INSTANTIATE_TEST_SUITE_P(HandOffs, SharedSocketTest,
                                            HandOff{"EveryTurn", {"-o", "dgram_busy_after_usec=0"}, 3}),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// The hand-off timer is set before a wait for the threshold and a little
+// more; a wait that lasts longer lets it run out. The long callback of the
+// first wake-up after such an idle spell must still be handed on from the
+// timer's handler (before the fix it was not: the sibling waited until the
+// callback returned).
+TEST_F(TraceTest, ALongCallbackAfterAnIdleSpellIsHandedOnToTheSibling) {
+  if (kThreadSanitizer) GTEST_SKIP() << kSignalsDeferred;
+  ASSERT_EQ(::mkfifo(dir_.file("trace.fifo").c_str(), 0600), 0);
+  std::vector<std::string> words{"-n", "shared", "-t", "unix-dgram"};
+  pid_t first = trace_service(words);
+  pid_t second = trace_service(words);
+  // One of them holds the gate and waits for requests; let that wait run
+  // well past the timer's 1 ms + 2 ms.
+  ASSERT_TRUE(wait_for_event(dir_.file("trace"), "gate+").has_value()) << stderr_text();
+  ::usleep(50 * 1000);
+  socket_.send("block");
+  auto busy = wait_for_event(dir_.file("trace"), "service block");
+  ASSERT_TRUE(busy.has_value()) << stderr_text();
+  pid_t other = *busy == first ? second : first;
+  socket_.send("hello");
+  auto helper = wait_for_event(dir_.file("trace"), "service hello");
+  ASSERT_TRUE(helper.has_value()) << "the sibling never served while the first one's callback was blocked";
+  EXPECT_EQ(*helper, other);
+  ASSERT_TRUE(release_blocked_service(dir_.file("trace.fifo")));
+  master_.hang_up();
+  EXPECT_EQ(finish(first), "exit 0") << stderr_text();
+  EXPECT_EQ(finish(second), "exit 0") << stderr_text();
+}
+
 TEST_P(SharedSocketTest, TwoProcessesShareOneSocketBothServeNeverBothWait) {
   // AfterAMillisecond hands the gate on from a signal handler while the callback waits.
   if (kThreadSanitizer && GetParam().words.empty()) GTEST_SKIP() << kSignalsDeferred;

@@ -226,6 +226,10 @@ void DispatchLoop::on_request(std::size_t index) {
   // master hears TAKEN before anything is read, and one batch is taken.
   bool busy = hands_on_ && busy_from_start(hand_off_.settings(), hand_off_.slow(), flow_service_);
   if (hands_on_) hand_off_.begin(busy, watched_ ? monotonic_ns() : 0);
+  // A wait longer than the timer's time let it run out with nothing to look
+  // at: a quiet wake-up sets it again (one timer_settime after an idle spell;
+  // in a flood it is still set from before the wait, and this does nothing).
+  if (hand_off_timer_ && !busy) hand_off_timer_->arm_unless_armed(hand_off_.settings().busy_after_ns);
   if (service_.hooks.pre_accept) {
     service_.hooks.pre_accept(context_);
     if (watched_) hand_off_.check(monotonic_ns());

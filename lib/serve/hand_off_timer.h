@@ -11,7 +11,9 @@
 //   datagram's arrival and its callback (setting a near time reprograms the
 //   CPU's timer, which traps to the hypervisor on a virtual machine), and in
 //   a flood the time already set is left alone: one timer_settime() and one
-//   signal per threshold, not per batch.
+//   signal per threshold, not per batch. A wait that outlasted the timer
+//   (an idle spell) let it fire with no wake-up to look at, and leave itself
+//   off: the quiet wake-up after it calls arm_unless_armed() again.
 //
 //   The handler is installed with SA_RESTART, so a service's blocking read,
 //   write or connect goes on; poll, epoll_wait, nanosleep and the like return

@@ -146,15 +146,11 @@ ChildStartup::ChildStartup(const Service& service, const Launch& launch, Log& lo
       journal_(!custom_sink_ && journal_stream_matches(launch.env, STDERR_FILENO)),
       supervisor_(std::make_unique<NoSupervisor>()) {
   log_.set_program("postfix/" + program_);  // syslog_name's default until main.cf says more
-  log_to(default_log_settings(), "", false);
+  destinations_.emplace(log_, with_journal(default_log_settings(), journal_), "", false, custom_sink_);
 }
 
 void ChildStartup::log_to(const LogSettings& settings, const std::string& service_name, bool to_stderr) {
-  if (!destinations_) {
-    destinations_.emplace(log_, with_journal(settings, journal_), service_name, to_stderr, custom_sink_);
-  } else {
-    destinations_->reconfigure(with_journal(settings, journal_), service_name, to_stderr);
-  }
+  destinations_->reconfigure(with_journal(settings, journal_), service_name, to_stderr);
 }
 
 // How the process was started: --listen at the front of the command line,

@@ -87,7 +87,7 @@ class ChildStartup {
   Supervisor& supervisor() noexcept { return *supervisor_; }
 
  private:
-  // Logging as settings say: the destinations made at the first call, then reconfigured in place.
+  // Logging as settings say: the destinations made at construction, reconfigured in place.
   void log_to(const LogSettings& settings, const std::string& service_name, bool to_stderr);
   void adopt_listen_sockets();
   void choose_supervisor();

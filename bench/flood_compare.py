@@ -113,17 +113,21 @@ DIAGNOSTICS
 """
 
 import argparse
+import contextlib
 import os
 import re
 import signal
 import sys
 
 from floodlib.contenders import ALL_CONTENDERS, API_COST_CONTENDERS, API_COST_VARIANT
-from floodlib.report import publish
+from floodlib.curves import CURVE_CONTENDERS, Curves
+from floodlib.report import publish, publish_curves
 from floodlib.runs import PLACEMENTS, Bench
 
 
 # ---------------------------------------------------------------- entry point
+
+QLEN_FILE = "/proc/sys/net/unix/max_dgram_qlen"
 
 # Names already in the private master's daemon directory.
 RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "latency-service", "postlogd", "master"}
@@ -190,12 +194,19 @@ def parse_args(argv):
                         "100 B; default 3 x 300000; see --placements")
     p.add_argument("--placements", default="spread,cpu0",
                    help="spread (the scheduler's choice), cpu0 (every process on CPU 0) or both (default)")
+    p.add_argument("--curves", action="store_true",
+                   help="the curves instead of the comparison: rate against datagram size, senders and queue "
+                        "length, latency and senders' waits against offered load (bench/floodlib/curves.py); "
+                        "--quick: a smoke run of a few minutes")
+    p.add_argument("--qlens", default="machine,512",
+                   help="net.unix.max_dgram_qlen values to run at, 'machine' for this machine's (default machine,512)")
     p.add_argument("--service", action="append", default=[], metavar="LABEL[:MAXPROC]=PROGRAM [ARGS...]",
                    help="your own dgram-server program under the private master beside the others: "
                         "the words up to the next flood-compare option are its master.cf arguments")
     known = {option for action in p._actions for option in action.option_strings}
     argv, services = split_services(argv, known)
     a = p.parse_args(argv)
+    a.reps_given, a.count_given = a.reps is not None, a.count is not None
     a.service = []
     for words in services:
         a.service.append(parse_service(p, words))
@@ -221,6 +232,11 @@ def parse_args(argv):
             a.reps = 1 if a.quick else 3
         if a.count is None:
             a.count = 20000 if a.quick else 300000
+    if a.curves:
+        if a.api_cost:
+            p.error("--curves and --api-cost are two different runs: choose one")
+        if "--contenders" not in " ".join(argv):
+            a.contenders = ",".join(c for c in CURVE_CONTENDERS if c in ALL_CONTENDERS)
     if a.reps is None:
         a.reps = 1 if a.quick else 5
     if a.count is None:
@@ -248,7 +264,47 @@ def parse_args(argv):
             p.error(f"--sink-variant wants LABEL=WORDS: {text}")
         variants.append((label, words))
     a.sink_variant = variants
+    a.qlens = parse_qlens(p, a.qlens)
     return a
+
+
+def machine_qlen():
+    with open(QLEN_FILE) as f:
+        return int(f.read().strip())
+
+
+def parse_qlens(p, text):
+    """parse_qlens - the --qlens values in order, each once; "machine" is this machine's value."""
+    values = []
+    for word in text.split(","):
+        try:
+            value = machine_qlen() if word == "machine" else int(word)
+        except ValueError:
+            p.error(f"--qlens takes numbers or 'machine', separated by commas: {word!r} in {text!r}")
+        if not 1 <= value <= 65536:
+            p.error(f"--qlens: {value} is not between 1 and 65536")
+        if value not in values:
+            values.append(value)
+    return values
+
+
+@contextlib.contextmanager
+def bench_at(args, qlen):
+    """bench_at - a set-up Bench whose instances were started with net.unix.max_dgram_qlen
+    at qlen; the machine's value is put back and the instances stopped on the way out."""
+    before = machine_qlen()
+    try:
+        with open(QLEN_FILE, "w") as f:
+            f.write(f"{qlen}\n")
+        bench = Bench(args)
+        try:
+            bench.setup()
+            yield bench
+        finally:
+            bench.teardown()
+    finally:
+        with open(QLEN_FILE, "w") as f:
+            f.write(f"{before}\n")
 
 
 
@@ -260,11 +316,14 @@ def main(argv):
         return 2
     here = os.path.dirname(os.path.abspath(__file__))
     results_dir = os.path.abspath(args.results_dir or os.path.join(here, "results"))
-    bench = Bench(args)
+    bench = None if args.curves else Bench(args)
     # SIGTERM/SIGINT end the run through the same clean-up as an error.
     def interrupted(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, interrupted)
+    if args.curves:
+        result = Curves(args, lambda qlen: bench_at(args, qlen)).run()
+        return publish_curves(result, args, here, results_dir)
     try:
         bench.setup()
         result = bench.run_api_cost() if args.api_cost else bench.run()

@@ -530,7 +530,7 @@ def main(argv):
             old = f.read()
     except OSError:
         old = ""
-    kept = [m.group(0) for m in re.finditer(r"<!-- begin ((?:api-cost|kept)-[a-z-]+) -->.*?<!-- end \1 -->", old,
+    kept = [m.group(0) for m in re.finditer(r"<!-- begin ((?:api-cost|kept)-[a-z-]+|curves) -->.*?<!-- end \1 -->", old,
                                             re.S)]
     if kept:
         text = text.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"

@@ -56,8 +56,10 @@ class Measure:
 
     # -- one flood
 
-    def flood(self, path, count, size, sender, timeout):
+    def flood(self, path, count, size, sender, timeout, rate=0):
         argv = [self.programs["flood"], "-n", str(count), "-s", str(size), "--quiet", "--json", "--timeout", "30"]
+        if rate:
+            argv += ["--rate", str(rate)]
         kind, senders = sender_kind(sender)
         if kind == "mmsg":
             argv.append("--mmsg")
@@ -73,10 +75,12 @@ class Measure:
             raise RuntimeError(f"dgram-flood exited {p.returncode}: {p.stderr.strip()}")
         return start, end, report
 
-    def timed_run(self, contender, count, size, sender, rep):
-        timeout = max(120.0, count / 2000.0)
+    def timed_run(self, contender, count, size, sender, rep, rate=0):
+        """timed_run - one flood of count datagrams, as fast as the senders can or paced at
+        rate (the total of all senders) when rate is not 0."""
+        timeout = max(120.0, count / 2000.0, count / rate + 60 if rate else 0)
         contender.prepare(count, size)
-        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout)
+        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout, rate)
         end = contender.drained(timeout)
         end = max(end, sent_at)
         result = contender.finish(count)

@@ -234,6 +234,24 @@ def machine_facts():
     }
 
 
+def publish_curves(result, args, here, results_dir):
+    """publish_curves - RESULTS_DIR/curves.json (curves-quick.json for --quick: only the latest
+    of each is kept), then bench/render_curves.py draws it into RESULTS.md; 0, or 1 with problems."""
+    os.makedirs(results_dir, exist_ok=True)
+    path = os.path.join(results_dir, "curves-quick.json" if args.quick else "curves.json")
+    with open(path, "w") as f:
+        f.write(json.dumps(result, indent=1) + "\n")
+    say(f"results: {path}, {result['duration_s']} s")
+    if not args.no_render:
+        subprocess.run([sys.executable, os.path.join(here, "render_curves.py"), path], check=False)
+    if result["failures"]:
+        say(f"{len(result['failures'])} problems:")
+        for line in result["failures"]:
+            print("  " + line[:500])
+        return 1
+    return 0
+
+
 def publish(result, args, here, results_dir):
     """publish - RESULTS_DIR/<time>[-api-cost][-quick].json (and latest.json for the
     full comparison), then RESULTS.md; 0, or 1 when the run had problems (listed)."""

@@ -6,7 +6,7 @@ SUMMARY
     bench/flood_compare.py --build-dir DIR [--reps N] [--count N] [--quick]
         [--sizes 100,1000] [--senders send,mmsg,send4,...] [--contenders a,b,...]
         [--syscall-count N] [--latency-count N] [--latency-rate R]
-        [--sink-variant LABEL=WORDS]... [--placements spread,cpu0]
+        [--sink-variant LABEL=WORDS]... [--placements spread,cpu0] [--qlens machine,512]
         [--service LABEL[:MAXPROC]=PROGRAM [ARGS...]]... [--time-budget MINUTES]
         [--results-dir DIR] [--no-render]
     bench/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
@@ -16,11 +16,12 @@ SUMMARY
 DESCRIPTION
     Starts, in one temporary folder under /tmp, a private Postfix instance
     (its own main.cf, master.cf, queue and daemon directory; never
-    /etc/postfix nor /var/spool/postfix) and a private rsyslogd (its own
-    configuration, socket, work directory and pid file; never the system's),
-    then floods each contender in turn with dgram-flood, alternating the
-    contenders repetition by repetition (the order is rotated each
-    repetition), for every datagram size and sender (send(2) or sendmmsg(2)):
+    /etc/postfix nor /var/spool/postfix), a private rsyslogd and a private
+    syslog-ng (each with its own configuration, sockets, work or persist
+    file and pid file; never the system's), then floods each contender in
+    turn with dgram-flood, alternating the contenders repetition by
+    repetition (the order is rotated each repetition), for every datagram
+    size and sender (send(2) or sendmmsg(2)):
 
       raw-recvmmsg  bench/raw-receiver, recvmmsg batch 64 (the limit)
       raw-recv      bench/raw-receiver, one recv() per datagram
@@ -37,12 +38,30 @@ DESCRIPTION
       postlogd      Postfix's postlogd under the master, maillog_file=/dev/null
       rsyslog       rsyslogd imuxsock on a private socket, rate limit off,
                     omfile to /dev/null
+      syslog-ng     syslog-ng (Debian's syslog-ng-core, unpacked by
+                    bench/flood-compare: it conflicts with rsyslog) with a
+                    unix-dgram() source on a private socket, file("/dev/null"),
+                    flags(flow-control) (it stops reading rather than drop),
+                    log-msg-size 64 KiB
+
+    The whole comparison is made once per queue length of --qlens (default
+    "machine,512": the machine's net.unix.max_dgram_qlen and 512, systemd's
+    boot value; once when they are equal): the value is written to
+    /proc/sys/net/unix/max_dgram_qlen, then the master, rsyslogd and
+    syslog-ng are started (a socket keeps the value in force when it was
+    made; the raw receiver binds anew for each flood), that value's floods,
+    system call counts, verification and latency runs are made, and they
+    are stopped. Every entry of the JSON says its "qlen"; the summary's keys
+    are "QLEN/PLACEMENT/SIZE/SENDER"; settings has "qlens" and
+    "machine_qlen". The machine's value is put back on every way out
+    (floodlib/qlen.py; SIGINT, SIGTERM and SIGHUP included), and
+    bench/flood-compare puts it back too should Python be killed.
 
     A timed run starts when dgram-flood is started and ends when every
     datagram was received: the raw receiver exits after the last one; for the
     others the socket's receive queue (ss -x Recv-Q) is empty after the
-    sender finished, and rsyslog's CPU time has stopped growing (it queues
-    records inside itself). Before each run the receiver is up: a warm-up
+    sender finished, and rsyslog's or syslog-ng's CPU time has stopped
+    growing (they queue records inside themselves). Before each run the receiver is up: a warm-up
     datagram starts a master child and the queue is empty again.
 
     Child CPU is what the receiving processes spent: the sink's exit summary
@@ -83,7 +102,8 @@ DESCRIPTION
     say how many ran. Results go to RESULTS_DIR/<UTC timestamp>.json and latest.json, then
     bench/render_results.py writes bench/RESULTS.md and the plot.
 
-    --api-cost measures only what the new service API costs (issue 8): dgram-sink
+    --api-cost measures only what the new service API costs (issue 8), at the
+    machine's queue length only (--qlens is refused with it): dgram-sink
     maxproc 1 with the receive options off (sink-1) and with
     dgram_sink_receive_sender and dgram_sink_receive_credentials on (sink-rx),
     and dgram-sink maxproc 2 (sink-2, the gate waited for on a thread), on
@@ -99,8 +119,9 @@ DESCRIPTION
 
 LAYOUT
     This file is the command line (parse_args) and main(); the rest is
-    bench/floodlib/: system (/proc, sockets, waits), instance (the private
-    Postfix instance of tools/postfix-instance, and rsyslogd), contenders
+    bench/floodlib/: system (/proc, sockets, waits), qlen (max_dgram_qlen set
+    for a while and put back), instance (the private Postfix instance of
+    tools/postfix-instance, rsyslogd and syslog-ng), contenders
     (the table of receivers and their three kinds), measure (one flood, a
     timed run, system calls, loggers, latency), runs (the comparison and
     --api-cost) and report (summaries, RESULTS.md's api-cost block, facts).
@@ -121,13 +142,13 @@ import sys
 
 from floodlib.contenders import ALL_CONTENDERS, API_COST_CONTENDERS, API_COST_VARIANT
 from floodlib.curves import CURVE_CONTENDERS, Curves
+from floodlib.qlen import QueueLength, QueueLengthError, read_qlen
 from floodlib.report import publish, publish_curves
 from floodlib.runs import PLACEMENTS, Bench
 
 
 # ---------------------------------------------------------------- entry point
 
-QLEN_FILE = "/proc/sys/net/unix/max_dgram_qlen"
 
 # Names already in the private master's daemon directory.
 RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "latency-service", "postlogd", "master"}
@@ -198,8 +219,10 @@ def parse_args(argv):
                    help="the curves instead of the comparison: rate against datagram size, senders and queue "
                         "length, latency and senders' waits against offered load (bench/floodlib/curves.py); "
                         "--quick: a smoke run of a few minutes")
-    p.add_argument("--qlens", default="machine,512",
-                   help="net.unix.max_dgram_qlen values to run at, 'machine' for this machine's (default machine,512)")
+    p.add_argument("--qlens", default=None, metavar="machine,512",
+                   help="the net.unix.max_dgram_qlen values to run the comparison (or the curves) at, in order: "
+                        "numbers or 'machine' (the value found); set for the run, put back after (default "
+                        "machine,512; a value given twice runs once)")
     p.add_argument("--service", action="append", default=[], metavar="LABEL[:MAXPROC]=PROGRAM [ARGS...]",
                    help="your own dgram-server program under the private master beside the others: "
                         "the words up to the next flood-compare option are its master.cf arguments")
@@ -223,6 +246,8 @@ def parse_args(argv):
     a.placements = a.placements.split(",")
     if any(x not in PLACEMENTS for x in a.placements):
         p.error(f"--placements takes {', '.join(PLACEMENTS)}: {','.join(a.placements)}")
+    if a.api_cost and a.qlens is not None:
+        p.error("--api-cost runs at the machine's net.unix.max_dgram_qlen only; leave out --qlens")
     if a.api_cost:
         if a.sink_variant:
             p.error("--api-cost makes its own dgram-sink variant; leave out --sink-variant")
@@ -264,13 +289,8 @@ def parse_args(argv):
             p.error(f"--sink-variant wants LABEL=WORDS: {text}")
         variants.append((label, words))
     a.sink_variant = variants
-    a.qlens = parse_qlens(p, a.qlens)
+    a.qlens = parse_qlens(p, a.qlens or "machine,512")
     return a
-
-
-def machine_qlen():
-    with open(QLEN_FILE) as f:
-        return int(f.read().strip())
 
 
 def parse_qlens(p, text):
@@ -278,7 +298,7 @@ def parse_qlens(p, text):
     values = []
     for word in text.split(","):
         try:
-            value = machine_qlen() if word == "machine" else int(word)
+            value = read_qlen() if word == "machine" else int(word)
         except ValueError:
             p.error(f"--qlens takes numbers or 'machine', separated by commas: {word!r} in {text!r}")
         if not 1 <= value <= 65536:
@@ -289,22 +309,18 @@ def parse_qlens(p, text):
 
 
 @contextlib.contextmanager
-def bench_at(args, qlen):
+def bench_at(args, queue, qlen):
     """bench_at - a set-up Bench whose instances were started with net.unix.max_dgram_qlen
-    at qlen; the machine's value is put back and the instances stopped on the way out."""
-    before = machine_qlen()
+    at qlen (set through queue, an entered QueueLength, which puts the machine's value
+    back when it is left); the instances are stopped on the way out."""
+    queue.set(qlen)
+    bench = Bench(args, queue)
     try:
-        with open(QLEN_FILE, "w") as f:
-            f.write(f"{qlen}\n")
-        bench = Bench(args)
-        try:
-            bench.setup()
-            yield bench
-        finally:
-            bench.teardown()
+        bench.setup()
+        bench.start_instances()
+        yield bench
     finally:
-        with open(QLEN_FILE, "w") as f:
-            f.write(f"{before}\n")
+        bench.teardown()
 
 
 
@@ -316,19 +332,27 @@ def main(argv):
         return 2
     here = os.path.dirname(os.path.abspath(__file__))
     results_dir = os.path.abspath(args.results_dir or os.path.join(here, "results"))
-    bench = None if args.curves else Bench(args)
-    # SIGTERM/SIGINT end the run through the same clean-up as an error.
+    # SIGTERM/SIGINT end the run through the same clean-up as an error (inside
+    # QueueLength, SIGTERM and SIGHUP become SystemExit: the same way out).
     def interrupted(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
     signal.signal(signal.SIGTERM, interrupted)
-    if args.curves:
-        result = Curves(args, lambda qlen: bench_at(args, qlen)).run()
-        return publish_curves(result, args, here, results_dir)
     try:
-        bench.setup()
-        result = bench.run_api_cost() if args.api_cost else bench.run()
-    finally:
-        bench.teardown()
+        with QueueLength() as queue:
+            if args.curves:
+                result = Curves(args, lambda qlen: bench_at(args, queue, qlen)).run()
+            else:
+                bench = Bench(args, queue)
+                try:
+                    bench.setup()
+                    result = bench.run_api_cost() if args.api_cost else bench.run()
+                finally:
+                    bench.teardown()
+    except QueueLengthError as e:
+        print(f"flood-compare: {e}", file=sys.stderr)
+        return 1
+    if args.curves:
+        return publish_curves(result, args, here, results_dir)
     return publish(result, args, here, results_dir)
 
 

@@ -8,9 +8,12 @@ SUMMARY
     and latency.png beside it)
 
 DESCRIPTION
-    Leads with ratios measured in the same run (each contender's median
-    datagrams/s over the raw recvmmsg receiver's, Postfix postlogd's and
-    rsyslog's), then the issue-4 targets met or missed, the throughput table
+    Every table says at which net.unix.max_dgram_qlen it was measured (a
+    run of flood-compare --qlens makes each comparison at each value): one
+    table per queue length and placement, or a "qlen" column. Leads with
+    ratios measured in the same run (each contender's median datagrams/s
+    over the raw recvmmsg receiver's, Postfix postlogd's, rsyslog's and
+    syslog-ng's), then the issue-4 targets met or missed, the throughput table
     (median, min, max), CPU per 10^6 datagrams, system calls per datagram,
     batch sizes, the loggers' verification runs, latency under light load,
     the machine facts and the command that produced it. The plot is a
@@ -38,12 +41,27 @@ SENDERS = {"send": "send(2)", "mmsg": "sendmmsg(2)"}
 PLACEMENT_NAMES = {"spread": "spread over every CPU", "cpu0": "every process on CPU 0"}
 
 
-def cell_name(cell, with_placement=True):
-    """cell_name - "cpu0: 100 B, send(2)" for "cpu0/100/send" (older files: "100/send")."""
+def split_cell(cell):
+    """split_cell - (qlen, placement, size, sender) of a summary key "qlen/placement/size/sender"
+    (older files: "placement/size/sender" or "size/sender", the missing parts None); qlen an int."""
     parts = cell.split("/")
-    placement, (size, sender) = (parts[0], parts[1:]) if len(parts) == 3 else (None, parts)
+    parts = [None] * (4 - len(parts)) + parts
+    return (int(parts[0]) if parts[0] is not None else None), parts[1], parts[2], parts[3]
+
+
+def cell_name(cell, with_placement=True):
+    """cell_name - "cpu0: 100 B, send(2)" for "512/cpu0/100/send" (the queue length is said by
+    the table's title; with_placement=False: "100 B, send(2)")."""
+    _, placement, size, sender = split_cell(cell)
     text = f"{size} B, {SENDERS.get(sender, sender)}"
     return f"{placement}: {text}" if placement and with_placement else text
+
+
+def qlen_name(data, qlen):
+    """qlen_name - "max_dgram_qlen 10 (the machine's)"; None (an older file): the machine's value."""
+    machine = data["settings"].get("machine_qlen", data["facts"].get("max_dgram_qlen"))
+    value = machine if qlen is None else qlen
+    return f"max_dgram_qlen {value}" + (" (the machine's)" if value == machine else "")
 
 
 def num(value, digits=0):
@@ -60,12 +78,12 @@ def ratio(value):
 
 def paired(data, name, base, cell):
     """paired - the ratio name/base within each repetition (the two ran minutes apart at most)."""
-    parts = cell.split("/")
-    placement, (size, sender) = (parts[0], parts[1:]) if len(parts) == 3 else (None, parts)
+    qlen, placement, size, sender = split_cell(cell)
     rates = {}
     for r in data["runs"]:
         if "rate" in r and str(r["size"]) == size and r["sender"] == sender and r["contender"] in (name, base) \
-                and (placement is None or r.get("placement") == placement):
+                and (placement is None or r.get("placement") == placement) \
+                and (qlen is None or r.get("qlen") == qlen):
             rates.setdefault(r["rep"], {})[r["contender"]] = r["rate"]
     return [v[name] / v[base] for v in rates.values() if name in v and base in v and v[base] > 0]
 
@@ -74,12 +92,23 @@ def placements_of(data):
     return data["settings"].get("placements") or [None]
 
 
-def cells_of(data, placement="all"):
-    """cells_of - the summary's keys of one placement (all placements: "all")."""
+def qlens_of(data):
+    """qlens_of - the queue lengths of the run, in order; [None] for a file from before --qlens."""
+    return data["settings"].get("qlens") or [None]
+
+
+def cells_of(data, placement="all", qlen="all"):
+    """cells_of - the summary's keys of one placement and queue length ("all": every one)."""
     st = data["settings"]
     places = placements_of(data) if placement == "all" else [placement]
-    return [(f"{p}/" if p else "") + f"{size}/{sender}" for p in places for size in st["sizes"]
-            for sender in st["senders"]]
+    qlens = qlens_of(data) if qlen == "all" else [qlen]
+    return [(f"{q}/" if q is not None else "") + (f"{p}/" if p else "") + f"{size}/{sender}"
+            for q in qlens for p in places for size in st["sizes"] for sender in st["senders"]]
+
+
+def qlen_places(data):
+    """qlen_places - every (queue length, placement) of the run, in order."""
+    return [(q, p) for q in qlens_of(data) for p in placements_of(data)]
 
 
 def gnuplot(script):
@@ -114,12 +143,11 @@ def plot(data, path):
     size and sender; returns None or why there is no plot."""
     summary, order = data["summary"], data["settings"]["contenders"]
     order = [c for c in order if c in summary] + [c for c in summary if c not in order]
-    places = placements_of(data)
     facts, st = data["facts"], data["settings"]
     with tempfile.TemporaryDirectory(prefix="dgram-plot.") as tmp:
         panels = []
-        for i, placement in enumerate(places):
-            cells = cells_of(data, placement)
+        for i, (qlen, placement) in enumerate(qlen_places(data)):
+            cells = cells_of(data, placement, qlen)
             table = os.path.join(tmp, f"data{i}.tsv")
             with open(table, "w") as f:
                 f.write("contender\t" + "\t".join(f'"{cell_name(c, False)}"' for c in cells) + "\n")
@@ -129,10 +157,10 @@ def plot(data, path):
                             + "\n")
             columns = ", ".join(f"'{table}' using {j + 2}:xtic(1) title columnheader({j + 2})"
                                 for j in range(len(cells)))
-            title = PLACEMENT_NAMES.get(placement, placement or "")
+            title = f"{qlen_name(data, qlen)}, {PLACEMENT_NAMES.get(placement, placement or '')}"
             panels.append(f'set title "{title}"\nplot {columns}\n')
         title = (f"Datagrams per second received (median of {st['reps']}, {st['count']:,} datagrams per flood), "
-                 f"{facts.get('nproc')} CPUs, kernel {facts.get('kernel')}, max_dgram_qlen {facts.get('max_dgram_qlen')}")
+                 f"{facts.get('nproc')} CPUs, kernel {facts.get('kernel')}")
         script = histogram_panels(path, panels, 520, title, 'set ylabel "thousand datagrams / s"\nset yrange [0:*]\n'
                                   'set key top right\nset xtics rotate by -25')
         return gnuplot(script)
@@ -145,7 +173,7 @@ def latency_medians(data):
     and how many runs failed ("failed_runs"). A group whose runs all failed is its first run."""
     groups = {}
     for e in data.get("latency", []):
-        groups.setdefault((e.get("placement"), e["receiver"], e.get("load")), []).append(e)
+        groups.setdefault((e.get("qlen"), e.get("placement"), e["receiver"], e.get("load")), []).append(e)
     merged = []
     for runs in groups.values():
         good = [e for e in runs if "p99_us" in e]
@@ -170,26 +198,34 @@ def plot_latency(data, path):
     entries = [e for e in latency_medians(data) if "p50_us" in e]
     if not entries:
         return "no latency results"
-    places = [p for p in placements_of(data) if any(e.get("placement") == p for e in entries)] or [None]
+    places = [(q, p) for q, p in qlen_places(data)
+              if any(e.get("placement") == p and e.get("qlen") == q for e in entries)] or [(None, None)]
     with tempfile.TemporaryDirectory(prefix="dgram-plot.") as tmp:
         panels = []
-        for i, placement in enumerate(places):
+        for i, (qlen, placement) in enumerate(places):
             table = os.path.join(tmp, f"lat{i}.tsv")
             with open(table, "w") as f:
                 f.write('receiver\t"p50"\t"p99"\t"p99.9"\t"max"\n')
                 for e in entries:
-                    if e.get("placement") != placement:
+                    if e.get("placement") != placement or e.get("qlen") != qlen:
                         continue
                     name = f"{e['receiver']} {e.get('load', '')} {e.get('rate', 0):,.0f}/s"
                     f.write(f'"{name}"\t' + "\t".join(f"{max(e.get(k) or 0.1, 0.1):.1f}"
                                                        for k in ("p50_us", "p99_us", "p999_us", "max_us")) + "\n")
             columns = ", ".join(f"'{table}' using {j + 2}:xtic(1) title columnheader({j + 2})" for j in range(4))
-            panels.append(f'set title "{PLACEMENT_NAMES.get(placement, placement or "")}"\nplot {columns}\n')
+            panels.append(f'set title "{qlen_name(data, qlen)}, {PLACEMENT_NAMES.get(placement, placement or "")}"'
+                          f'\nplot {columns}\n')
         script = histogram_panels(path, panels, 480,
                                   "Delay from send to the receiver's callback, microseconds (log scale)",
                                   'set logscale y\nset yrange [1:*]\nset ylabel "microseconds"\nset key top left\n'
                                   'set xtics rotate by -20')
         return gnuplot(script)
+
+
+def qlen_cell(data, entry):
+    """qlen_cell - the queue length of one entry (an older file's: the machine's)."""
+    value = entry.get("qlen", data["settings"].get("machine_qlen", data["facts"].get("max_dgram_qlen")))
+    return "-" if value is None else str(value)
 
 
 def mark(ok):
@@ -200,11 +236,11 @@ def targets(data):
     """The targets of issues 4 and 10, from the summary and the latency runs."""
     s = data["summary"]
     lines = []
-    for placement in placements_of(data):
-        prefix = f"{placement}/" if placement else ""
+    for qlen, placement in qlen_places(data):
+        prefix = (f"{qlen}/" if qlen is not None else "") + (f"{placement}/" if placement else "")
         cell = prefix + "100/send"
         sink = s.get("sink-1", {}).get(cell)
-        where = PLACEMENT_NAMES.get(placement, "")
+        where = f"{qlen_name(data, qlen)}, {PLACEMENT_NAMES.get(placement, '')}"
         if sink and sink.get("vs_raw") is not None:
             goal = 0.95 if placement == "cpu0" else 0.8
             lines.append(f"- {where}, 100 B send(2): sink-1 {sink['vs_raw']:.2f}× raw recvmmsg "
@@ -225,30 +261,32 @@ def targets(data):
         if e["receiver"] == "raw":
             continue
         raw = next((r for r in lat if r["receiver"] == "raw" and r.get("placement") == e.get("placement")
-                    and r.get("load") == e.get("load")), None)
+                    and r.get("load") == e.get("load") and r.get("qlen") == e.get("qlen")), None)
         if raw and raw["p99_us"] > 0:
             value = e["p99_us"] / raw["p99_us"]
             runs = f", median of {e['runs']} runs each" if e.get("runs", 1) > 1 else ""
-            lines.append(f"- latency {PLACEMENT_NAMES.get(e.get('placement'), '')}, {e.get('load')} load: "
+            lines.append(f"- latency {qlen_name(data, e.get('qlen'))}, {PLACEMENT_NAMES.get(e.get('placement'), '')}, "
+                         f"{e.get('load')} load: "
                          f"{e['receiver']} p99 {e['p99_us']:,.0f} µs = {value:.2f}× raw's {raw['p99_us']:,.0f} µs"
                          f"{runs} (target ≤ 1.5×: {mark(value <= 1.5)})")
     for e in data.get("syscalls", []):
         if e.get("contender") == "sink-1" and e.get("child_per_datagram") is not None:
-            lines.append(f"- system calls per datagram in sink-1 ({e.get('placement', '')}, "
+            lines.append(f"- system calls per datagram in sink-1 ({qlen_name(data, e.get('qlen'))}, "
+                         f"{e.get('placement', '')}, "
                          f"{SENDERS.get(e['sender'], e['sender'])}): {e['child_per_datagram']:.2f} (target ≤ 1: "
                          f"{mark(e['child_per_datagram'] <= 1)}); the master {e.get('master_per_datagram', 0):.2f}")
     return lines
 
 
 def placement_tables(data, order, cell_text, long_titles):
-    """placement_tables - one table per placement (a "### placement" title when there are
-    placements): a row per contender, a column per flood, cell_text(summary entry or None)."""
+    """placement_tables - one table per queue length and placement, titled "### max_dgram_qlen N,
+    placement": a row per contender, a column per flood, cell_text(summary entry or None)."""
     s, lines = data["summary"], []
-    for placement in placements_of(data):
-        cells = cells_of(data, placement)
+    for qlen, placement in qlen_places(data):
+        cells = cells_of(data, placement, qlen)
         lines.append("")
-        if placement:
-            lines += [f"### {placement}" + (f": {PLACEMENT_NAMES.get(placement, placement)}" if long_titles else ""), ""]
+        lines += [f"### {qlen_name(data, qlen)}" + (f", {placement}" if placement else "") +
+                  (f": {PLACEMENT_NAMES.get(placement, placement)}" if long_titles and placement else ""), ""]
         lines.append("| contender | " + " | ".join(cell_name(c, False) for c in cells) + " |")
         lines.append("|---|" + "---:|" * len(cells))
         for name in order:
@@ -281,8 +319,17 @@ def render(data, plot_path, plot_error, latency_error=None):
         w("Every number is given for each **placement**: " +
           "; ".join(f"**{p}**: {PLACEMENT_NAMES.get(p, p)}" for p in places) +
           " (cpu0: `taskset -c 0` for the sender and the raw receiver, the master's affinity for the children it "
-          "forks, rsyslogd's threads moved). Spread over CPUs, a flood is bound by cross-CPU wake-ups and every "
+          "forks, rsyslogd's and syslog-ng's threads moved). Spread over CPUs, a flood is bound by cross-CPU "
+          "wake-ups and every "
           "receiver lands near the raw one; on one CPU the rate measures what each receiver costs in CPU.")
+    if st.get("qlens"):
+        w("")
+        w("Every number is also given for each **queue length**, net.unix.max_dgram_qlen, which the kernel copies "
+          "into a socket when it is made and which bounds how many datagrams wait on it: " +
+          "; ".join(f"**{qlen_name(data, q)}**" for q in qlens_of(data)) +
+          ". The harness sets each value, then starts the Postfix master, rsyslogd and syslog-ng (the raw receiver "
+          "binds anew for every flood), and puts the machine's value back at the end. systemd as PID 1 sets 512 "
+          "at boot; the kernel's default is 10.")
     if st.get("quick"):
         w("")
         w("**A --quick smoke run: too short to mean much.**")
@@ -298,27 +345,30 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("")
     for base, key, ref in (("raw recvmmsg receiver", "vs_raw", "raw-recvmmsg"),
                            ("Postfix postlogd", "vs_postlogd", "postlogd"),
-                           ("rsyslog imuxsock", "vs_rsyslog", "rsyslog")):
+                           ("rsyslog imuxsock", "vs_rsyslog", "rsyslog"),
+                           ("syslog-ng unix-dgram()", "vs_syslog_ng", "syslog-ng")):
         if ref not in s:
             continue
-        w(f"vs {base}:")
-        w("")
-        w("| contender | " + " | ".join(cell_name(c) for c in cells) + " |")
-        w("|---|" + "---:|" * len(cells))
-        for name in order:
-            if name == ref:
-                continue
-            row = []
-            for c in cells:
-                value = s[name].get(c, {}).get(key)
-                pairs = paired(data, name, ref, c)
-                row.append(ratio(value) + (f" ({min(pairs):.2f}–{max(pairs):.2f})" if len(pairs) > 1 else ""))
-            w(f"| {name} | " + " | ".join(row) + " |")
-        w("")
+        for qlen in qlens_of(data):
+            qcells = cells_of(data, "all", qlen)
+            w(f"vs {base}, at {qlen_name(data, qlen)}:")
+            w("")
+            w("| contender | " + " | ".join(cell_name(c) for c in qcells) + " |")
+            w("|---|" + "---:|" * len(qcells))
+            for name in order:
+                if name == ref:
+                    continue
+                row = []
+                for c in qcells:
+                    value = s[name].get(c, {}).get(key)
+                    pairs = paired(data, name, ref, c)
+                    row.append(ratio(value) + (f" ({min(pairs):.2f}–{max(pairs):.2f})" if len(pairs) > 1 else ""))
+                w(f"| {name} | " + " | ".join(row) + " |")
+            w("")
     w("## Throughput, datagrams/s")
     w("")
     w("Median (min–max) of the repetitions; a run lasts from the sender's start until every datagram "
-      "was received (the receiver's queue is empty, rsyslog's CPU time has stopped growing).")
+      "was received (the receiver's queue is empty, rsyslog's or syslog-ng's CPU time has stopped growing).")
     def throughput(e):
         return "-" if not e else f"**{num(e['median'])}** ({num(e['min'])}–{num(e['max'])})"
     out.extend(placement_tables(data, order, throughput, True))
@@ -359,9 +409,9 @@ def render(data, plot_path, plot_error, latency_error=None):
     batch_rows = [(n, c, s[n][c]) for n in order for c in cells if s[n].get(c, {}).get("batch_mean") is not None]
     if batch_rows:
         w("Batch sizes reported by the receivers (datagrams per receive call; median of the mean, largest seen): " +
-          "; ".join(f"{n} {cell_name(c)}: {e['batch_mean']:.2f}, max {e.get('batch_max', '-')}"
-                    for n, c, e in batch_rows) + ". "
-          f"A batch can hold more than the {f.get('max_dgram_qlen')} datagrams the queue takes: while one "
+          "; ".join(f"{n} {qlen_name(data, split_cell(c)[0])}, {cell_name(c)}: {e['batch_mean']:.2f}, "
+                    f"max {e.get('batch_max', '-')}" for n, c, e in batch_rows) + ". "
+          "A batch can hold more than the max_dgram_qlen datagrams the queue takes: while one "
           "recvmmsg call drains the queue, the sender it wakes refills it from the other CPU.")
     else:
         w("Batch sizes: no receiver reported them.")
@@ -375,13 +425,13 @@ def render(data, plot_path, plot_error, latency_error=None):
     tool = f.get("syscall_counter")
     if tool == "perf":
         w("Counted with `perf stat --per-thread -a -e raw_syscalls:sys_enter` around the flood, for the receiving "
-          "processes and the master separately (sink-2, sink-4 and rsyslog get a first flood so that their "
-          "children / worker threads exist when counting starts).")
+          "processes and the master separately (sink-2, sink-4, rsyslog and syslog-ng get a first flood so that "
+          "their children / worker threads exist when counting starts).")
     elif tool == "strace":
         w("Counted with `strace -c -f -p` on the receiving processes and the master together (perf was not usable).")
     w("")
-    w("| contender | placement | sender | receiver(s) | master | receiving processes | note |")
-    w("|---|---|---|---:|---:|---:|---|")
+    w("| contender | qlen | placement | sender | receiver(s) | master | receiving processes | note |")
+    w("|---|---:|---|---|---:|---:|---:|---|")
     for e in data.get("syscalls", []):
         note = e.get("error", "")[:120]
         if e.get("uncounted_children"):
@@ -389,7 +439,8 @@ def render(data, plot_path, plot_error, latency_error=None):
         if e.get("note"):
             note += e["note"]
         child = e.get("child_per_datagram", e.get("child_and_master_per_datagram"))
-        w(f"| {e.get('contender')} | {e.get('placement', '-')} | {SENDERS.get(e.get('sender'), e.get('sender'))} | "
+        w(f"| {e.get('contender')} | {qlen_cell(data, e)} | {e.get('placement', '-')} | "
+          f"{SENDERS.get(e.get('sender'), e.get('sender'))} | "
           f"{num(child, 2)} | "
           f"{num(e.get('master_per_datagram'), 2)} | {e.get('receivers', '-')} | {note} |")
     w("")
@@ -397,14 +448,15 @@ def render(data, plot_path, plot_error, latency_error=None):
     if ver:
         w(f"## Loggers: every record written whole ({st['syscall_count']:,} records to a real file)")
         w("")
-        w("| logger | size | sent | lines | whole | |")
-        w("|---|---:|---:|---:|---:|---|")
+        w("| logger | qlen | size | sent | lines | whole | |")
+        w("|---|---:|---:|---:|---:|---:|---|")
         for e in ver:
-            w(f"| {e.get('contender')} | {e.get('size')} | {num(e.get('sent'))} | {num(e.get('lines'))} | "
+            w(f"| {e.get('contender')} | {qlen_cell(data, e)} | {e.get('size')} | {num(e.get('sent'))} | {num(e.get('lines'))} | "
               f"{num(e.get('whole'))} | {'ok' if e.get('complete') else 'NOT ALL: ' + e.get('error', '')[:120]} |")
         w("")
         w("A line counts as whole when it ends with the record's bytes after its first 16 (loggers put their own "
-          "prefix in front; rsyslog parses the first bytes as a tag).")
+          "prefix in front; rsyslog parses the first bytes as a tag). syslog-ng's log path has flags(flow-control): "
+          "with a full destination queue it stops reading the socket rather than drop records.")
         w("")
     sink_checks = [(n, c, e) for n in order for c, e in s[n].items() if "all_received" in e]
     if sink_checks:
@@ -428,17 +480,19 @@ def render(data, plot_path, plot_error, latency_error=None):
            "runs (received: per run), and p99 is followed by its lowest and highest."
            if any(e.get("runs", 1) > 1 for e in lat) else ""))
         w("")
-        w("| placement | receiver | load | rate/s | received | p50 | p99 | p99.9 | max | p99 vs raw | late sends |")
-        w("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        w("| qlen | placement | receiver | load | rate/s | received | p50 | p99 | p99.9 | max | p99 vs raw | "
+          "late sends |")
+        w("|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for e in lat:
             if "error" in e:
-                w(f"| {e.get('placement', '-')} | {e['receiver']} | {e.get('load', '-')} | | failed: "
-                  f"{e['error'][:100]} | | | | | | |")
+                w(f"| {qlen_cell(data, e)} | {e.get('placement', '-')} | {e['receiver']} | {e.get('load', '-')} | | "
+                  f"failed: {e['error'][:100]} | | | | | | |")
                 continue
             raw = next((r for r in lat if r["receiver"] == "raw" and r.get("placement") == e.get("placement")
-                        and r.get("load") == e.get("load") and r.get("p99_us")), None)
+                        and r.get("load") == e.get("load") and r.get("qlen") == e.get("qlen")
+                        and r.get("p99_us")), None)
             versus = "" if e["receiver"] == "raw" or not raw else ratio(e["p99_us"] / raw["p99_us"])
-            w(f"| {e.get('placement', '-')} | {e.get('label', e['receiver'])} | {e.get('load', '-')} | "
+            w(f"| {qlen_cell(data, e)} | {e.get('placement', '-')} | {e.get('label', e['receiver'])} | {e.get('load', '-')} | "
               f"{num(e.get('rate'))}" + (f" (sent {num(e['achieved_rate'])})" if e.get("achieved_rate") and
                                          abs(e["achieved_rate"] - e["rate"]) > 0.05 * e["rate"] else "") +
               f" | {num(e.get('count'))} | {num(e.get('p50_us'), 1)} | {num(e.get('p99_us'), 1)}" +
@@ -455,8 +509,8 @@ def render(data, plot_path, plot_error, latency_error=None):
       "blocks whenever the receiver falls behind, so sender, receiver (and master) share the CPUs.")
     w("- datagrams/s = datagrams sent / (time from the sender's start until every datagram was received). "
       "Received: the raw receiver exits after the last one; otherwise the socket's queue is empty (`ss -x`) "
-      "after the sender finished, and for rsyslog its CPU time has also stopped growing for 0.3 s (it queues "
-      "records inside; the end is the last growth seen).")
+      "after the sender finished, and for rsyslog and syslog-ng their CPU time has also stopped growing for 0.3 s "
+      "(they queue records inside; the end is the last growth seen).")
     w("- The raw receiver is the limit of a receive loop, not of the machine: with `MSG_WAITFORONE` it returns "
       "as soon as one datagram is queued, so it wakes often and drains few (see its batch sizes). With one "
       "blocking sender, a queue of 10 and 2 CPUs, a receiver that does a little more per wake-up lets the queue "
@@ -476,9 +530,10 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("")
     w(f"- CPUs: {f.get('nproc')} ({f.get('cpu')}), memory {f.get('memory_gb')} GiB")
     w(f"- kernel {f.get('kernel')}, Debian {f.get('debian')}")
-    w(f"- net.unix.max_dgram_qlen = {f.get('max_dgram_qlen')} (caps how many datagrams wait on a socket, "
-      "so how much one wake-up can drain)")
-    w(f"- Postfix {f.get('postfix')}, rsyslog {f.get('rsyslog')}")
+    w(f"- net.unix.max_dgram_qlen = {st.get('machine_qlen', f.get('max_dgram_qlen'))} on this machine (caps how "
+      "many datagrams wait on a socket, so how much one wake-up can drain); the runs were made at " +
+      ", ".join(qlen_name(data, q) for q in qlens_of(data)) + ", and the machine's value was put back")
+    w(f"- Postfix {f.get('postfix')}, rsyslog {f.get('rsyslog')}, syslog-ng {f.get('syslog_ng')}")
     w(f"- load average at start: {f.get('loadavg_start')}; at the end: {f.get('loadavg_end')}")
     w(f"- dgram-server commit {f.get('commit')}")
     w("")
@@ -487,8 +542,9 @@ def render(data, plot_path, plot_error, latency_error=None):
     w(f"    {data['command']}")
     w("")
     w("One command from a clone: it installs what is missing (Debian packages, Postfix and rsyslog without "
-      "starting their system services), builds `build-bench/` (release), starts a private Postfix master and a "
-      "private rsyslogd under /tmp, floods each contender with `dgram-flood` in turn, alternating them "
+      "starting their system services; syslog-ng-core, which conflicts with rsyslog, unpacked rather than "
+      "installed), builds `build-bench/` (release), sets each queue length in turn and starts a private Postfix "
+      "master, a private rsyslogd and a private syslog-ng under /tmp, floods each contender with `dgram-flood` in turn, alternating them "
       "repetition by repetition, and writes `bench/results/<time>.json`, `latest.json`, this file and the plot. "
       "`--quick` is a smoke run; `--help` lists the options.")
     if data.get("failures"):

@@ -2,7 +2,8 @@
 """floodlib - the parts of bench/flood_compare.py, in the order a reader needs them.
 
     system       constants, /proc and socket helpers, bounded waits
-    instance     the private Postfix instance (tools/postfix-instance) and rsyslogd
+    qlen         net.unix.max_dgram_qlen set for a while and always put back
+    instance     the private Postfix instance (tools/postfix-instance), rsyslogd and syslog-ng
     contenders   the receivers compared, as one table, and the three kinds of receiver
     measure      one flood, a timed run, system call counts, logger checks, latency
     runs         the whole comparison and --api-cost: what is run in which order

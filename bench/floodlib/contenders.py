@@ -6,7 +6,7 @@ DESCRIPTION
     name (what --contenders takes), its label (what the report says), its
     kind, and what that kind needs: for "raw", bench/raw-receiver's --mode;
     for "master", the master.cf service (name, maxproc, program, arguments);
-    for "rsyslog", nothing (the private rsyslogd). In a service's arguments
+    for "rsyslog" and "syslog-ng", nothing (the private rsyslogd or syslog-ng). In a service's arguments
     {log} is the instance's log folder and {summary} the option that makes
     dgram-sink write its exit summary to {log}/SERVICE.summary, which proves
     the count. A logger with a "verify" service is also checked once on a
@@ -24,7 +24,8 @@ DESCRIPTION
     The three kinds: RawContender (bench/raw-receiver, started per flood,
     exits after the last datagram), MasterContender (a service under the
     private master; the first datagram starts its child) and
-    RsyslogContender. Each has prepare() (ready for a flood of count
+    RsyslogContender (SyslogNgContender is the same over the private
+    syslog-ng: a daemon that queues inside, its file behind a socket). Each has prepare() (ready for a flood of count
     datagrams), drained() (waits until all arrived; returns that time) and
     finish() (child and master CPU and what it knows of the count).
 """
@@ -78,6 +79,7 @@ CONTENDERS = [
     Row("postlogd", "Postfix postlogd to /dev/null", "master",
         service=Service("plogd", 1, "postlogd", "-o maillog_file=/dev/null"), verify="plogdv"),
     Row("rsyslog", "rsyslog imuxsock to /dev/null", "rsyslog", warm_flood=True),
+    Row("syslog-ng", "syslog-ng unix-dgram() to /dev/null", "syslog-ng", warm_flood=True),
 ]
 ALL_CONTENDERS = [row.name for row in CONTENDERS]
 
@@ -141,7 +143,7 @@ def service(name):
     return next(s for s in SERVICES + [row.service for row in CONTENDERS if row.service] if s.name == name)
 
 
-def make_contenders(rows, master, rsyslog, raw_program, root):
+def make_contenders(rows, master, rsyslog, raw_program, root, syslog_ng=None):
     """make_contenders - the receiver objects of the rows, by name."""
     made = {}
     for row in rows:
@@ -150,6 +152,8 @@ def make_contenders(rows, master, rsyslog, raw_program, root):
         elif row.kind == "master":
             made[row.name] = MasterContender(row.name, row.label, master, row.service.name,
                                              summary_file(row.service, master.log))
+        elif row.kind == "syslog-ng":
+            made[row.name] = SyslogNgContender(row.name, row.label, syslog_ng)
         else:
             made[row.name] = RsyslogContender(row.name, row.label, rsyslog)
         made[row.name].warm_flood = row.warm_flood
@@ -327,6 +331,7 @@ class RsyslogContender(Contender):
     def __init__(self, name, label, rsyslog):
         super().__init__(name, label)
         self.rsyslog = rsyslog
+        self.daemon = rsyslog   # the logger with a file behind a socket (verify_logger)
 
     def socket(self):
         return self.rsyslog.null_socket
@@ -351,7 +356,7 @@ class RsyslogContender(Contender):
                 last_cpu, last_change = cpu, now
             elif now - last_change >= quiet and queue_length(self.socket()) == 0:
                 return last_change
-        raise RuntimeError("rsyslogd never went idle")
+        raise RuntimeError(f"{self.name} never went idle")
 
     def prepare(self, count, size, latency=False):
         self.idle()
@@ -367,3 +372,8 @@ class RsyslogContender(Contender):
     def finish(self, count):
         return {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": None, "received": None,
                 "complete": None, "child_ctx": self.ctx_after - self.ctx_before, "master_ctx": None}
+
+
+class SyslogNgContender(RsyslogContender):
+    """The private syslog-ng: like rsyslogd, a daemon that queues records inside
+    (its CPU time stops growing when it is done) and has the same sockets and file."""

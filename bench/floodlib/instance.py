@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""instance - the private receivers' hosts: a Postfix instance and an rsyslogd.
+"""instance - the private receivers' hosts: a Postfix instance, an rsyslogd and a syslog-ng.
 
 DESCRIPTION
     PostfixInstance is tools/postfix-instance's Instance (the layout, the
@@ -14,9 +14,24 @@ DESCRIPTION
     sockets with rate limiting off, one to /dev/null (timed runs), one to a
     file (verification); its own configuration, work folder and pid file,
     never the system's.
+
+    SyslogNg is a private syslog-ng in the foreground (-F) with two
+    unix-dgram() sources, one logged to /dev/null (timed runs), one to a file
+    (verification), both paths with flags(flow-control) so that a full
+    destination queue makes syslog-ng stop reading (the sender then waits)
+    instead of dropping; no rate limit; messages up to 64 KiB
+    (log-msg-size). Its configuration, persist file, pid file and control
+    socket are in its own folder, never /etc/syslog-ng or /var/lib/syslog-ng.
+    Debian's syslog-ng-core conflicts with rsyslog (both provide
+    system-log-daemon), so bench/flood-compare unpacks the package instead of
+    installing it and names the folder in FLOOD_COMPARE_SYSLOG_NG; without it
+    the syslog-ng on PATH is used.
 """
 
+import glob
 import os
+import re
+import shutil
 import signal
 import subprocess
 
@@ -84,6 +99,9 @@ class Rsyslog:
         self.pid = None
 
     def start(self):
+        for path in (self.null_socket, self.verify_socket):   # a restart's (--qlens): made anew
+            if os.path.exists(path):
+                os.unlink(path)
         out = open(f"{self.root}/rsyslogd.out", "ab")
         self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", self.conf, "-i", f"{self.root}/rsyslogd.pid"],
                                      stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=ENV,
@@ -97,3 +115,93 @@ class Rsyslog:
             stop_process(self.pid, "rsyslogd")
             self.proc.wait()
             self.proc = None
+            self.pid = None
+
+
+class SyslogNg:
+    """A private syslog-ng in the foreground: unix-dgram() on two private sockets,
+    flow control on, no rate limit; one to /dev/null (timed runs), one to a file
+    (verification)."""
+
+    def __init__(self, root):
+        self.root = root
+        os.makedirs(root, exist_ok=True)
+        self.null_socket = f"{root}/null.sock"
+        self.verify_socket = f"{root}/verify.sock"
+        self.verify_file = f"{root}/verify.log"
+        self.conf = f"{root}/syslog-ng.conf"
+        self.proc = None
+        self.pid = None
+        self.version = None   # known once started
+
+    @staticmethod
+    def program():
+        """program - (argv start, extra environment, version): the unpacked Debian package
+        named by FLOOD_COMPARE_SYSLOG_NG, else the syslog-ng on PATH."""
+        unpacked = os.environ.get("FLOOD_COMPARE_SYSLOG_NG")
+        env = {}
+        if unpacked:
+            binary = f"{unpacked}/usr/sbin/syslog-ng"
+            modules = sorted(glob.glob(f"{unpacked}/usr/lib/syslog-ng/[0-9]*"))
+            argv = [binary] + ([f"--module-path={modules[-1]}"] if modules else [])
+            env["LD_LIBRARY_PATH"] = f"{unpacked}/usr/lib/syslog-ng"
+        else:
+            binary = shutil.which("syslog-ng") or shutil.which("syslog-ng", path="/usr/sbin:/sbin")
+            if not binary:
+                raise RuntimeError("no syslog-ng: bench/flood-compare unpacks Debian's syslog-ng-core")
+            argv = [binary]
+        try:
+            out = subprocess.run(argv + ["--version"], capture_output=True, text=True, timeout=30,
+                                 env={**ENV, **env}).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise RuntimeError(f"{binary} --version failed: {e}") from None
+        m = re.search(r"^Installer-Version:\s*([0-9]+\.[0-9]+)(\S*)", out, re.M)
+        if not m:
+            raise RuntimeError(f"{binary} --version does not say its version: {out.strip()[:200]}")
+        return argv, env, m.group(1) + m.group(2)
+
+    def write_config(self, version):
+        major_minor = ".".join(version.split(".")[:2])
+        # Local sources: no DNS, the messages' own host names kept, no
+        # periodic statistics or MARK messages in the way.
+        text = (f"@version: {major_minor}\n"
+                "options { log-msg-size(65536); stats-freq(0); mark-freq(0); use-dns(no); dns-cache(no); };\n"
+                f'source s_null {{ unix-dgram("{self.null_socket}"); }};\n'
+                f'source s_verify {{ unix-dgram("{self.verify_socket}"); }};\n'
+                'destination d_null { file("/dev/null"); };\n'
+                f'destination d_verify {{ file("{self.verify_file}"); }};\n'
+                "log { source(s_null); destination(d_null); flags(flow-control); };\n"
+                "log { source(s_verify); destination(d_verify); flags(flow-control); };\n")
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def start(self):
+        argv, env, self.version = self.program()
+        self.write_config(self.version)
+        for path in (self.null_socket, self.verify_socket):
+            if os.path.exists(path):
+                os.unlink(path)
+        out = open(f"{self.root}/syslog-ng.out", "ab")
+        self.proc = subprocess.Popen(argv + ["-F", "--no-caps", f"--cfgfile={self.conf}",
+                                             f"--persist-file={self.root}/syslog-ng.persist",
+                                             f"--pidfile={self.root}/syslog-ng.pid",
+                                             f"--control={self.root}/syslog-ng.ctl"],
+                                     stdin=subprocess.DEVNULL, stdout=out, stderr=out, env={**ENV, **env},
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+        if not wait_until(lambda: self.proc.poll() is not None or
+                          (os.path.exists(self.null_socket) and os.path.exists(self.verify_socket)), 15):
+            self.stop()
+            raise RuntimeError("syslog-ng did not create its sockets")
+        if self.proc.poll() is not None:
+            with open(f"{self.root}/syslog-ng.out", errors="replace") as f:
+                text = f.read()[-1500:]
+            self.proc = None
+            raise RuntimeError(f"syslog-ng ended while starting: {text}")
+
+    def stop(self):
+        if self.proc is not None:
+            stop_process(self.pid, "syslog-ng")
+            self.proc.wait()
+            self.proc = None
+            self.pid = None

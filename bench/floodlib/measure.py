@@ -211,8 +211,9 @@ class Measure:
     def verify_logger(self, name, size, count):
         data = payload(size)
         tail = data[16:].decode()
-        if name == "rsyslog":
-            path, target = self.rsyslog.verify_socket, self.rsyslog.verify_file
+        daemon = getattr(self.contenders.get(name), "daemon", None)   # rsyslogd, syslog-ng
+        if daemon is not None:
+            path, target = daemon.verify_socket, daemon.verify_file
         else:
             service = next(row.verify for row in CONTENDERS if row.name == name)
             path = self.master.socket(service)
@@ -230,7 +231,7 @@ class Measure:
             if seen != last:
                 last, last_change = seen, time.monotonic()
             elif time.monotonic() - last_change > 3 and \
-                    (queue_length(path) if name == "rsyslog" else probe.queue()) == 0:
+                    (queue_length(path) if daemon is not None else probe.queue()) == 0:
                 break
             time.sleep(0.1)
         lines, whole = self.count_lines(target, tail)

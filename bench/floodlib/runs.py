@@ -4,16 +4,24 @@
 DESCRIPTION
     Bench owns everything started for one invocation: the temporary folder
     under /tmp, the private Postfix instance (the master.cf of
-    contenders.master_cf) and rsyslogd, and the contenders; teardown() stops
-    each by its pid and removes the folder, also after a failure.
+    contenders.master_cf), rsyslogd and syslog-ng, and the contenders;
+    start_instances() and stop_instances() start and stop the daemons (by
+    their pids), teardown() stops them and removes the folder, also after a
+    failure.
 
-    run() is the whole comparison: the timed floods, contenders alternated
-    repetition by repetition (their order rotated) for every size and
-    sender, within --time-budget; then system calls per datagram, the
-    loggers' verification and latency. run_api_cost() is the --api-cost
-    comparison: sink-1, sink-rx and sink-2 in both PLACEMENTS, alternated
-    within each repetition, with their own checks (check_api_run). A failed
-    run is recorded and the others go on (recover()).
+    run() is the whole comparison, once per queue length of --qlens
+    (net.unix.max_dgram_qlen, set through the QueueLength the caller holds,
+    which puts the machine's value back): the value is set, then the daemons
+    are started, since a socket takes the value in force when it is made;
+    then the timed floods, contenders alternated repetition by repetition
+    (their order rotated) for every size and sender, within that queue
+    length's share of --time-budget; then system calls per datagram, the
+    loggers' verification and latency; then the daemons are stopped. Every
+    entry says its "qlen". run_api_cost() is the --api-cost comparison, at
+    the machine's queue length only: sink-1, sink-rx and sink-2 in both
+    PLACEMENTS, alternated within each repetition, with their own checks
+    (check_api_run). A failed run is recorded and the others go on
+    (recover()).
 """
 
 import datetime
@@ -24,7 +32,7 @@ import time
 
 from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, make_contenders, master_cf, user_rows, \
     variant_rows
-from .instance import PostfixInstance, Rsyslog
+from .instance import PostfixInstance, Rsyslog, SyslogNg
 from .measure import Measure
 from .report import machine_facts, read_first, summarize, summarize_api_cost
 from .system import MASTER, POSTLOGD, say, stop_process
@@ -33,9 +41,22 @@ from .system import MASTER, POSTLOGD, say, stop_process
 PLACEMENTS = {"spread": None, "cpu0": {0}}
 
 
+def resolve_qlens(words, machine):
+    """resolve_qlens - --qlens's words ("machine" or a number) as numbers, in order,
+    each once: "machine,512" on a machine that has 512 is [512]."""
+    values = []
+    for word in words:
+        value = machine if word == "machine" else int(word)
+        if value not in values:
+            values.append(value)
+    return values
+
+
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, qlen):
+        """qlen: an entered floodlib.qlen.QueueLength (it restores the machine's value)."""
         self.args = args
+        self.qlen = qlen
         self.build = os.path.abspath(args.build_dir)
         self.programs = {
             "flood": f"{self.build}/tools/dgram-flood",
@@ -52,6 +73,7 @@ class Bench:
         os.chmod(self.root, 0o755)
         self.master = None
         self.rsyslog = None
+        self.syslog_ng = None
         self.failures = []
 
     # -- set-up and tear-down
@@ -64,24 +86,41 @@ class Bench:
                                           self.programs["latency_service"], POSTLOGD] +
                                       [program for _, _, program, _ in self.args.service],
                                       master_cf(f"{p}/log", extra))
-        self.master.start()
-        # rsyslogd only when it is compared (--api-cost does without it).
         self.rsyslog = Rsyslog(self.root + "/rsyslog")
-        if "rsyslog" in self.args.contenders:
-            self.rsyslog.start()
+        self.syslog_ng = SyslogNg(self.root + "/syslog-ng")
         self.contenders = make_contenders(CONTENDERS + extra, self.master, self.rsyslog, self.programs["raw"],
-                                          self.root)
+                                          self.root, self.syslog_ng)
         self.order = list(self.args.contenders) + [row.name for row in extra]
         self.measure = Measure(self.programs, self.root, self.master, self.rsyslog, self.contenders)
 
-    def teardown(self):
+    def start_instances(self):
+        """start_instances - the master, and rsyslogd and syslog-ng when they are compared
+        (--api-cost does without them); their sockets get the queue length in force now."""
+        say(f"starting the private instances at net.unix.max_dgram_qlen = {self.qlen.current}")
+        self.master.start()
+        for contender in self.contenders.values():
+            if isinstance(contender, MasterContender):
+                contender.inode = None   # the master's sockets are new
+        if "rsyslog" in self.args.contenders:
+            self.rsyslog.start()
+        if "syslog-ng" in self.args.contenders:
+            self.syslog_ng.start()
+
+    def stop_instances(self):
         for contender in getattr(self, "contenders", {}).values():
             if isinstance(contender, RawContender) and contender.proc is not None:
                 stop_process(contender.proc.pid, "raw-receiver", 5)
+                contender.proc.wait()
+                contender.proc = None
         if self.master:
             self.master.stop()
         if self.rsyslog:
             self.rsyslog.stop()
+        if self.syslog_ng:
+            self.syslog_ng.stop()
+
+    def teardown(self):
+        self.stop_instances()
         shutil.rmtree(self.root, ignore_errors=True)
 
     # -- the whole comparison
@@ -91,56 +130,45 @@ class Bench:
         began = time.monotonic()
         self.measure.tool = self.measure.syscall_tool()
         facts = machine_facts()
+        facts["max_dgram_qlen"] = self.qlen.machine
         facts["syscall_counter"] = self.measure.tool
-        runs = []
+        qlens = resolve_qlens(a.qlens, self.qlen.machine)
+        runs, syscalls, verification, latency, summary, reps_done = [], [], [], [], {}, {}
         cells = [(size, sender) for size in a.sizes for sender in a.senders]
-        say(f"{a.reps} repetitions x {len(a.placements)} placements x {len(cells)} floods x "
+        say(f"{len(qlens)} queue length(s) ({', '.join(map(str, qlens))}; the machine's: {self.qlen.machine}) x "
+            f"{a.reps} repetitions x {len(a.placements)} placements x {len(cells)} floods x "
             f"{len(self.order)} contenders, {a.count} datagrams each")
-        reps_done = 0
-        for rep in range(1, a.reps + 1):
-            elapsed = time.monotonic() - began
-            if rep > 1 and a.time_budget and elapsed + elapsed / (rep - 1) > a.time_budget * 60:
-                say(f"stopping after {rep - 1} repetition(s): another would pass the time budget "
-                    f"({a.time_budget:g} minutes)")
-                break
-            shift = (rep - 1) % len(self.order)
-            order = self.order[shift:] + self.order[:shift]
-            # The placements alternate too: the first of one repetition is the last of the next.
-            for placement in (a.placements if rep % 2 else list(reversed(a.placements))):
-                self.place(placement)
-                for size, sender in cells:
-                    for name in order:
-                        runs.append(self.one_timed_run(name, placement, size, sender, rep))
-            reps_done = rep
-
-        syscalls = self.syscall_counts(a.sizes[0])
-        self.place("spread")
-        verification = []
-        for name in [row.name for row in CONTENDERS if row.verify or row.kind == "rsyslog"]:
-            if name not in self.order:
-                continue
-            for size in a.sizes:
-                try:
-                    entry = self.measure.verify_logger(name, size, a.syscall_count)
-                except Exception as e:
-                    entry = {"contender": name, "size": size, "error": str(e)[:2000], "complete": False}
-                verification.append(entry)
-                if not entry.get("complete"):
-                    self.failures.append(f"verification {name} {size}: {entry}")
-                say(f"verified {name} {size}B: {entry.get('lines')} lines, {entry.get('whole')} whole, "
-                    f"of {entry.get('sent')}")
-
-        summary = summarize(runs, self.order, [(p, size, sender) for p in a.placements for size, sender in cells])
-        latency = self.latency_runs(summary)
+        for qlen in qlens:
+            self.qlen.set(qlen)
+            say(f"net.unix.max_dgram_qlen = {qlen}" + (" (the machine's)" if qlen == self.qlen.machine else ""))
+            self.start_instances()
+            try:
+                done, these = self.timed_floods(qlen, cells, a.time_budget * 60 / len(qlens))
+                reps_done[qlen] = done
+                runs += these
+                syscalls += self.syscall_counts(a.sizes[0])
+                self.place("spread")
+                verification += self.verify_loggers()
+                table = summarize(these, self.order, [(qlen, p, size, sender) for p in a.placements
+                                                      for size, sender in cells])
+                for name, entries in table.items():
+                    summary.setdefault(name, {}).update(entries)
+                latency += self.latency_runs(summary, qlen)
+            finally:
+                self.stop_instances()
+        self.qlen.restore()
+        facts["syslog_ng"] = self.syslog_ng.version
 
         facts["loadavg_end"] = read_first("/proc/loadavg")
         complaints = self.master.complaints()
         return {
             "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": a.command,
-            "settings": {"count": a.count, "reps": reps_done, "reps_requested": a.reps,
+            "settings": {"count": a.count, "reps": min(reps_done.values()), "reps_requested": a.reps,
+                         "reps_by_qlen": {str(q): n for q, n in reps_done.items()},
                          "time_budget_minutes": a.time_budget, "sizes": a.sizes, "senders": a.senders,
-                         "placements": a.placements, "contenders": self.order, "syscall_count": a.syscall_count,
+                         "placements": a.placements, "qlens": qlens, "machine_qlen": self.qlen.machine,
+                         "contenders": self.order, "syscall_count": a.syscall_count,
                          "latency_count": a.latency_count, "latency_rate": a.latency_rate, "quick": a.quick},
             "labels": {name: self.contenders[name].label for name in self.order},
             "facts": facts,
@@ -153,6 +181,50 @@ class Bench:
             "master_complaints": complaints[:50],
             "failures": self.failures,
         }
+
+    def timed_floods(self, qlen, cells, budget_s):
+        """timed_floods - the repetitions at one queue length, within budget_s seconds (0: no
+        limit): how many ran, and their runs."""
+        a = self.args
+        began = time.monotonic()
+        runs, done = [], 0
+        for rep in range(1, a.reps + 1):
+            elapsed = time.monotonic() - began
+            if rep > 1 and budget_s and elapsed + elapsed / (rep - 1) > budget_s:
+                say(f"qlen {qlen}: stopping after {rep - 1} repetition(s): another would pass this queue "
+                    f"length's share of the time budget ({budget_s / 60:g} of {a.time_budget:g} minutes)")
+                break
+            shift = (rep - 1) % len(self.order)
+            order = self.order[shift:] + self.order[:shift]
+            # The placements alternate too: the first of one repetition is the last of the next.
+            for placement in (a.placements if rep % 2 else list(reversed(a.placements))):
+                self.place(placement)
+                for size, sender in cells:
+                    for name in order:
+                        runs.append(self.one_timed_run(name, placement, size, sender, rep))
+            done = rep
+        return done, runs
+
+    def verify_loggers(self):
+        """verify_loggers - each logger compared writes --syscall-count records of every size to a
+        real file; the lines are counted."""
+        a = self.args
+        verification = []
+        for name in [row.name for row in CONTENDERS if row.verify or row.kind in ("rsyslog", "syslog-ng")]:
+            if name not in self.order:
+                continue
+            for size in a.sizes:
+                try:
+                    entry = self.measure.verify_logger(name, size, a.syscall_count)
+                except Exception as e:
+                    entry = {"contender": name, "size": size, "error": str(e)[:2000], "complete": False}
+                entry["qlen"] = self.qlen.current
+                verification.append(entry)
+                if not entry.get("complete"):
+                    self.failures.append(f"verification {name} {size} qlen {self.qlen.current}: {entry}")
+                say(f"verified {name} {size}B qlen {self.qlen.current}: {entry.get('lines')} lines, "
+                    f"{entry.get('whole')} whole, of {entry.get('sent')}")
+        return verification
 
     def syscall_counts(self, size):
         """syscall_counts - system calls per datagram of every contender and sender, in each
@@ -172,8 +244,10 @@ class Bench:
                         self.failures.append(f"syscalls {name} {placement} {sender}: {e}")
                         self.recover(name)
                     entry["placement"] = placement
+                    entry["qlen"] = self.qlen.current
                     syscalls.append(entry)
-                    say(f"  {placement:<6} {name:<13} {sender:<4} child {entry.get('child_per_datagram')} "
+                    say(f"  q{self.qlen.current} {placement:<6} {name:<13} {sender:<4} "
+                        f"child {entry.get('child_per_datagram')} "
                         f"master {entry.get('master_per_datagram')}")
         return syscalls
 
@@ -185,22 +259,24 @@ class Bench:
         except Exception as e:
             run = {"rep": rep, "contender": name, "size": size, "sender": sender, "count": count,
                    "error": str(e)[:2000]}
-            self.failures.append(f"{name} {placement} {size}/{sender} rep {rep}: {e}")
+            self.failures.append(f"{name} qlen {self.qlen.current} {placement} {size}/{sender} rep {rep}: {e}")
             self.recover(name)
         run["placement"] = placement
+        run["qlen"] = self.qlen.current
         if run.get("complete") is False:
-            self.failures.append(f"{name} {placement} {size}/{sender} rep {rep}: received {run.get('received')} "
-                                 f"of {count}")
-        say(f"rep {rep} {placement:<6} {size:>4}B {sender:<4} {name:<13} " +
+            self.failures.append(f"{name} qlen {self.qlen.current} {placement} {size}/{sender} rep {rep}: received "
+                                 f"{run.get('received')} of {count}")
+        say(f"rep {rep} q{self.qlen.current} {placement:<6} {size:>4}B {sender:<4} {name:<13} " +
             (f"{run['rate']:>10.0f}/s" if "rate" in run else "FAILED: " + run["error"][:200]) +
             ("" if "ctx_per_datagram" not in run else f"  cs/dg {run['ctx_per_datagram']:.2f}") +
             ("" if run.get("complete") is not False else f"  INCOMPLETE received={run.get('received')}"))
         return run
 
-    def latency_runs(self, summary):
+    def latency_runs(self, summary, qlen):
         """latency_runs - LATENCY's receivers in every placement, at --latency-rate and at half of
         the capacity the timed floods measured for the same kind of receiver (100-byte send(2)
-        floods in that placement); skipped, with a note, when that flood was not run. Each run is
+        floods in that placement, at that queue length); skipped, with a note, when that flood
+        was not run. Each run is
         made --reps times (entry "rep"), the receivers' order rotated from one repetition to the
         next, so that the report can give medians: a p99 of one 5,000-datagram run is its 50th
         worst delay, and on a shared machine that swings."""
@@ -212,13 +288,13 @@ class Bench:
                 self.place(placement)
                 shift = (rep - 1) % len(receivers)
                 for receiver, (_, capacity_of) in receivers[shift:] + receivers[:shift]:
-                    capacity = summary.get(capacity_of, {}).get(f"{placement}/100/send", {}).get("median")
+                    capacity = summary.get(capacity_of, {}).get(f"{qlen}/{placement}/100/send", {}).get("median")
                     loads = [("light", a.latency_rate, a.latency_count)]
                     if capacity:
                         rate = round(capacity / 2)
                         loads.append(("half", rate, min(300000, max(a.latency_count, rate * 3))))
                     elif rep == 1:
-                        latency.append({"receiver": receiver, "placement": placement, "load": "half",
+                        latency.append({"receiver": receiver, "placement": placement, "load": "half", "qlen": qlen,
                                         "error": f"no 100-byte send(2) flood of {capacity_of} in {placement} "
                                                  "to take the capacity from"})
                     for load, rate, count in loads:
@@ -226,11 +302,11 @@ class Bench:
                             entry = self.measure.latency(receiver, count, rate, 100)
                         except Exception as e:
                             entry = {"receiver": receiver, "error": str(e)[:2000]}
-                            self.failures.append(f"latency {receiver} {placement} {load} rep {rep}: {e}")
+                            self.failures.append(f"latency {receiver} qlen {qlen} {placement} {load} rep {rep}: {e}")
                         entry.update({"placement": placement, "load": load, "rate": rate, "capacity": capacity,
-                                      "rep": rep})
+                                      "rep": rep, "qlen": qlen})
                         latency.append(entry)
-                        say(f"latency rep {rep} {placement:<6} {receiver:<10} {load:<5} {rate:>8.0f}/s: p50 "
+                        say(f"latency rep {rep} q{qlen} {placement:<6} {receiver:<10} {load:<5} {rate:>8.0f}/s: p50 "
                             f"{entry.get('p50_us')} p99 {entry.get('p99_us')} p99.9 {entry.get('p999_us')} us, "
                             f"late sends {entry.get('late_sends')}")
         self.place("spread")
@@ -249,19 +325,24 @@ class Bench:
             if isinstance(contender, RawContender):
                 contender.cpus = cpus
         os.sched_setaffinity(self.master.pid, every)
-        # rsyslogd runs all along: each of its threads moves.
-        if self.rsyslog and self.rsyslog.pid:
-            for tid in os.listdir(f"/proc/{self.rsyslog.pid}/task"):
-                os.sched_setaffinity(int(tid), every)
+        # rsyslogd and syslog-ng run all along: each of their threads moves.
+        for daemon in (self.rsyslog, self.syslog_ng):
+            if daemon and daemon.pid:
+                for tid in os.listdir(f"/proc/{daemon.pid}/task"):
+                    os.sched_setaffinity(int(tid), every)
 
     def run_api_cost(self):
         a = self.args
         began = time.monotonic()
         self.measure.tool = self.measure.syscall_tool()
         facts = machine_facts()
+        facts["max_dgram_qlen"] = self.qlen.machine
         facts["syscall_counter"] = self.measure.tool
         cells = [(100, sender) for sender in a.senders]
-        say(f"api cost: {a.reps} repetitions x {len(cells)} floods x {len(a.placements)} placements x "
+        # At the machine's queue length only (it is never set here).
+        self.start_instances()
+        say(f"api cost at net.unix.max_dgram_qlen = {self.qlen.machine} (the machine's): {a.reps} repetitions x "
+            f"{len(cells)} floods x {len(a.placements)} placements x "
             f"{len(self.order)} contenders, {a.count} datagrams each")
         runs = []
         for rep in range(1, a.reps + 1):
@@ -280,6 +361,7 @@ class Bench:
                             self.failures.append(f"{name} {placement} {sender} rep {rep}: {e}")
                             self.recover(name)
                         run["placement"] = placement
+                        run["qlen"] = self.qlen.current
                         runs.append(run)
                         self.check_api_run(run)
                         say(f"rep {rep} {placement:<6} {sender:<4} {name:<8} " +
@@ -293,7 +375,8 @@ class Bench:
             "command": a.command,
             "mode": "api-cost",
             "settings": {"count": a.count, "reps": a.reps, "sizes": [100], "senders": a.senders,
-                         "placements": a.placements, "contenders": self.order, "syscall_count": a.syscall_count},
+                         "placements": a.placements, "qlens": [self.qlen.machine], "machine_qlen": self.qlen.machine,
+                         "contenders": self.order, "syscall_count": a.syscall_count},
             "labels": {name: self.contenders[name].label for name in self.order},
             "facts": facts,
             "duration_s": round(time.monotonic() - began, 1),

@@ -83,7 +83,8 @@ install_packages() {
 # missing, with a policy-rc.d that exits 101 in place for the whole install,
 # so that a package that ships a service (rsyslog) is installed but its
 # service is never started. Used by bench/flood-compare for its extras
-# (rsyslog, gnuplot-nox, linux-perf). 0 when all is there.
+# (rsyslog, gnuplot-nox, linux-perf, the libraries of the syslog-ng it
+# unpacks). 0 when all is there.
 install_quiet_packages() {
   command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 || return 0
   local missing

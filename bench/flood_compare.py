@@ -289,7 +289,7 @@ def parse_args(argv):
             p.error(f"--sink-variant wants LABEL=WORDS: {text}")
         variants.append((label, words))
     a.sink_variant = variants
-    a.qlens = parse_qlens(p, a.qlens or "machine,512")
+    a.qlens = parse_qlens(p, a.qlens or ("machine" if a.api_cost else "machine,512"))
     return a
 
 

@@ -11,6 +11,8 @@ SUMMARY
         [--results-dir DIR] [--no-render]
     bench/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
         [--senders send,mmsg] [--placements spread,cpu0]
+    bench/flood_compare.py --build-dir DIR --curves [--quick] [--reps N] [--count N]
+        [--qlens machine,512] [--placements spread,cpu0] [--contenders a,b,...]
     (bench/flood-compare installs and builds, then runs this.)
 
 DESCRIPTION
@@ -117,6 +119,18 @@ DESCRIPTION
     latest.json) and replaces the "api-cost-flood" block of bench/RESULTS.md,
     leaving the rest of the file alone. A few minutes on 2 CPUs.
 
+    --curves runs the curves instead of the comparison (floodlib/curves.py
+    says what each is): rate against datagram size and against sending
+    processes, at each queue length of --qlens and in each placement; receive
+    delay against offered load, measured from each datagram's scheduled send
+    time; and what 50 paced senders wait in send() at fractions of
+    postlogd's capacity. --contenders narrows the receivers (default: raw
+    recvmmsg, sink-1, sink-4, dgram-logd, postlogd, rsyslog, syslog-ng),
+    --reps and --count override the plan's. It writes
+    RESULTS_DIR/curves.json (curves-quick.json with --quick), and
+    bench/render_curves.py draws curves-*.png beside it and replaces the
+    "curves" block of bench/RESULTS.md.
+
 LAYOUT
     This file is the command line (parse_args) and main(); the rest is
     bench/floodlib/: system (/proc, sockets, waits), qlen (max_dgram_qlen set
@@ -124,7 +138,7 @@ LAYOUT
     tools/postfix-instance, rsyslogd and syslog-ng), contenders
     (the table of receivers and their three kinds), measure (one flood, a
     timed run, system calls, loggers, latency), runs (the comparison and
-    --api-cost) and report (summaries, RESULTS.md's api-cost block, facts).
+    --api-cost), curves (--curves) and report (summaries, RESULTS.md's api-cost block, facts).
 
 DIAGNOSTICS
     Exit status 0 when every run completed and every count checked out; 1

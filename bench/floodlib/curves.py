@@ -53,7 +53,7 @@ WAIT_REFERENCE = "postlogd"
 QUICK = {"sizes": [100, 4096, 65536], "senders": [1, 8, 64], "latency_fractions": [0.25, 0.9],
          "wait_fractions": [0.5, 0.9], "count": 5000, "reps": 1, "seconds": 0.25}
 FULL = {"sizes": SIZES, "senders": SENDERS, "latency_fractions": LATENCY_FRACTIONS,
-        "wait_fractions": WAIT_FRACTIONS, "count": 100000, "reps": 3, "seconds": 1.0}
+        "wait_fractions": WAIT_FRACTIONS, "count": 50000, "reps": 3, "seconds": 0.5}
 
 
 def sender_name(senders):

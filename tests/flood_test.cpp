@@ -38,14 +38,14 @@
 #include <thread>
 #include <vector>
 
-#include "cpu_affinity.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/proc_file.h"
+#include "measuring/process_usage.h"
+#include "measuring/receiving_socket.h"
+#include "measuring/socket_holders.h"
 #include "owned_fd.h"
-#include "proc_file.h"
-#include "process_usage.h"
-#include "receiving_socket.h"
-#include "send_wait.h"
-#include "sender_shares.h"
-#include "socket_holders.h"
+#include "sending/send_wait.h"
+#include "sending/sender_shares.h"
 
 namespace {
 

@@ -15,20 +15,20 @@
 //   A progress bar is drawn on stderr when stderr is a terminal.
 //
 //   With --drain it then waits until the receiver has consumed everything
-//   and times the run up to that moment (receiver_drain.h). With
+//   and times the run up to that moment (measuring/receiver_drain.h). With
 //   --receiver, --find-receivers or --master it also reports what the
 //   receiving processes spent, CPU and context switches, in all and per
-//   datagram, and where they and the sender may run (usage_meter.h).
+//   datagram, and where they and the sender may run (measuring/usage_meter.h).
 //
 //   With --senders N it connects N sockets and forks N senders, one on each
-//   (sender_team.h), with their shares of the count, of the sequence numbers
-//   and of the rate (sender_shares.h); everything above is then about all
+//   (sending/sender_team.h), with their shares of the count, of the sequence numbers
+//   and of the rate (sending/sender_shares.h); everything above is then about all
 //   of them together: the report spans the first sender's start to the last
 //   one's end (or the drain, over all the sockets), and lists each sender.
 //
 //   The options are listed by --help (flood_options.cpp); the bytes of a
-//   datagram are described in payload.h, pacing in pacer.h, the waiting
-//   in sender.h and the summary in report.h.
+//   datagram are described in sending/payload.h, pacing in sending/pacer.h, the waiting
+//   in sending/sender.h and the summary in report.h.
 //
 //   With one sender (the default) it sends from its own process, with the
 //   progress bar; there is none with several.
@@ -39,7 +39,7 @@
 //   socket that no process holds; exit status 1 for a send error, a
 //   timeout (sending or draining), an unreadable /proc or an unwritable
 //   stdout (failure.h). A sender of several that fails or dies stops the
-//   others; it and the parent each say why (sender_team.h).
+//   others; it and the parent each say why (sending/sender_team.h).
 // SEE ALSO
 //   dgram-sink, sendmmsg(2), unix(7).
 #include <fcntl.h>
@@ -57,18 +57,18 @@
 #include <vector>
 
 #include "clock.h"
-#include "cpu_affinity.h"
-#include "datagram_socket.h"
 #include "failure.h"
 #include "flood_options.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/receiver_drain.h"
+#include "measuring/receiving_socket.h"
+#include "measuring/usage_meter.h"
 #include "progress.h"
-#include "receiver_drain.h"
-#include "receiving_socket.h"
 #include "report.h"
-#include "sender.h"
-#include "sender_shares.h"
-#include "sender_team.h"
-#include "usage_meter.h"
+#include "sending/datagram_socket.h"
+#include "sending/sender.h"
+#include "sending/sender_shares.h"
+#include "sending/sender_team.h"
 
 namespace {
 

@@ -12,14 +12,14 @@
 //   Numbers are unsigned decimal, with no sign, no blanks and nothing after
 //   the digits; --rate and --timeout also take a fraction ("0.5"). PIDs are
 //   from 1 to 2147483647; whether a process has that pid is checked later,
-//   when the run starts (usage_meter.h).
+//   when the run starts (measuring/usage_meter.h).
 //
 //   --receiver, --find-receivers and --master imply --drain: the receivers'
 //   usage is read when they have consumed everything, not while up to a
 //   queueful is still waiting for them. --receiver may be repeated; a pid
 //   given twice counts once.
 //
-//   --senders N splits the run over N processes (sender_team.h); the other
+//   --senders N splits the run over N processes (sending/sender_team.h); the other
 //   options keep their meaning for the whole run: --count and --rate are
 //   totals, --first starts the union of the senders' sequence ranges.
 // DIAGNOSTICS

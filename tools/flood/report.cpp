@@ -6,7 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "cpu_affinity.h"
+#include "measuring/cpu_affinity.h"
 
 namespace flood {
 

@@ -27,7 +27,7 @@
 //   "datagrams_per_second":R,"mode":"send"|"sendmmsg","first_sequence":F,
 //   "timed_until":"sent"|"drained","sender_cpus":"0-1","send_wait_us":{"p50":
 //   W50,"p99":W99,"p99_9":W999,"max":WMAX,"share":S}}: how long the send
-//   calls took per datagram, in microseconds (send_wait.h; quantiles are
+//   calls took per datagram, in microseconds (sending/send_wait.h; quantiles are
 //   upper bounds within 12.5 %), over every sender, and S the share of the
 //   senders' sending time spent inside send calls (0 to 1); with --drain also
 //   "drain_seconds" (last send to drained) and "receiver_socket" ("open",
@@ -40,7 +40,7 @@
 //   "pids" lists every counted process, the late ones too.
 //   "reaped_cpu_seconds" is the CPU of the children the group's processes
 //   waited for during the run, whole lives (for a master: its children that
-//   came and went, see usage_meter.h); it is not in "cpu_seconds".
+//   came and went, see measuring/usage_meter.h); it is not in "cpu_seconds".
 //   With several senders the object ends with "senders" (how many) and
 //   "per_sender", one object per sender in order: {"pid":P,"sent":N1,
 //   "first_sequence":F1,"seconds":T1,"datagrams_per_second":R1}; the
@@ -59,12 +59,12 @@
 #include <string>
 #include <vector>
 
-#include "send_wait.h"
-#include "usage_meter.h"
+#include "measuring/usage_meter.h"
+#include "sending/send_wait.h"
 
 namespace flood {
 
-// SenderLine - what one sender did (sender_team.h): its share, from its own start.
+// SenderLine - what one sender did (sending/sender_team.h): its share, from its own start.
 struct SenderLine {
   pid_t pid = 0;
   std::uint64_t sent = 0;

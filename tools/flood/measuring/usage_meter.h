@@ -57,7 +57,7 @@
 #include <string>
 #include <vector>
 
-#include "process_usage.h"
+#include "measuring/process_usage.h"
 
 namespace flood {
 

@@ -53,8 +53,8 @@
 
 #include "flood_options.h"
 #include "owned_fd.h"
-#include "send_wait.h"
-#include "sender_shares.h"
+#include "sending/send_wait.h"
+#include "sending/sender_shares.h"
 
 namespace flood {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // sender - send(2) and sendmmsg(2) loops with flow-control waits.
-#include "sender.h"
+#include "sending/sender.h"
 
 #include <poll.h>
 #include <sys/socket.h>

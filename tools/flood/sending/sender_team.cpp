@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // sender_team - forking the senders, starting them together, collecting their reports.
-#include "sender_team.h"
+#include "sending/sender_team.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 
 #include "failure.h"
 #include "progress.h"
-#include "sender.h"
+#include "sending/sender.h"
 
 namespace flood {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // pacer - absolute due times and the sleep until the next one.
-#include "pacer.h"
+#include "sending/pacer.h"
 
 #include <algorithm>
 

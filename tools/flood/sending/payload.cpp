@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // payload - filling the pattern and formatting sequence headers.
-#include "payload.h"
+#include "sending/payload.h"
 
 #include "flood_options.h"
 

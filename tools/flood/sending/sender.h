@@ -40,9 +40,9 @@
 #include <cstdint>
 
 #include "flood_options.h"
-#include "pacer.h"
-#include "payload.h"
-#include "send_wait.h"
+#include "sending/pacer.h"
+#include "sending/payload.h"
+#include "sending/send_wait.h"
 
 namespace flood {
 

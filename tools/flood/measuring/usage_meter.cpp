@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // usage_meter - samples before the first send and after the drain, grouped and summed.
-#include "usage_meter.h"
+#include "measuring/usage_meter.h"
 
 #include <unistd.h>
 
@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <utility>
 
-#include "cpu_affinity.h"
 #include "failure.h"
-#include "socket_holders.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/socket_holders.h"
 
 namespace flood {
 

@@ -66,7 +66,8 @@ DESCRIPTION
     rsyslogd's threads, all on CPU 0). Each run's context switches per
     datagram are reported for the receivers and the master, beside CPU.
 
-    Latency: latency-sender paces datagrams that carry their send time;
+    Latency: dgram-flood --stamp paces datagrams that carry the time they
+    were due (coordinated omission corrected: a late send keeps its due time);
     raw-receiver --latency and latency-service under the master (maxproc 1
     and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
     1000/s) and at half the capacity the timed floods measured for the same

@@ -7,8 +7,8 @@
 //   latency unix-dgram n - n - 1 latency-service -o max_use=0
 //     -o latency_report_file=/tmp/x/latency.report
 //
-// and fed by latency-sender, whose datagrams start with their send time
-// (latency_record.h). on_datagram records receive time minus send time in
+// and fed by dgram-flood --stamp, whose datagrams start with their due time
+// (tools/latency/latency_stamp.h). on_datagram records receive time minus send time in
 // storage reserved at start-up (latency_capacity delays, default 1048576;
 // beyond that delays are counted, not kept), so serving allocates nothing.
 // At exit it logs one line and appends it to latency_report_file (opened in
@@ -30,7 +30,8 @@
 #include "dgram/error.h"
 #include "dgram/server.h"
 #include "dgram/unique_fd.h"
-#include "latency_record.h"
+#include "delay_recorder.h"
+#include "latency_stamp.h"
 
 namespace {
 
@@ -40,7 +41,7 @@ struct LatencyState {
   int capacity = 1 << 20;
   dgram::UniqueFd report_fd;
   dgram::UniqueFd samples_fd;
-  std::unique_ptr<dgram::bench::DelayRecorder> delays;
+  std::unique_ptr<dgram::latency::DelayRecorder> delays;
 };
 
 // open_append - the file named by a parameter, for appending; none when the value is empty.
@@ -60,15 +61,14 @@ int main(int argc, char** argv) {
   service.params.strs.push_back({"latency_samples_file", "", &state.samples_file});
   service.params.ints.push_back({"latency_capacity", 1 << 20, &state.capacity, 1, 0});
   service.hooks.pre_init = [&state](dgram::Context&) {
-    state.delays = std::make_unique<dgram::bench::DelayRecorder>(static_cast<std::size_t>(state.capacity));
+    state.delays = std::make_unique<dgram::latency::DelayRecorder>(static_cast<std::size_t>(state.capacity));
     state.report_fd = open_append(state.report_file, "latency_report_file");
     state.samples_fd = open_append(state.samples_file, "latency_samples_file");
   };
   service.on_datagram = [&state](const dgram::Datagram& datagram, dgram::Context&) {
-    std::int64_t now = dgram::bench::monotonic_ns();
-    std::int64_t sent = 0;
-    if (dgram::bench::read_stamp(datagram.data, sent)) {
-      state.delays->record(now - sent);
+    std::int64_t now = dgram::latency::stamp_clock_ns();
+    if (auto due = dgram::latency::read_stamp(datagram.data)) {
+      state.delays->record(now - *due);
     } else {
       state.delays->record_malformed();
     }

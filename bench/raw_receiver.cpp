@@ -12,7 +12,8 @@
 //   MSG_WAITFORONE: the call blocks for the first datagram, then takes
 //   whatever else is queued without waiting (never more than are still
 //   expected). recv mode reads one datagram per recv() call. With --latency
-//   each datagram's first 8 bytes are its send time (latency_record.h) and
+//   each datagram's first 8 bytes are its due time, as dgram-flood --stamp
+//   writes it (tools/latency/latency_stamp.h), and
 //   the delays are reported. It then prints one JSON object on stdout:
 //   count, bytes, seconds (first to last datagram), datagrams_per_s, its
 //   own CPU time (getrusage), calls and batch sizes, and with --latency the
@@ -36,7 +37,8 @@
 #include <string_view>
 #include <vector>
 
-#include "latency_record.h"
+#include "delay_recorder.h"
+#include "latency_stamp.h"
 
 namespace {
 
@@ -146,9 +148,9 @@ struct Tally {
 };
 
 // observe - counts one batch of received datagrams (lengths given) and their delays.
-void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* const* data,
+void observe(Tally& tally, dgram::latency::DelayRecorder* delays, const char* const* data,
              const unsigned* lengths, unsigned n) {
-  std::int64_t now = dgram::bench::monotonic_ns();
+  std::int64_t now = dgram::latency::stamp_clock_ns();
   if (tally.datagrams == 0) tally.first_ns = now;
   tally.last_ns = now;
   tally.datagrams += n;
@@ -156,9 +158,8 @@ void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* cons
   for (unsigned i = 0; i < n; ++i) {
     tally.bytes += lengths[i];
     if (delays != nullptr) {
-      std::int64_t sent = 0;
-      if (dgram::bench::read_stamp(std::string_view(data[i], lengths[i]), sent)) {
-        delays->record(now - sent);
+      if (auto due = dgram::latency::read_stamp(std::string_view(data[i], lengths[i]))) {
+        delays->record(now - *due);
       } else {
         delays->record_malformed();
       }
@@ -166,7 +167,7 @@ void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* cons
   }
 }
 
-void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::bench::DelayRecorder* delays) {
+void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::latency::DelayRecorder* delays) {
   std::vector<char> storage(s.batch * s.buffer);
   std::vector<iovec> vectors(s.batch);
   std::vector<mmsghdr> headers(s.batch);
@@ -195,7 +196,7 @@ void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::bench::Del
   }
 }
 
-void receive_recv(int fd, const Settings& s, Tally& tally, dgram::bench::DelayRecorder* delays) {
+void receive_recv(int fd, const Settings& s, Tally& tally, dgram::latency::DelayRecorder* delays) {
   std::vector<char> buffer(s.buffer);
   const char* data = buffer.data();
   while (tally.datagrams < s.count) {
@@ -217,8 +218,8 @@ int main(int argc, char** argv) {
   Settings s = parse(argc, argv);
   int fd = bind_socket(s);
   Tally tally;
-  dgram::bench::DelayRecorder delays(s.latency ? s.count : 0);
-  dgram::bench::DelayRecorder* recorder = s.latency ? &delays : nullptr;
+  dgram::latency::DelayRecorder delays(s.latency ? s.count : 0);
+  dgram::latency::DelayRecorder* recorder = s.latency ? &delays : nullptr;
   if (s.use_recvmmsg) {
     receive_recvmmsg(fd, s, tally, recorder);
   } else {

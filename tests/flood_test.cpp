@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "latency_stamp.h"
 #include "measuring/cpu_affinity.h"
 #include "measuring/proc_file.h"
 #include "measuring/process_usage.h"
@@ -551,6 +552,90 @@ TEST_F(FloodTest, RatePacesTheSends) {
   }
 }
 
+// stamps - the --stamp time at the start of each datagram (latency_stamp.h), after
+// checking that the rest is the pattern.
+std::vector<std::int64_t> stamps(const Outcome& run, std::size_t size) {
+  std::vector<std::int64_t> found;
+  for (std::size_t i = 0; i < run.datagrams.size(); ++i) {
+    const std::string& d = run.datagrams[i];
+    EXPECT_EQ(d.size(), size) << "datagram " << i;
+    std::optional<std::int64_t> stamp = dgram::latency::read_stamp(d);
+    if (!stamp) {
+      ADD_FAILURE() << "datagram " << i << " too short for a stamp";
+      continue;
+    }
+    for (std::size_t k = dgram::latency::kStampSize; k < d.size(); ++k) {
+      if (d[k] != pattern_at(k)) {
+        ADD_FAILURE() << "datagram " << i << " offset " << k;
+        break;
+      }
+    }
+    found.push_back(*stamp);
+  }
+  return found;
+}
+
+TEST_F(FloodTest, StampsAreThePacersDueTimes) {
+  // At 1000/s datagram i is due exactly i ms after the first: the stamps
+  // are the schedule, to the nanosecond, whatever the sleeps overshot.
+  for (const char* mode : {"--count=50", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    const std::int64_t before = dgram::latency::stamp_clock_ns();
+    Outcome run = flood({mode, "--stamp", "-n", "50", "-r", "1000", "-s", "8", "--json", "--quiet"});
+    const std::int64_t after = dgram::latency::stamp_clock_ns();
+    EXPECT_EQ(run.exit_status, 0) << run.err;
+    std::vector<std::int64_t> due = stamps(run, 8);
+    ASSERT_EQ(due.size(), 50u);
+    for (std::size_t i = 1; i < due.size(); ++i) {
+      EXPECT_EQ(due[i] - due[i - 1], 1'000'000) << "datagram " << i;
+    }
+    EXPECT_GT(due.front(), before);
+    EXPECT_LT(due.back(), after);
+    EXPECT_EQ(json_value(run.out, "stamped"), "\"due\"") << run.out;
+    EXPECT_NE(json_value(run.out, "late_sends"), "(missing)") << run.out;
+  }
+}
+
+TEST_F(FloodTest, ASenderHeldUpStillStampsTheDueTimes) {
+  // 3000 datagrams at 20000/s are due over 150 ms; the receiver reads nothing
+  // for the first 400 ms, so the sender waits on a full queue and sends the
+  // rest late. Their stamps are still the schedule (50 us apart: the
+  // coordinated omission a receiver must not be spared), and the report
+  // counts the late sends.
+  for (const char* mode : {"--count=3000", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    Outcome run = flood({mode, "--stamp", "-n", "3000", "-r", "20000", "--json", "--quiet"},
+                        milliseconds{400});
+    EXPECT_EQ(run.exit_status, 0) << run.err;
+    std::vector<std::int64_t> due = stamps(run, 100);
+    ASSERT_EQ(due.size(), 3000u);
+    for (std::size_t i = 1; i < due.size(); ++i) {
+      ASSERT_EQ(due[i] - due[i - 1], 50'000) << "datagram " << i;
+    }
+    std::uint64_t late = std::stoull(json_value(run.out, "late_sends"));
+    EXPECT_GT(late, 0u) << run.out;
+    EXPECT_LE(late, 3000u) << run.out;
+  }
+}
+
+TEST_F(FloodTest, StampsFromSeveralSendersAreEachOnesSchedule) {
+  // Two senders at 500/s each (1000/s in all): each one's stamps are 2 ms
+  // apart. Arrival order mixes the two; the stamps of one sender are the
+  // ones 2 ms from a neighbour of the same stream, so sorted, every stamp
+  // but the two first has one exactly 2 ms before it.
+  Outcome run = flood({"--stamp", "-n", "40", "-r", "1000", "--senders", "2", "--json", "--quiet"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  std::vector<std::int64_t> due = stamps(run, 100);
+  ASSERT_EQ(due.size(), 40u);
+  std::sort(due.begin(), due.end());
+  std::size_t with_predecessor = 0;
+  for (std::int64_t stamp : due) {
+    if (std::binary_search(due.begin(), due.end(), stamp - 2'000'000)) ++with_predecessor;
+  }
+  EXPECT_EQ(with_predecessor, 38u);
+  EXPECT_EQ(json_value(run.out, "late_sends"), "0") << run.out;
+}
+
 TEST_F(FloodTest, StalledReceiverLosesNothing) {
   // Far more datagrams than the receiver's queue holds: while the receiver is
   // not reading, the sender must be waiting, not finished, and after that
@@ -638,6 +723,8 @@ TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
       {{"--receiver", "5", "--find-receivers", "/x"}, "exclude each other"},
       {{"--receiver", "5", "--master", "5", "/x"}, "pid 5 is given as both"},
       {{"--drain=yes", "/x"}, "'--drain'"},
+      {{"--stamp", "-s", "7", "/x"}, "--stamp needs --size of at least 8 bytes (the timestamp), got 7"},
+      {{"--stamp", "-q", "/x"}, "--stamp and --sequence exclude each other"},
   };
   for (const auto& c : cases) expect_refused(c);
 }

@@ -15,8 +15,8 @@ DESCRIPTION
                       -c -f -p when perf cannot): calls per datagram of the
                       receiving processes and of the master
       verify_logger   a logger writes a real file; its lines are counted
-      latency         latency-sender paces datagrams that carry their send
-                      time; the receivers' delays, p50/p99/p99.9/max
+      latency         dgram-flood --stamp paces datagrams that carry the time
+                      they were due; the receivers' delays, p50/p99/p99.9/max
 """
 
 import json
@@ -248,13 +248,18 @@ class Measure:
 
     # -- latency
 
+    def stamped(self, count, rate, size, path):
+        """stamped - dgram-flood sending COUNT datagrams paced to RATE, each stamped with the
+        time it was due (--stamp), with its JSON report."""
+        return [self.programs["flood"], "--stamp", "--rate", str(rate), "-n", str(count), "-s", str(size),
+                "--quiet", "--json", "--timeout", "30", path]
+
     def latency(self, receiver, count, rate, size):
-        sender = self.programs["latency_sender"]
         if receiver == "raw":
             raw = self.contenders["raw-recvmmsg"]
             raw.prepare(count, size, latency=True)
-            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
-                                            raw.path]), capture_output=True, text=True, timeout=count / rate + 60)
+            p = subprocess.run(self.placed(self.stamped(count, rate, size, raw.path)), capture_output=True,
+                               text=True, timeout=count / rate + 60)
             raw.drained(30)
             fields = dict(w.split("=", 1) for w in raw.report.get("latency", "").split())
             label = "raw-receiver (recvmmsg, MSG_WAITFORONE)"
@@ -264,9 +269,8 @@ class Measure:
             offsets = [os.path.getsize(f) if os.path.exists(f) else 0 for f in (report, samples)]
             contender = MasterContender(receiver, receiver, self.master, service)
             contender.prepare(count, size, warmup=b"w")   # too short to carry a stamp: not a delay
-            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
-                                            contender.socket()]), capture_output=True, text=True,
-                               timeout=count / rate + 60)
+            p = subprocess.run(self.placed(self.stamped(count, rate, size, contender.socket())),
+                               capture_output=True, text=True, timeout=count / rate + 60)
             wait_until(lambda: contender.queue() == 0, 30)
             self.master.retire()
             with open(report) as f:
@@ -286,9 +290,11 @@ class Measure:
                 if delays:
                     fields[key] = delays[min(len(delays) - 1, int(q * (len(delays) - 1) + 0.5))] / 1000.0
             label = f"latency-service under the master, maxproc {service_named(service).maxproc}"
+        if p.returncode != 0:
+            raise RuntimeError(f"dgram-flood --stamp exited {p.returncode}: {p.stderr.strip()}")
         sent = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
         entry = {"receiver": receiver, "label": label, "rate": rate, "size": size, "sent": sent.get("sent"),
-                 "achieved_rate": sent.get("rate"), "late_sends": sent.get("late")}
+                 "achieved_rate": sent.get("datagrams_per_second"), "late_sends": sent.get("late_sends")}
         for key in ("count", "malformed", "children"):
             if key in fields:
                 entry[key] = int(fields[key])

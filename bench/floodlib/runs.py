@@ -43,7 +43,6 @@ class Bench:
             "logd": f"{self.build}/tools/dgram-logd",
             "raw": f"{self.build}/bench/raw-receiver",
             "latency_service": f"{self.build}/bench/latency-service",
-            "latency_sender": f"{self.build}/bench/latency-sender",
         }
         missing = [p for p in list(self.programs.values()) + [MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
         if missing:

@@ -160,7 +160,7 @@ std::vector<flood::SenderResult> send_here(const flood::FloodOptions& options, i
   flood::Sender sender(options, fd, progress);
   flood::SendOutcome outcome = sender.run();
   return {flood::SenderResult{::getpid(), options.first, outcome.sent, outcome.start_ns,
-                              outcome.elapsed_ns, outcome.wait}};
+                              outcome.elapsed_ns, outcome.wait, outcome.late}};
 }
 
 // send_from_team - several senders: forked, sampled around, waited for.
@@ -198,6 +198,7 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
     end_ns = std::max(end_ns, sender.start_ns + sender.elapsed_ns);
     sent += sender.sent;
     report.send_wait.merge(sender.wait);
+    report.late_sends += sender.late;
     report.sending_ns += static_cast<std::uint64_t>(sender.elapsed_ns);
     report.per_sender.push_back(
         flood::SenderLine{sender.pid, sender.sent, sender.first, seconds(sender.elapsed_ns)});
@@ -208,6 +209,8 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
   report.seconds = seconds(end_ns - start_ns);
   report.mmsg = options.mmsg;
   report.first_sequence = options.first;
+  report.paced = options.rate > 0;
+  report.stamped = options.stamp;
   report.sender_cpus = flood::cpu_list(cpus);
   if (options.drain) {
     std::int64_t consumed_ns = flood::wait_until_consumed(fds, options, sent, progress);

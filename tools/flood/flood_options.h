@@ -29,7 +29,8 @@
 //   that would need more than 12 digits; --receiver together with
 //   --find-receivers, one pid given as both --receiver and --master, and
 //   --senders above 1 with a --count below it (a sender with nothing to
-//   send).
+//   send); --stamp with a size below 8 bytes, or together with --sequence
+//   (both write the first bytes).
 // SEE ALSO
 //   sender(3), the dgram-flood usage text.
 #pragma once
@@ -41,6 +42,8 @@
 #include <string>
 #include <vector>
 
+#include "latency_stamp.h"
+
 namespace flood {
 
 // Width of the zero-padded sequence number at the start of a --sequence
@@ -48,6 +51,9 @@ namespace flood {
 inline constexpr std::size_t kSequenceDigits = 12;
 inline constexpr std::size_t kSequenceHeader = kSequenceDigits + 1;
 inline constexpr std::uint64_t kSequenceLimit = 1'000'000'000'000ULL;  // 10^12
+
+// --stamp: the bytes of the timestamp (latency_stamp.h).
+inline constexpr std::size_t kStampSize = dgram::latency::kStampSize;
 
 inline constexpr std::size_t kMaxSize = 65536;
 inline constexpr std::size_t kMaxBatch = 1024;  // the kernel's UIO_MAXIOV cap on sendmmsg
@@ -72,6 +78,7 @@ struct FloodOptions {
   bool find_receivers = false;   // the holders of the receiving socket
   pid_t master = 0;              // --master; 0 = none named
   unsigned senders = 1;          // --senders: processes sharing the count (sender_team.h)
+  bool stamp = false;            // --stamp: each datagram starts with its due time
 
   // measures_usage - whether receivers' (or a master's) CPU and switches are counted.
   bool measures_usage() const { return !receivers.empty() || find_receivers || master != 0; }

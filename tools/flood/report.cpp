@@ -138,6 +138,7 @@ std::string human_report(const Report& report) {
   std::string text = line;
   const bool several = report.per_sender.size() > 1;
   if (several) text += " from " + std::to_string(report.per_sender.size()) + " senders";
+  if (report.paced) text += "; " + std::to_string(report.late_sends) + " late";
   if (report.drained) {
     text += " (timed until drained, " + fixed(report.drain_seconds, 6) + " s after the last send";
     if (report.receiver_socket == "closed") {
@@ -170,6 +171,8 @@ std::string json_report(const Report& report) {
   text += std::string(",\"timed_until\":\"") + (report.drained ? "drained" : "sent") + "\"";
   text += ",\"sender_cpus\":\"" + report.sender_cpus + "\"";
   text += json_send_wait(report.send_wait, report.sending_ns);
+  if (report.paced) text += ",\"late_sends\":" + std::to_string(report.late_sends);
+  if (report.stamped) text += ",\"stamped\":\"due\"";
   if (report.drained) {
     text += ",\"drain_seconds\":" + fixed(report.drain_seconds, 6);
     text += ",\"receiver_socket\":\"" + report.receiver_socket + "\"";

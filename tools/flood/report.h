@@ -22,6 +22,8 @@
 //   sender follows it, before the usage lines:
 //     sender 1 (pid 1234): 250 datagrams (numbers 0-249) in T1 s: R1 datagrams/s
 //   With one sender the text is what it always was.
+//   With --rate the first line ends in "; L late" (before the drain's
+//   parenthesis): the sends begun more than a period after they were due.
 //
 //   json_report(), one line: {"sent":N,"size":S,"seconds":T,
 //   "datagrams_per_second":R,"mode":"send"|"sendmmsg","first_sequence":F,
@@ -29,7 +31,9 @@
 //   W50,"p99":W99,"p99_9":W999,"max":WMAX,"share":S}}: how long the send
 //   calls took per datagram, in microseconds (sending/send_wait.h; quantiles are
 //   upper bounds within 12.5 %), over every sender, and S the share of the
-//   senders' sending time spent inside send calls (0 to 1); with --drain also
+//   senders' sending time spent inside send calls (0 to 1); with --rate also
+//   "late_sends" (over every sender, see pacer.h), with --stamp also
+//   "stamped":"due" (what the first 8 bytes hold, latency_stamp.h); with --drain also
 //   "drain_seconds" (last send to drained) and "receiver_socket" ("open",
 //   "closed": the receiver closed it and the kernel freed what was queued,
 //   "unknown"); with usage also "clock_ticks_per_second", "placement" and
@@ -86,6 +90,9 @@ struct Report {
   SendWait send_wait;            // every sender's send calls (send_wait.h)
   std::uint64_t sending_ns = 0;  // the senders' sending times, added up
   std::vector<SenderLine> per_sender;  // in sender order; one entry without --senders
+  bool paced = false;            // --rate above 0: late_sends means something
+  bool stamped = false;          // --stamp
+  std::uint64_t late_sends = 0;  // paced: sends begun more than a period after due (pacer.h)
 };
 
 std::string human_report(const Report& report);

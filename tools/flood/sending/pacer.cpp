@@ -13,6 +13,12 @@ std::int64_t Pacer::due_ns(std::uint64_t index) const {
   return start_ns_ + static_cast<std::int64_t>(offset);
 }
 
+bool Pacer::late(std::uint64_t index, std::int64_t now_ns) const {
+  if (!paced()) return false;
+  // now - due > 1 / rate, without rounding the period to whole nanoseconds.
+  return static_cast<long double>(now_ns - due_ns(index)) * rate_ > kNanosPerSecond;
+}
+
 std::uint64_t Pacer::wait_for(std::uint64_t index, std::uint64_t limit) {
   if (!paced() || limit == 0) return limit;
   std::int64_t due = due_ns(index);

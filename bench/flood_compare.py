@@ -68,8 +68,8 @@ DESCRIPTION
 
     Latency: dgram-flood --stamp paces datagrams that carry the time they
     were due (coordinated omission corrected: a late send keeps its due time);
-    raw-receiver --latency and latency-service under the master (maxproc 1
-    and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
+    raw-receiver --latency and dgram-sink's latency mode under the master
+    (maxproc 1 and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
     1000/s) and at half the capacity the timed floods measured for the same
     kind of receiver in that placement (raw-recvmmsg, sink-1, sink-4).
 
@@ -127,7 +127,7 @@ from floodlib.runs import PLACEMENTS, Bench
 # ---------------------------------------------------------------- entry point
 
 # Names already in the private master's daemon directory.
-RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "latency-service", "postlogd", "master"}
+RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "postlogd", "master"}
 
 
 def split_services(argv, known):

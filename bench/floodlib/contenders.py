@@ -16,8 +16,9 @@ DESCRIPTION
     perf counts only the threads that exist when it starts.
 
     SERVICES are the master's other services: the log service, the
-    loggers' verification services, and latency-service for the latency
-    runs (LATENCY names them). The private master.cf is SERVICES plus the
+    loggers' verification services, and dgram-sink in its latency mode
+    (dgram_sink_latency_report_file and _samples_file) for the latency runs
+    (LATENCY names them). The private master.cf is SERVICES plus the
     contenders' services plus one line per --sink-variant and per --service
     (a user's own program: user_rows()) (master_cf()).
 
@@ -85,12 +86,12 @@ SERVICES = [
     Service("postlog", 1, "dgram-logd", ""),
     Service("logdv", 1, "dgram-logd", "-o maillog_file={log}/logdv.verify"),
     Service("plogdv", 1, "postlogd", "-o maillog_file={log}/plogdv.verify"),
-    Service("lat1", 1, "latency-service",
-            "-o max_use=0 -o latency_report_file={log}/lat1.report -o latency_samples_file={log}/lat1.samples"),
-    Service("lat4", 4, "latency-service",
-            "-o max_use=0 -o latency_report_file={log}/lat4.report -o latency_samples_file={log}/lat4.samples"),
+    Service("lat1", 1, "dgram-sink", "-o max_use=0 -o dgram_sink_latency_report_file={log}/lat1.report "
+            "-o dgram_sink_latency_samples_file={log}/lat1.samples"),
+    Service("lat4", 4, "dgram-sink", "-o max_use=0 -o dgram_sink_latency_report_file={log}/lat4.report "
+            "-o dgram_sink_latency_samples_file={log}/lat4.samples"),
 ]
-# The latency receivers: raw-receiver --latency, or latency-service under the
+# The latency receivers: raw-receiver --latency, or dgram-sink's latency mode under the
 # master; each with the contender whose measured capacity sets its "half" load.
 LATENCY = {"raw": (None, "raw-recvmmsg"), "latency-1": ("lat1", "sink-1"), "latency-4": ("lat4", "sink-4")}
 

@@ -289,7 +289,7 @@ class Measure:
                            ("max_us", 1.0)):
                 if delays:
                     fields[key] = delays[min(len(delays) - 1, int(q * (len(delays) - 1) + 0.5))] / 1000.0
-            label = f"latency-service under the master, maxproc {service_named(service).maxproc}"
+            label = f"dgram-sink (latency mode) under the master, maxproc {service_named(service).maxproc}"
         if p.returncode != 0:
             raise RuntimeError(f"dgram-flood --stamp exited {p.returncode}: {p.stderr.strip()}")
         sent = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}

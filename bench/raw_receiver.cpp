@@ -4,7 +4,7 @@
 //
 // SUMMARY
 //   raw-receiver --socket PATH --count N [--mode recvmmsg|recv] [--batch B]
-//                [--buffer BYTES] [--latency] [--timeout SEC]
+//                [--buffer BYTES] [--latency] [--timeout SEC] [--stay]
 // DESCRIPTION
 //   Binds a UNIX datagram socket at PATH (removing what was there; mode
 //   0666) and receives until N datagrams arrived. recvmmsg mode (the
@@ -18,10 +18,18 @@
 //   count, bytes, seconds (first to last datagram), datagrams_per_s, its
 //   own CPU time (getrusage), calls and batch sizes, and with --latency the
 //   delay quantiles. The socket is removed on exit.
+//
+//   With --stay it does not exit after the last datagram but waits, socket
+//   still bound, for SIGTERM (or SIGINT), and reports then: so that
+//   dgram-flood --receiver PID can read its CPU time and context switches
+//   after the drain, from /proc, like any other receiver's. A signal before
+//   the last datagram ends the receiving (the report says "complete":
+//   false), with or without --stay.
 // DIAGNOSTICS
 //   Exit status 0 when N datagrams arrived; 1 when no datagram came for
 //   --timeout seconds (default 60; the JSON then has "complete": false) or
 //   a receive failed; 2 for a bad command line or a socket that cannot be bound.
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +37,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,13 +59,41 @@ struct Settings {
   std::size_t buffer = 65536;
   bool latency = false;
   double timeout = 60;
+  bool stay = false;
 };
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+// on_stop - SIGTERM or SIGINT: stop receiving, or stop staying.
+void on_stop(int) { stop_requested = 1; }
+
+// catch_stop - on_stop for SIGTERM and SIGINT, without SA_RESTART: a blocked
+// receive returns EINTR.
+void catch_stop() {
+  struct sigaction action {};
+  action.sa_handler = on_stop;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+}
+
+// stay_until_stopped - waits for SIGTERM or SIGINT, without a window for a lost wake-up.
+void stay_until_stopped() {
+  sigset_t stops;
+  sigset_t before;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGTERM);
+  sigaddset(&stops, SIGINT);
+  ::sigprocmask(SIG_BLOCK, &stops, &before);
+  while (stop_requested == 0) ::sigsuspend(&before);
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
+}
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "raw-receiver: %s\n"
                "usage: raw-receiver --socket PATH --count N [--mode recvmmsg|recv] [--batch B]\n"
-               "                    [--buffer BYTES] [--latency] [--timeout SEC]\n",
+               "                    [--buffer BYTES] [--latency] [--timeout SEC] [--stay]\n",
                why);
   std::exit(2);
 }
@@ -101,6 +138,8 @@ Settings parse(int argc, char** argv) {
       if (s.buffer > 65536) usage("--buffer is at most 65536");
     } else if (word == "--latency") {
       s.latency = true;
+    } else if (word == "--stay") {
+      s.stay = true;
     } else if (word == "--timeout") {
       s.timeout = std::strtod(value(), nullptr);
       if (s.timeout <= 0) usage("--timeout must be positive");
@@ -187,7 +226,8 @@ void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::latency::D
     int n = ::recvmmsg(fd, headers.data(), want, MSG_WAITFORONE, nullptr);
     ++tally.calls;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_requested == 0) continue;
+      if (errno == EINTR) return;  // stopped: the report says how many came
       tally.failed = true;
       return;
     }
@@ -203,7 +243,8 @@ void receive_recv(int fd, const Settings& s, Tally& tally, dgram::latency::Delay
     ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     ++tally.calls;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_requested == 0) continue;
+      if (errno == EINTR) return;  // stopped: the report says how many came
       tally.failed = true;
       return;
     }
@@ -216,6 +257,7 @@ void receive_recv(int fd, const Settings& s, Tally& tally, dgram::latency::Delay
 
 int main(int argc, char** argv) {
   Settings s = parse(argc, argv);
+  catch_stop();
   int fd = bind_socket(s);
   Tally tally;
   dgram::latency::DelayRecorder delays(s.latency ? s.count : 0);
@@ -226,6 +268,7 @@ int main(int argc, char** argv) {
     receive_recv(fd, s, tally, recorder);
   }
   int saved_errno = errno;
+  if (s.stay && tally.datagrams == s.count) stay_until_stopped();
   ::unlink(s.socket_path.c_str());
   ::close(fd);
 

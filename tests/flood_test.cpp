@@ -40,6 +40,7 @@
 
 #include "latency_stamp.h"
 #include "measuring/cpu_affinity.h"
+#include "measuring/cpu_settle.h"
 #include "measuring/proc_file.h"
 #include "measuring/process_usage.h"
 #include "measuring/receiving_socket.h"
@@ -725,6 +726,8 @@ TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
       {{"--drain=yes", "/x"}, "'--drain'"},
       {{"--stamp", "-s", "7", "/x"}, "--stamp needs --size of at least 8 bytes (the timestamp), got 7"},
       {{"--stamp", "-q", "/x"}, "--stamp and --sequence exclude each other"},
+      {{"--settle", "300", "/x"}, "--settle watches the receivers' CPU time: it needs --receiver"},
+      {{"--settle", "0", "--find-receivers", "/x"}, "'0'"},
   };
   for (const auto& c : cases) expect_refused(c);
 }
@@ -943,6 +946,61 @@ TEST_F(FloodTest, HumanLineSaysTheRunWasTimedUntilDrained) {
 }
 
 // ---- --receiver, --find-receivers, --master
+
+TEST_F(FloodTest, SettleTimesTheRunToTheReceiversLastCpuGrowth) {
+  // A receiver that queues inside itself: it takes all 100 datagrams off the
+  // socket at once, and only then spends 500 ms of CPU on them. The drain
+  // comes first; --settle 300 waits for the CPU time to rest and times the
+  // run to its last growth, at least 0.4 s after the drain.
+  std::string path = dir_.file("queuer");
+  Forked receiver([path](int report) {
+    int fd = blocking_receiver(path);
+    say(report, 0);
+    char buffer[65536];
+    for (int i = 0; i < 100; ++i) {
+      if (::recv(fd, buffer, sizeof(buffer), 0) < 0) ::_exit(5);
+    }
+    burn_cpu(500'000);
+    say(report, 1);
+    for (;;) (void)::recv(fd, buffer, sizeof(buffer), 0);
+  });
+  ASSERT_EQ(receiver.next_number(), 0);
+  Outcome run = run_flood(RunSpec{.args = {"--receiver", pid_text(receiver.pid()), "--settle", "300",
+                                           "-n", "100", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"settled\"");
+  const double settle = std::stod(json_value(run.out, "settle_seconds"));
+  EXPECT_GE(settle, 0.4) << run.out;
+  EXPECT_GE(std::stod(json_value(run.out, "seconds")), settle) << run.out;
+  EXPECT_GE(std::stod(json_value(json_value(run.out, "receivers"), "cpu_seconds")), 0.45) << run.out;
+  EXPECT_EQ(receiver.next_number(), 1);  // its work was over when dgram-flood reported
+}
+
+TEST(FloodModules, SettleWatchWaitsForAQuietPeriodAfterTheLastGrowth) {
+  struct Look {
+    std::int64_t now_ns;
+    std::uint64_t ticks;
+    bool settled;
+    std::int64_t last_growth_ns;
+  };
+  // Quiet period 100, drained at 1000 with 7 ticks.
+  const Look looks[] = {
+      {1010, 7, false, 1000}, {1050, 9, false, 1050}, {1100, 9, false, 1050},
+      {1149, 9, false, 1050}, {1150, 9, true, 1050},
+  };
+  flood::SettleWatch watch(100, 1000, 7);
+  for (const Look& look : looks) {
+    SCOPED_TRACE(look.now_ns);
+    EXPECT_EQ(watch.observe(look.now_ns, look.ticks), look.settled);
+    EXPECT_EQ(watch.last_growth_ns(), look.last_growth_ns);
+  }
+  // No growth at all: settled a quiet period after the drain, timed to it.
+  flood::SettleWatch idle(100, 1000, 7);
+  EXPECT_FALSE(idle.observe(1090, 7));
+  EXPECT_TRUE(idle.observe(1100, 7));
+  EXPECT_EQ(idle.last_growth_ns(), 1000);
+}
 
 TEST_F(FloodTest, ReceiverCpuAndSwitchesAreCounted) {
   // 1 ms of CPU per datagram, datagrams 2 ms apart: the receiver blocks in

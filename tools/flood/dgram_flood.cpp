@@ -19,6 +19,9 @@
 //   --receiver, --find-receivers or --master it also reports what the
 //   receiving processes spent, CPU and context switches, in all and per
 //   datagram, and where they and the sender may run (measuring/usage_meter.h).
+//   With --settle it waits, after the drain, until the receivers' CPU time
+//   has stopped growing, and times the run to its last growth
+//   (measuring/cpu_settle.h).
 //
 //   With --senders N it connects N sockets and forks N senders, one on each
 //   (sending/sender_team.h), with their shares of the count, of the sequence numbers
@@ -60,6 +63,7 @@
 #include "failure.h"
 #include "flood_options.h"
 #include "measuring/cpu_affinity.h"
+#include "measuring/cpu_settle.h"
 #include "measuring/receiver_drain.h"
 #include "measuring/receiving_socket.h"
 #include "measuring/usage_meter.h"
@@ -214,9 +218,16 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
   report.sender_cpus = flood::cpu_list(cpus);
   if (options.drain) {
     std::int64_t consumed_ns = flood::wait_until_consumed(fds, options, sent, progress);
+    std::int64_t done_ns = consumed_ns;
+    if (options.settle_ms > 0) {
+      done_ns = flood::wait_until_settled([&meter] { return meter->receiver_ticks(); }, options,
+                                          consumed_ns);
+      report.settled = true;
+      report.settle_seconds = seconds(done_ns - consumed_ns);
+    }
     if (meter) report.usage = meter->finish(cpus);
     report.drained = true;
-    report.seconds = seconds(consumed_ns - start_ns);
+    report.seconds = seconds(done_ns - start_ns);
     report.drain_seconds = seconds(consumed_ns - end_ns);
     report.receiver_socket = flood::presence_name(flood::socket_presence(target.inode));
   }

@@ -33,6 +33,7 @@ enum class Id {
   master,
   senders,
   stamp,
+  settle,
 };
 
 struct OptionSpec {
@@ -51,7 +52,7 @@ constexpr OptionSpec kOptions[] = {
     {"help", 'h', false, Id::help},      {"drain", 0, false, Id::drain},
     {"receiver", 0, true, Id::receiver}, {"find-receivers", 0, false, Id::find_receivers},
     {"master", 0, true, Id::master},     {"senders", 0, true, Id::senders},
-    {"stamp", 0, false, Id::stamp},
+    {"stamp", 0, false, Id::stamp},     {"settle", 0, true, Id::settle},
 };
 
 constexpr std::uint64_t kMaxPid = 2147483647;  // pid_t is a 32-bit int on Linux
@@ -178,6 +179,9 @@ void apply(FloodOptions& options, bool& help, const OptionSpec& spec, std::strin
     case Id::stamp:
       options.stamp = true;
       break;
+    case Id::settle:
+      options.settle_ms = parse_unsigned(spelled, value, 1, 3'600'000);
+      break;
   }
 }
 
@@ -199,6 +203,10 @@ void check_combination(const FloodOptions& options) {
   if (options.stamp && options.sequence) {
     throw BadCommandLine{
         "--stamp and --sequence exclude each other: both write the first bytes of a datagram"};
+  }
+  if (options.settle_ms > 0 && options.receivers.empty() && !options.find_receivers) {
+    throw BadCommandLine{
+        "--settle watches the receivers' CPU time: it needs --receiver or --find-receivers"};
   }
   if (!options.receivers.empty() && options.find_receivers) {
     throw BadCommandLine{
@@ -345,6 +353,11 @@ std::string usage_text(const char* program) {
          "                     --rate the pacer's schedule, so a late send keeps the time\n"
          "                     it should have gone out; unpaced, the time of its send call.\n"
          "                     Excludes --sequence.\n"
+         "      --settle MS    after the drain, wait until the receivers' CPU time has not\n"
+         "                     grown for MS milliseconds (1 to 3600000; 300 suits the\n"
+         "                     usual 10 ms clock tick) and time the run to its last growth:\n"
+         "                     for receivers that queue inside (rsyslogd). Needs\n"
+         "                     --receiver or --find-receivers; --timeout bounds the wait.\n"
          "  -h, --help         show this text\n"
          "\n"
          "--receiver, --find-receivers and --master imply --drain and add to the report,\n"

@@ -14,6 +14,9 @@
 //   from 1 to 2147483647; whether a process has that pid is checked later,
 //   when the run starts (measuring/usage_meter.h).
 //
+//   --settle MS (milliseconds, 1 to 3600000) needs --receiver or
+//   --find-receivers: it watches their CPU time (cpu_settle.h).
+//
 //   --receiver, --find-receivers and --master imply --drain: the receivers'
 //   usage is read when they have consumed everything, not while up to a
 //   queueful is still waiting for them. --receiver may be repeated; a pid
@@ -30,7 +33,8 @@
 //   --find-receivers, one pid given as both --receiver and --master, and
 //   --senders above 1 with a --count below it (a sender with nothing to
 //   send); --stamp with a size below 8 bytes, or together with --sequence
-//   (both write the first bytes).
+//   (both write the first bytes); --settle without --receiver or
+//   --find-receivers.
 // SEE ALSO
 //   sender(3), the dgram-flood usage text.
 #pragma once
@@ -79,6 +83,7 @@ struct FloodOptions {
   pid_t master = 0;              // --master; 0 = none named
   unsigned senders = 1;          // --senders: processes sharing the count (sender_team.h)
   bool stamp = false;            // --stamp: each datagram starts with its due time
+  std::uint64_t settle_ms = 0;   // --settle: after the drain, wait for the receivers' CPU to rest
 
   // measures_usage - whether receivers' (or a master's) CPU and switches are counted.
   bool measures_usage() const { return !receivers.empty() || find_receivers || master != 0; }

@@ -144,6 +144,9 @@ std::string human_report(const Report& report) {
     if (report.receiver_socket == "closed") {
       text += "; the receiver closed its socket, what was queued then was discarded";
     }
+    if (report.settled) {
+      text += "; CPU settled " + fixed(report.settle_seconds, 6) + " s after the drain";
+    }
     text += ")";
   }
   text += "\n";
@@ -168,13 +171,15 @@ std::string json_report(const Report& report) {
                 report.sent, report.size, report.seconds, rate_of(report),
                 report.mmsg ? "sendmmsg" : "send", report.first_sequence);
   std::string text = line;
-  text += std::string(",\"timed_until\":\"") + (report.drained ? "drained" : "sent") + "\"";
+  text += std::string(",\"timed_until\":\"") +
+          (report.settled ? "settled" : report.drained ? "drained" : "sent") + "\"";
   text += ",\"sender_cpus\":\"" + report.sender_cpus + "\"";
   text += json_send_wait(report.send_wait, report.sending_ns);
   if (report.paced) text += ",\"late_sends\":" + std::to_string(report.late_sends);
   if (report.stamped) text += ",\"stamped\":\"due\"";
   if (report.drained) {
     text += ",\"drain_seconds\":" + fixed(report.drain_seconds, 6);
+    if (report.settled) text += ",\"settle_seconds\":" + fixed(report.settle_seconds, 6);
     text += ",\"receiver_socket\":\"" + report.receiver_socket + "\"";
   }
   if (report.usage) {

@@ -36,7 +36,10 @@
 //   "stamped":"due" (what the first 8 bytes hold, latency_stamp.h); with --drain also
 //   "drain_seconds" (last send to drained) and "receiver_socket" ("open",
 //   "closed": the receiver closed it and the kernel freed what was queued,
-//   "unknown"); with usage also "clock_ticks_per_second", "placement" and
+//   "unknown"); with --settle "timed_until" is "settled" and
+//   "settle_seconds" follows "drain_seconds": from the drain to the last
+//   growth of the receivers' CPU time (cpu_settle.h); with usage also
+//   "clock_ticks_per_second", "placement" and
 //   one object per group, "receivers" and "master":
 //     {"pids":[..],"late_pids":[..],"exited_pids":[..],"cpu_seconds":C,
 //      "ctx_switches":X,"cpu_us_per_datagram":U,"ctx_switches_per_datagram":P,
@@ -90,6 +93,8 @@ struct Report {
   SendWait send_wait;            // every sender's send calls (send_wait.h)
   std::uint64_t sending_ns = 0;  // the senders' sending times, added up
   std::vector<SenderLine> per_sender;  // in sender order; one entry without --senders
+  bool settled = false;          // --settle: timed to the receivers' last CPU growth
+  double settle_seconds = 0;     // from the drain to that growth (0 when none came after it)
   bool paced = false;            // --rate above 0: late_sends means something
   bool stamped = false;          // --stamp
   std::uint64_t late_sends = 0;  // paced: sends begun more than a period after due (pacer.h)

@@ -84,6 +84,18 @@ void UsageMeter::start() {
   if (plan_.discover) discover();
 }
 
+std::uint64_t UsageMeter::receiver_ticks() const {
+  std::uint64_t ticks = 0;
+  for (const auto& [pid, first] : first_) {
+    if (pid == plan_.master) continue;
+    ProcessSample sample;
+    if (sample_process(pid, sample) == 0 && same_process(first, sample)) {
+      ticks += sample.stat.cpu_ticks;
+    }
+  }
+  return ticks;
+}
+
 bool UsageMeter::in_master_group(pid_t pid, const std::vector<pid_t>& masters) const {
   if (plan_.master != 0) return pid == plan_.master;
   return std::find(masters.begin(), masters.end(), pid) != masters.end();

@@ -33,6 +33,7 @@ DESCRIPTION
 import collections
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -171,6 +172,10 @@ class Contender:
     def socket(self):
         raise NotImplementedError
 
+    def usage_options(self):
+        """The dgram-flood options that measure this receiver (and its master)."""
+        raise NotImplementedError
+
     def pids(self):
         """The receiving processes (for system call counts)."""
         raise NotImplementedError
@@ -192,7 +197,9 @@ class RawContender(Contender):
     def prepare(self, count, size, latency=False):
         if os.path.exists(self.path):
             os.unlink(self.path)
-        argv = [self.program, "--socket", self.path, "--count", str(count), "--mode", self.mode, "--timeout", "60"]
+        # --stay: it reports at SIGTERM, after dgram-flood read its usage at the drain.
+        argv = [self.program, "--socket", self.path, "--count", str(count), "--mode", self.mode, "--timeout", "60",
+                "--stay"]
         if latency:
             argv.append("--latency")
         if self.cpus is not None:
@@ -204,7 +211,15 @@ class RawContender(Contender):
     def pids(self):
         return [self.proc.pid] if self.proc else []
 
+    def usage_options(self):
+        # taskset execs the receiver: the pid is the receiver's.
+        return ["--receiver", str(self.proc.pid)]
+
     def drained(self, timeout):
+        # It has every datagram (dgram-flood waited for the drain), or never
+        # will: either way SIGTERM makes it report.
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             out, err = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -252,6 +267,10 @@ class MasterContender(Contender):
 
     def pids(self):
         return self.master.children(self.service)
+
+    def usage_options(self):
+        # The master holds the socket too: every other holder is a receiver.
+        return ["--find-receivers", "--master", str(self.master.pid)]
 
     def children_cpu(self):
         return reaped_cpu_seconds(self.master.pid) + sum(cpu_seconds(p) for p in self.pids())
@@ -331,6 +350,10 @@ class RsyslogContender(Contender):
 
     def socket(self):
         return self.rsyslog.null_socket
+
+    def usage_options(self):
+        # rsyslogd queues inside itself: its drain is its CPU time at rest.
+        return ["--receiver", str(self.rsyslog.pid), "--settle", "300"]
 
     def pids(self):
         try:

@@ -32,6 +32,19 @@ from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, serv
 from .system import payload, queue_length, stop_process, wait_until
 
 
+def flood_measured(report, count):
+    """flood_measured - what dgram-flood's report says of the receivers and the master:
+    seconds (timed until drained or settled), rate, CPU and context switches."""
+    receivers, master = report.get("receivers") or {}, report.get("master") or {}
+    seconds = report.get("seconds")
+    return {"seconds": seconds, "rate": round(count / seconds, 1) if seconds else None,
+            "timed_until": report.get("timed_until"),
+            "child_cpu": receivers.get("cpu_seconds"), "child_ctx": receivers.get("ctx_switches"),
+            "master_cpu": master.get("cpu_seconds"), "master_ctx": master.get("ctx_switches"),
+            "late_children": len(receivers.get("late_pids", [])),
+            "exited_children": len(receivers.get("exited_pids", []))}
+
+
 def sender_kind(sender):
     """sender_kind - "send", "mmsg", "send4", "mmsg4": the call and how many sending processes."""
     kind = sender.rstrip("0123456789")
@@ -56,8 +69,11 @@ class Measure:
 
     # -- one flood
 
-    def flood(self, path, count, size, sender, timeout):
+    def flood(self, path, count, size, sender, timeout, usage=()):
+        """flood - dgram-flood; usage: its options that name the receivers to measure
+        (Contender.usage_options), which also make it wait for the drain."""
         argv = [self.programs["flood"], "-n", str(count), "-s", str(size), "--quiet", "--json", "--timeout", "30"]
+        argv += list(usage)
         kind, senders = sender_kind(sender)
         if kind == "mmsg":
             argv.append("--mmsg")
@@ -76,7 +92,8 @@ class Measure:
     def timed_run(self, contender, count, size, sender, rep):
         timeout = max(120.0, count / 2000.0)
         contender.prepare(count, size)
-        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout)
+        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout,
+                                            contender.usage_options())
         end = contender.drained(timeout)
         end = max(end, sent_at)
         result = contender.finish(count)
@@ -91,6 +108,7 @@ class Measure:
                 run[per] = round(run[key] / count, 4)
         if isinstance(contender, RawContender):
             run["receiver_rate"] = contender.report.get("datagrams_per_s")
+        run["flood_measured"] = flood_measured(report, count)
         return run
 
     # -- system calls
@@ -160,7 +178,7 @@ class Measure:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.5)   # strace attaches within a few ms; no readiness signal
         try:
-            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0))
+            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0), ["--drain"])
             contender.drained(120)
         finally:
             counter.send_signal(signal.SIGINT)
@@ -252,7 +270,7 @@ class Measure:
         """stamped - dgram-flood sending COUNT datagrams paced to RATE, each stamped with the
         time it was due (--stamp), with its JSON report."""
         return [self.programs["flood"], "--stamp", "--rate", str(rate), "-n", str(count), "-s", str(size),
-                "--quiet", "--json", "--timeout", "30", path]
+                "--drain", "--quiet", "--json", "--timeout", "30", path]
 
     def latency(self, receiver, count, rate, size):
         if receiver == "raw":

@@ -26,8 +26,9 @@ DESCRIPTION
     exits after the last datagram), MasterContender (a service under the
     private master; the first datagram starts its child) and
     RsyslogContender. Each has prepare() (ready for a flood of count
-    datagrams), drained() (waits until all arrived; returns that time) and
-    finish() (child and master CPU and what it knows of the count).
+    datagrams), usage_options() (how dgram-flood measures it: --receiver,
+    --find-receivers --master, --settle), drained() and finish() (what it
+    knows of the count: the proof, not the measurement).
 """
 
 import collections
@@ -37,8 +38,7 @@ import signal
 import subprocess
 import time
 
-from .system import context_switches, cpu_seconds, payload, queue_length, reaped_cpu_seconds, send_one, socket_inode, stop_process, \
-    wait_until
+from .system import cpu_seconds, payload, queue_length, send_one, socket_inode, stop_process, wait_until
 
 Row = collections.namedtuple("Row", "name label kind mode service verify warm_flood",
                              defaults=(None, None, None, False))
@@ -160,8 +160,10 @@ def make_contenders(rows, master, rsyslog, raw_program, root):
 
 class Contender:
     """One receiver. prepare() makes it ready for a flood of `count`
-    datagrams; drained() waits until all arrived and returns that time;
-    finish() returns child/master CPU and what it knows of the count."""
+    datagrams; usage_options() are the dgram-flood options that measure it
+    (and wait for its drain); drained() collects what the flood left (the
+    raw receiver's report); finish() returns what it knows of the count.
+    The measuring itself (span, CPU, context switches) is dgram-flood's."""
     master = None
     warm_flood = False   # see the table
 
@@ -225,17 +227,14 @@ class RawContender(Contender):
         except subprocess.TimeoutExpired:
             stop_process(self.proc.pid, "raw-receiver")
             out, err = self.proc.communicate()
-        end = time.monotonic()
         self.report = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"complete": False}
         if err.strip():
             self.report["stderr"] = err.strip()
         self.proc = None
-        return end
 
     def finish(self, count):
         r = self.report
-        return {"child_cpu": r.get("cpu_user", 0) + r.get("cpu_system", 0), "master_cpu": None,
-                "child_ctx": r.get("context_switches"), "master_ctx": None, "received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
+        return {"received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
                 "batch_mean": r.get("batch_mean"), "batch_max": r.get("batch_max")}
 
 
@@ -249,8 +248,6 @@ class MasterContender(Contender):
         self.summary_file = summary_file
         self.summary_offset = 0
         self.warmups = 0
-        self.cpu_before = 0.0
-        self.master_before = 0.0
         self.inode = None
 
     def socket(self):
@@ -272,14 +269,6 @@ class MasterContender(Contender):
         # The master holds the socket too: every other holder is a receiver.
         return ["--find-receivers", "--master", str(self.master.pid)]
 
-    def children_cpu(self):
-        return reaped_cpu_seconds(self.master.pid) + sum(cpu_seconds(p) for p in self.pids())
-
-    def children_ctx(self):
-        """Context switches of the children alive now (the kernel keeps no
-        total for reaped ones; dgram-sink's exit summaries have them)."""
-        return {p: context_switches(p) for p in self.pids()}
-
     def prepare(self, count, size, latency=False, warmup=None):
         if self.summary_file and os.path.exists(self.summary_file):
             self.summary_offset = os.path.getsize(self.summary_file)
@@ -289,19 +278,9 @@ class MasterContender(Contender):
             raise RuntimeError(f"no {self.service} child started: " + self.master.output())
         if not wait_until(lambda: self.queue() == 0, 15):
             raise RuntimeError(f"the {self.service} child does not read its socket (queue {self.queue()})")
-        self.cpu_before = self.children_cpu()
-        self.master_before = cpu_seconds(self.master.pid)
-        self.ctx_before = self.children_ctx()
-        self.master_ctx_before = context_switches(self.master.pid)
 
     def drained(self, timeout):
-        wait_until(lambda: self.queue() == 0, timeout, 0.005)
-        end = time.monotonic()
-        self.master_after = cpu_seconds(self.master.pid)
-        self.cpu_after = self.children_cpu()
-        self.ctx_after = self.children_ctx()
-        self.master_ctx_after = context_switches(self.master.pid)
-        return end
+        """Nothing to wait for: dgram-flood waited for the drain."""
 
     def summaries(self):
         if not self.summary_file or not os.path.exists(self.summary_file):
@@ -312,13 +291,8 @@ class MasterContender(Contender):
         return [dict(w.split("=", 1) for w in line.split() if "=" in w) for line in lines]
 
     def finish(self, count):
-        result = {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": self.master_after - self.master_before,
-                  "received": None, "complete": None,
-                  "master_ctx": self.master_ctx_after - self.master_ctx_before}
-        # Children that were there before and after: their switches in between
-        # (one that ended or started meanwhile would count wrong: then none).
-        if set(self.ctx_before) == set(self.ctx_after):
-            result["child_ctx"] = sum(self.ctx_after[p] - self.ctx_before[p] for p in self.ctx_after)
+        """What proves the count: the sink's exit summaries (after the children are retired)."""
+        result = {"received": None, "complete": None}
         if self.summary_file:
             self.master.retire()
             reports = self.summaries()
@@ -326,9 +300,6 @@ class MasterContender(Contender):
             result["received"] = served - self.warmups
             result["complete"] = served - self.warmups == count
             result["children"] = len(reports)
-            result["child_cpu"] = sum(float(r.get("cpu_user", 0)) + float(r.get("cpu_system", 0)) for r in reports)
-            if reports and all("context_switches" in r for r in reports):
-                result["child_ctx"] = sum(int(r["context_switches"]) for r in reports)
             batches = sum(int(r["batches"]) for r in reports if "batches" in r)
             if batches:
                 result["batches"] = batches
@@ -362,8 +333,8 @@ class RsyslogContender(Contender):
             return [self.rsyslog.pid]
 
     def idle(self, quiet=0.3):
-        """idle - waits until the queue is empty and the CPU time has not grown for
-        `quiet` seconds; returns the time of the last growth seen."""
+        """idle - before a flood (readiness, not measurement): waits until the queue is
+        empty and the CPU time has not grown for `quiet` seconds."""
         last_cpu = cpu_seconds(self.rsyslog.pid)
         last_change = time.monotonic()
         deadline = last_change + 120
@@ -379,15 +350,9 @@ class RsyslogContender(Contender):
 
     def prepare(self, count, size, latency=False):
         self.idle()
-        self.cpu_before = cpu_seconds(self.rsyslog.pid)
-        self.ctx_before = context_switches(self.rsyslog.pid)
 
     def drained(self, timeout):
-        end = self.idle()
-        self.cpu_after = cpu_seconds(self.rsyslog.pid)
-        self.ctx_after = context_switches(self.rsyslog.pid)
-        return end
+        """Nothing to wait for: dgram-flood --settle waited until rsyslogd's CPU time rested."""
 
     def finish(self, count):
-        return {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": None, "received": None,
-                "complete": None, "child_ctx": self.ctx_after - self.ctx_before, "master_ctx": None}
+        return {"received": None, "complete": None}

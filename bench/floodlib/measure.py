@@ -10,7 +10,11 @@ DESCRIPTION
 
       flood           dgram-flood COUNT datagrams of SIZE with send(2) or
                       sendmmsg(2) at a socket; its start, end and JSON report
-      timed_run       prepare, flood, drained, finish: one entry of "runs"
+      timed_run       prepare, flood, drained, finish: one entry of "runs";
+                      dgram-flood measures (the span to the drain, or to
+                      rsyslogd's last CPU growth with --settle; the receivers'
+                      and the master's CPU and context switches), the
+                      contender proves the count
       count_syscalls  the same flood under perf stat --per-thread -a (strace
                       -c -f -p when perf cannot): calls per datagram of the
                       receiving processes and of the master
@@ -90,25 +94,31 @@ class Measure:
         return start, end, report
 
     def timed_run(self, contender, count, size, sender, rep):
+        """timed_run - one entry of "runs": the span, the receivers' and the master's CPU and
+        context switches are dgram-flood's (flood_measured); the contender adds what proves
+        the count (the sink's exit summaries, the raw receiver's report)."""
         timeout = max(120.0, count / 2000.0)
         contender.prepare(count, size)
         start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout,
                                             contender.usage_options())
-        end = contender.drained(timeout)
-        end = max(end, sent_at)
+        contender.drained(timeout)
         result = contender.finish(count)
-        seconds = end - start
+        measured = flood_measured(report, count)
+        seconds = measured["seconds"]
         run = {"rep": rep, "contender": contender.name, "size": size, "sender": sender, "count": count,
-               "seconds": round(seconds, 6), "rate": round(count / seconds, 1),
+               "seconds": round(seconds, 6), "rate": round(count / seconds, 1), "timed_until": measured["timed_until"],
                "sender_seconds": round(sent_at - start, 6), "sender_rate": report.get("datagrams_per_second"),
                "send_wait_us": report.get("send_wait_us")}
+        for key in ("child_cpu", "child_ctx", "master_cpu", "master_ctx"):
+            run[key] = measured[key]
+        if measured["late_children"]:
+            run["late_children"] = measured["late_children"]
         run.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()})
         for key, per in (("child_ctx", "ctx_per_datagram"), ("master_ctx", "master_ctx_per_datagram")):
             if run.get(key) is not None:
                 run[per] = round(run[key] / count, 4)
         if isinstance(contender, RawContender):
             run["receiver_rate"] = contender.report.get("datagrams_per_s")
-        run["flood_measured"] = flood_measured(report, count)
         return run
 
     # -- system calls
@@ -178,7 +188,8 @@ class Measure:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.5)   # strace attaches within a few ms; no readiness signal
         try:
-            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0), ["--drain"])
+            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0),
+                       contender.usage_options())
             contender.drained(120)
         finally:
             counter.send_signal(signal.SIGINT)

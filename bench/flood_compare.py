@@ -59,21 +59,26 @@ DESCRIPTION
     (floodlib/qlen.py; SIGINT, SIGTERM and SIGHUP included), and
     bench/flood-compare puts it back too should Python be killed.
 
-    A timed run starts when dgram-flood is started and ends when every
-    datagram was received: the raw receiver exits after the last one; for the
-    others the socket's receive queue (ss -x Recv-Q) is empty after the
-    sender finished, and rsyslog's or syslog-ng's CPU time has stopped
-    growing (they queue records inside themselves). Before each run the receiver is up: a warm-up
-    datagram starts a master child and the queue is empty again.
+    Every timed run is measured by dgram-flood itself (its JSON report): the
+    span runs from its first send until the receiver has consumed every
+    datagram (SIOCOUTQ on the sending socket falls to 0), and for rsyslog
+    and syslog-ng, which queue records inside themselves, on until its CPU time has not grown
+    for 300 ms (--settle 300; the run is timed to the last growth). Before
+    each run the receiver is up: a warm-up datagram starts a master child
+    and the queue is empty again; rsyslogd is idle.
 
-    Child CPU is what the receiving processes spent: the sink's exit summary
-    (cpu_user + cpu_system, after kill -HUP retired the children), the
-    raw receiver's getrusage, /proc/PID/stat deltas (plus the master's
-    cutime/cstime for children it reaped) for the loggers. Master CPU is the
-    master's /proc/PID/stat utime+stime delta over the run. dgram-sink's
-    summaries also prove that every datagram was served (datagrams= summed
-    over the children equals what was sent); the loggers write a real file
-    in one verification run each, and its lines are counted.
+    Child CPU and context switches are the /proc growth, from the first
+    send to that end, of the receiving processes: the raw receiver
+    (--receiver; it stays after its last datagram until SIGTERM), the
+    holders of a master service's socket other than the master
+    (--find-receivers --master; a child started during the run counts its
+    whole life), rsyslogd (--receiver, every thread). Master CPU and
+    context switches are the master's own. dgram-sink's exit summaries
+    prove that every datagram was served (datagrams= summed over the
+    children equals what was sent), the raw receiver's report likewise;
+    the loggers write a real file in one verification run each, and its
+    lines are counted. bench/RESULTS.md, "Measured once", compares this
+    with the Python measurement it replaced.
 
     System calls per datagram are counted on a separate flood of
     --syscall-count datagrams with `perf stat --per-thread -a -e
@@ -87,9 +92,10 @@ DESCRIPTION
     rsyslogd's threads, all on CPU 0). Each run's context switches per
     datagram are reported for the receivers and the master, beside CPU.
 
-    Latency: latency-sender paces datagrams that carry their send time;
-    raw-receiver --latency and latency-service under the master (maxproc 1
-    and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
+    Latency: dgram-flood --stamp paces datagrams that carry the time they
+    were due (coordinated omission corrected: a late send keeps its due time);
+    raw-receiver --latency and dgram-sink's latency mode under the master
+    (maxproc 1 and 4) record the delays, p50/p99/p99.9/max, at --latency-rate (default
     1000/s) and at half the capacity the timed floods measured for the same
     kind of receiver in that placement (raw-recvmmsg, sink-1, sink-4).
 
@@ -165,7 +171,7 @@ from floodlib.runs import PLACEMENTS, Bench
 
 
 # Names already in the private master's daemon directory.
-RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "latency-service", "postlogd", "master"}
+RESERVED_PROGRAMS = {"dgram-sink", "dgram-logd", "postlogd", "master"}
 
 
 def split_services(argv, known):

@@ -4,7 +4,7 @@
 //
 // SUMMARY
 //   raw-receiver --socket PATH --count N [--mode recvmmsg|recv] [--batch B]
-//                [--buffer BYTES] [--latency] [--timeout SEC]
+//                [--buffer BYTES] [--latency] [--timeout SEC] [--stay]
 // DESCRIPTION
 //   Binds a UNIX datagram socket at PATH (removing what was there; mode
 //   0666) and receives until N datagrams arrived. recvmmsg mode (the
@@ -12,15 +12,24 @@
 //   MSG_WAITFORONE: the call blocks for the first datagram, then takes
 //   whatever else is queued without waiting (never more than are still
 //   expected). recv mode reads one datagram per recv() call. With --latency
-//   each datagram's first 8 bytes are its send time (latency_record.h) and
+//   each datagram's first 8 bytes are its due time, as dgram-flood --stamp
+//   writes it (tools/latency/latency_stamp.h), and
 //   the delays are reported. It then prints one JSON object on stdout:
 //   count, bytes, seconds (first to last datagram), datagrams_per_s, its
 //   own CPU time (getrusage), calls and batch sizes, and with --latency the
 //   delay quantiles. The socket is removed on exit.
+//
+//   With --stay it does not exit after the last datagram but waits, socket
+//   still bound, for SIGTERM (or SIGINT), and reports then: so that
+//   dgram-flood --receiver PID can read its CPU time and context switches
+//   after the drain, from /proc, like any other receiver's. A signal before
+//   the last datagram ends the receiving (the report says "complete":
+//   false), with or without --stay.
 // DIAGNOSTICS
 //   Exit status 0 when N datagrams arrived; 1 when no datagram came for
 //   --timeout seconds (default 60; the JSON then has "complete": false) or
 //   a receive failed; 2 for a bad command line or a socket that cannot be bound.
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +37,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,7 +46,8 @@
 #include <string_view>
 #include <vector>
 
-#include "latency_record.h"
+#include "delay_recorder.h"
+#include "latency_stamp.h"
 
 namespace {
 
@@ -48,13 +59,41 @@ struct Settings {
   std::size_t buffer = 65536;
   bool latency = false;
   double timeout = 60;
+  bool stay = false;
 };
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+// on_stop - SIGTERM or SIGINT: stop receiving, or stop staying.
+void on_stop(int) { stop_requested = 1; }
+
+// catch_stop - on_stop for SIGTERM and SIGINT, without SA_RESTART: a blocked
+// receive returns EINTR.
+void catch_stop() {
+  struct sigaction action {};
+  action.sa_handler = on_stop;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+}
+
+// stay_until_stopped - waits for SIGTERM or SIGINT, without a window for a lost wake-up.
+void stay_until_stopped() {
+  sigset_t stops;
+  sigset_t before;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGTERM);
+  sigaddset(&stops, SIGINT);
+  ::sigprocmask(SIG_BLOCK, &stops, &before);
+  while (stop_requested == 0) ::sigsuspend(&before);
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
+}
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "raw-receiver: %s\n"
                "usage: raw-receiver --socket PATH --count N [--mode recvmmsg|recv] [--batch B]\n"
-               "                    [--buffer BYTES] [--latency] [--timeout SEC]\n",
+               "                    [--buffer BYTES] [--latency] [--timeout SEC] [--stay]\n",
                why);
   std::exit(2);
 }
@@ -99,6 +138,8 @@ Settings parse(int argc, char** argv) {
       if (s.buffer > 65536) usage("--buffer is at most 65536");
     } else if (word == "--latency") {
       s.latency = true;
+    } else if (word == "--stay") {
+      s.stay = true;
     } else if (word == "--timeout") {
       s.timeout = std::strtod(value(), nullptr);
       if (s.timeout <= 0) usage("--timeout must be positive");
@@ -146,9 +187,9 @@ struct Tally {
 };
 
 // observe - counts one batch of received datagrams (lengths given) and their delays.
-void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* const* data,
+void observe(Tally& tally, dgram::latency::DelayRecorder* delays, const char* const* data,
              const unsigned* lengths, unsigned n) {
-  std::int64_t now = dgram::bench::monotonic_ns();
+  std::int64_t now = dgram::latency::stamp_clock_ns();
   if (tally.datagrams == 0) tally.first_ns = now;
   tally.last_ns = now;
   tally.datagrams += n;
@@ -156,9 +197,8 @@ void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* cons
   for (unsigned i = 0; i < n; ++i) {
     tally.bytes += lengths[i];
     if (delays != nullptr) {
-      std::int64_t sent = 0;
-      if (dgram::bench::read_stamp(std::string_view(data[i], lengths[i]), sent)) {
-        delays->record(now - sent);
+      if (auto due = dgram::latency::read_stamp(std::string_view(data[i], lengths[i]))) {
+        delays->record(now - *due);
       } else {
         delays->record_malformed();
       }
@@ -166,7 +206,7 @@ void observe(Tally& tally, dgram::bench::DelayRecorder* delays, const char* cons
   }
 }
 
-void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::bench::DelayRecorder* delays) {
+void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::latency::DelayRecorder* delays) {
   std::vector<char> storage(s.batch * s.buffer);
   std::vector<iovec> vectors(s.batch);
   std::vector<mmsghdr> headers(s.batch);
@@ -186,7 +226,8 @@ void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::bench::Del
     int n = ::recvmmsg(fd, headers.data(), want, MSG_WAITFORONE, nullptr);
     ++tally.calls;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_requested == 0) continue;
+      if (errno == EINTR) return;  // stopped: the report says how many came
       tally.failed = true;
       return;
     }
@@ -195,14 +236,15 @@ void receive_recvmmsg(int fd, const Settings& s, Tally& tally, dgram::bench::Del
   }
 }
 
-void receive_recv(int fd, const Settings& s, Tally& tally, dgram::bench::DelayRecorder* delays) {
+void receive_recv(int fd, const Settings& s, Tally& tally, dgram::latency::DelayRecorder* delays) {
   std::vector<char> buffer(s.buffer);
   const char* data = buffer.data();
   while (tally.datagrams < s.count) {
     ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     ++tally.calls;
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR && stop_requested == 0) continue;
+      if (errno == EINTR) return;  // stopped: the report says how many came
       tally.failed = true;
       return;
     }
@@ -215,16 +257,18 @@ void receive_recv(int fd, const Settings& s, Tally& tally, dgram::bench::DelayRe
 
 int main(int argc, char** argv) {
   Settings s = parse(argc, argv);
+  catch_stop();
   int fd = bind_socket(s);
   Tally tally;
-  dgram::bench::DelayRecorder delays(s.latency ? s.count : 0);
-  dgram::bench::DelayRecorder* recorder = s.latency ? &delays : nullptr;
+  dgram::latency::DelayRecorder delays(s.latency ? s.count : 0);
+  dgram::latency::DelayRecorder* recorder = s.latency ? &delays : nullptr;
   if (s.use_recvmmsg) {
     receive_recvmmsg(fd, s, tally, recorder);
   } else {
     receive_recv(fd, s, tally, recorder);
   }
   int saved_errno = errno;
+  if (s.stay && tally.datagrams == s.count) stay_until_stopped();
   ::unlink(s.socket_path.c_str());
   ::close(fd);
 

@@ -38,14 +38,16 @@
 #include <thread>
 #include <vector>
 
-#include "cpu_affinity.h"
+#include "latency_stamp.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/cpu_settle.h"
+#include "measuring/proc_file.h"
+#include "measuring/process_usage.h"
+#include "measuring/receiving_socket.h"
+#include "measuring/socket_holders.h"
 #include "owned_fd.h"
-#include "proc_file.h"
-#include "process_usage.h"
-#include "receiving_socket.h"
-#include "send_wait.h"
-#include "sender_shares.h"
-#include "socket_holders.h"
+#include "sending/send_wait.h"
+#include "sending/sender_shares.h"
 
 namespace {
 
@@ -551,6 +553,90 @@ TEST_F(FloodTest, RatePacesTheSends) {
   }
 }
 
+// stamps - the --stamp time at the start of each datagram (latency_stamp.h), after
+// checking that the rest is the pattern.
+std::vector<std::int64_t> stamps(const Outcome& run, std::size_t size) {
+  std::vector<std::int64_t> found;
+  for (std::size_t i = 0; i < run.datagrams.size(); ++i) {
+    const std::string& d = run.datagrams[i];
+    EXPECT_EQ(d.size(), size) << "datagram " << i;
+    std::optional<std::int64_t> stamp = dgram::latency::read_stamp(d);
+    if (!stamp) {
+      ADD_FAILURE() << "datagram " << i << " too short for a stamp";
+      continue;
+    }
+    for (std::size_t k = dgram::latency::kStampSize; k < d.size(); ++k) {
+      if (d[k] != pattern_at(k)) {
+        ADD_FAILURE() << "datagram " << i << " offset " << k;
+        break;
+      }
+    }
+    found.push_back(*stamp);
+  }
+  return found;
+}
+
+TEST_F(FloodTest, StampsAreThePacersDueTimes) {
+  // At 1000/s datagram i is due exactly i ms after the first: the stamps
+  // are the schedule, to the nanosecond, whatever the sleeps overshot.
+  for (const char* mode : {"--count=50", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    const std::int64_t before = dgram::latency::stamp_clock_ns();
+    Outcome run = flood({mode, "--stamp", "-n", "50", "-r", "1000", "-s", "8", "--json", "--quiet"});
+    const std::int64_t after = dgram::latency::stamp_clock_ns();
+    EXPECT_EQ(run.exit_status, 0) << run.err;
+    std::vector<std::int64_t> due = stamps(run, 8);
+    ASSERT_EQ(due.size(), 50u);
+    for (std::size_t i = 1; i < due.size(); ++i) {
+      EXPECT_EQ(due[i] - due[i - 1], 1'000'000) << "datagram " << i;
+    }
+    EXPECT_GT(due.front(), before);
+    EXPECT_LT(due.back(), after);
+    EXPECT_EQ(json_value(run.out, "stamped"), "\"due\"") << run.out;
+    EXPECT_NE(json_value(run.out, "late_sends"), "(missing)") << run.out;
+  }
+}
+
+TEST_F(FloodTest, ASenderHeldUpStillStampsTheDueTimes) {
+  // 3000 datagrams at 20000/s are due over 150 ms; the receiver reads nothing
+  // for the first 400 ms, so the sender waits on a full queue and sends the
+  // rest late. Their stamps are still the schedule (50 us apart: the
+  // coordinated omission a receiver must not be spared), and the report
+  // counts the late sends.
+  for (const char* mode : {"--count=3000", "--mmsg"}) {
+    SCOPED_TRACE(mode);
+    Outcome run = flood({mode, "--stamp", "-n", "3000", "-r", "20000", "--json", "--quiet"},
+                        milliseconds{400});
+    EXPECT_EQ(run.exit_status, 0) << run.err;
+    std::vector<std::int64_t> due = stamps(run, 100);
+    ASSERT_EQ(due.size(), 3000u);
+    for (std::size_t i = 1; i < due.size(); ++i) {
+      ASSERT_EQ(due[i] - due[i - 1], 50'000) << "datagram " << i;
+    }
+    std::uint64_t late = std::stoull(json_value(run.out, "late_sends"));
+    EXPECT_GT(late, 0u) << run.out;
+    EXPECT_LE(late, 3000u) << run.out;
+  }
+}
+
+TEST_F(FloodTest, StampsFromSeveralSendersAreEachOnesSchedule) {
+  // Two senders at 500/s each (1000/s in all): each one's stamps are 2 ms
+  // apart. Arrival order mixes the two; the stamps of one sender are the
+  // ones 2 ms from a neighbour of the same stream, so sorted, every stamp
+  // but the two first has one exactly 2 ms before it.
+  Outcome run = flood({"--stamp", "-n", "40", "-r", "1000", "--senders", "2", "--json", "--quiet"});
+  EXPECT_EQ(run.exit_status, 0) << run.err;
+  std::vector<std::int64_t> due = stamps(run, 100);
+  ASSERT_EQ(due.size(), 40u);
+  std::sort(due.begin(), due.end());
+  std::size_t with_predecessor = 0;
+  for (std::int64_t stamp : due) {
+    if (std::binary_search(due.begin(), due.end(), stamp - 2'000'000)) ++with_predecessor;
+  }
+  EXPECT_EQ(with_predecessor, 38u);
+  EXPECT_EQ(json_value(run.out, "late_sends"), "0") << run.out;
+}
+
 TEST_F(FloodTest, StalledReceiverLosesNothing) {
   // Far more datagrams than the receiver's queue holds: while the receiver is
   // not reading, the sender must be waiting, not finished, and after that
@@ -638,6 +724,10 @@ TEST_F(FloodTest, BadCommandLinesExitTwoNamingTheValue) {
       {{"--receiver", "5", "--find-receivers", "/x"}, "exclude each other"},
       {{"--receiver", "5", "--master", "5", "/x"}, "pid 5 is given as both"},
       {{"--drain=yes", "/x"}, "'--drain'"},
+      {{"--stamp", "-s", "7", "/x"}, "--stamp needs --size of at least 8 bytes (the timestamp), got 7"},
+      {{"--stamp", "-q", "/x"}, "--stamp and --sequence exclude each other"},
+      {{"--settle", "300", "/x"}, "--settle watches the receivers' CPU time: it needs --receiver"},
+      {{"--settle", "0", "--find-receivers", "/x"}, "'0'"},
   };
   for (const auto& c : cases) expect_refused(c);
 }
@@ -856,6 +946,61 @@ TEST_F(FloodTest, HumanLineSaysTheRunWasTimedUntilDrained) {
 }
 
 // ---- --receiver, --find-receivers, --master
+
+TEST_F(FloodTest, SettleTimesTheRunToTheReceiversLastCpuGrowth) {
+  // A receiver that queues inside itself: it takes all 100 datagrams off the
+  // socket at once, and only then spends 500 ms of CPU on them. The drain
+  // comes first; --settle 300 waits for the CPU time to rest and times the
+  // run to its last growth, at least 0.4 s after the drain.
+  std::string path = dir_.file("queuer");
+  Forked receiver([path](int report) {
+    int fd = blocking_receiver(path);
+    say(report, 0);
+    char buffer[65536];
+    for (int i = 0; i < 100; ++i) {
+      if (::recv(fd, buffer, sizeof(buffer), 0) < 0) ::_exit(5);
+    }
+    burn_cpu(500'000);
+    say(report, 1);
+    for (;;) (void)::recv(fd, buffer, sizeof(buffer), 0);
+  });
+  ASSERT_EQ(receiver.next_number(), 0);
+  Outcome run = run_flood(RunSpec{.args = {"--receiver", pid_text(receiver.pid()), "--settle", "300",
+                                           "-n", "100", "--json", "--quiet", path}});
+  ASSERT_EQ(run.exit_status, 0) << run.err;
+  ASSERT_TRUE(JsonCheck(run.out).valid()) << run.out;
+  EXPECT_EQ(json_value(run.out, "timed_until"), "\"settled\"");
+  const double settle = std::stod(json_value(run.out, "settle_seconds"));
+  EXPECT_GE(settle, 0.4) << run.out;
+  EXPECT_GE(std::stod(json_value(run.out, "seconds")), settle) << run.out;
+  EXPECT_GE(std::stod(json_value(json_value(run.out, "receivers"), "cpu_seconds")), 0.45) << run.out;
+  EXPECT_EQ(receiver.next_number(), 1);  // its work was over when dgram-flood reported
+}
+
+TEST(FloodModules, SettleWatchWaitsForAQuietPeriodAfterTheLastGrowth) {
+  struct Look {
+    std::int64_t now_ns;
+    std::uint64_t ticks;
+    bool settled;
+    std::int64_t last_growth_ns;
+  };
+  // Quiet period 100, drained at 1000 with 7 ticks.
+  const Look looks[] = {
+      {1010, 7, false, 1000}, {1050, 9, false, 1050}, {1100, 9, false, 1050},
+      {1149, 9, false, 1050}, {1150, 9, true, 1050},
+  };
+  flood::SettleWatch watch(100, 1000, 7);
+  for (const Look& look : looks) {
+    SCOPED_TRACE(look.now_ns);
+    EXPECT_EQ(watch.observe(look.now_ns, look.ticks), look.settled);
+    EXPECT_EQ(watch.last_growth_ns(), look.last_growth_ns);
+  }
+  // No growth at all: settled a quiet period after the drain, timed to it.
+  flood::SettleWatch idle(100, 1000, 7);
+  EXPECT_FALSE(idle.observe(1090, 7));
+  EXPECT_TRUE(idle.observe(1100, 7));
+  EXPECT_EQ(idle.last_growth_ns(), 1000);
+}
 
 TEST_F(FloodTest, ReceiverCpuAndSwitchesAreCounted) {
   // 1 ms of CPU per datagram, datagrams 2 ms apart: the receiver blocks in

@@ -2,7 +2,10 @@
 // sink_receive_test - dgram-sink's dgram_sink_receive_sender and
 // dgram_sink_receive_credentials parameters, run as a real program under
 // dgram-launch: off by default (credentials=0 closes the summary), and with
-// credentials on every datagram sent once the child is serving carries them.
+// credentials on every datagram sent once the child is serving carries them;
+// and its latency mode (dgram_sink_latency_*): one delay per stamped
+// datagram, each between 0 and the time the test waited, in the report line
+// and the samples file.
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "dgram/unique_fd.h"
+#include "latency_stamp.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
 
@@ -141,6 +145,64 @@ TEST_F(SinkReceive, ABadValueIsRefusedNamingTheParameter) {
   EXPECT_EQ(::kill(child_.pid, SIGTERM), 0);
   (void)testing::finish_tool(child_, 30s);
   child_.pid = -1;
+}
+
+TEST_F(SinkReceive, LatencyModeRecordsEveryStampedDatagramOnce) {
+  const std::string report = dir_.file("latency.report");
+  const std::string samples = dir_.file("latency.samples");
+  constexpr int kStamped = 20;
+  // One datagram too short for a stamp, then the stamped ones; the child
+  // ends itself after all of them (max_use), so none is left unserved.
+  start({"-o", "dgram_sink_latency_report_file=" + report, "-o",
+         "dgram_sink_latency_samples_file=" + samples, "-o",
+         "max_use=" + std::to_string(kStamped + 1)});
+  ASSERT_TRUE(eventually([&] { return socket_ready(); })) << err();
+  ASSERT_TRUE(eventually([&] { return err().find("receive batch") != std::string::npos; })) << err();
+  send("short");
+  const std::int64_t first_sent = latency::stamp_clock_ns();
+  for (int i = 0; i < kStamped; ++i) {
+    std::string datagram(100, 'x');
+    latency::write_stamp(datagram.data(), latency::stamp_clock_ns());
+    send(datagram);
+  }
+  ASSERT_TRUE(eventually([&] { return dir_.read("latency.report").find('\n') != std::string::npos; }))
+      << err();
+  const std::int64_t waited = latency::stamp_clock_ns() - first_sent;
+  EXPECT_EQ(::kill(child_.pid, SIGTERM), 0);
+  auto r = testing::finish_tool(child_, 30s);
+  child_.pid = -1;
+  EXPECT_EQ(r.exit_code(), 0) << r.err;
+
+  // The report: one line, every stamped datagram counted once, the short one apart.
+  std::string line = dir_.read("latency.report");
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << "one report line expected: " << line;
+  auto words = words_of(line);
+  ASSERT_GE(words.size(), 2u) << line;
+  EXPECT_EQ(words[0], "exit:");
+  for (const std::string& expected : {"count=" + std::to_string(kStamped), "kept=" + std::to_string(kStamped),
+                                      std::string("malformed=1")}) {
+    EXPECT_NE(std::find(words.begin(), words.end(), expected), words.end()) << expected << " in " << line;
+  }
+  // The samples: one 8-byte delay per stamped datagram, none negative, none
+  // longer than the test waited from its first send to the report.
+  std::string raw = dir_.read("latency.samples");
+  ASSERT_EQ(raw.size(), kStamped * sizeof(std::int64_t));
+  for (std::size_t at = 0; at < raw.size(); at += sizeof(std::int64_t)) {
+    std::int64_t delay = 0;
+    std::memcpy(&delay, raw.data() + at, sizeof(delay));
+    EXPECT_GE(delay, 0) << "sample " << at / sizeof(delay);
+    EXPECT_LE(delay, waited) << "sample " << at / sizeof(delay);
+  }
+  // The counting summary saw the same datagrams.
+  auto summary = words_of(dir_.read("summary"));
+  EXPECT_NE(std::find(summary.begin(), summary.end(), "datagrams=" + std::to_string(kStamped + 1)),
+            summary.end());
+}
+
+TEST_F(SinkReceive, LatencyModeIsOffByDefault) {
+  auto words = serve({}, 3);
+  EXPECT_NE(std::find(words.begin(), words.end(), "datagrams=3"), words.end());
+  EXPECT_EQ(err().find(" kept="), std::string::npos) << "a latency line was logged: " << err();
 }
 
 }  // namespace

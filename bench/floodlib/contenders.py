@@ -16,8 +16,9 @@ DESCRIPTION
     perf counts only the threads that exist when it starts.
 
     SERVICES are the master's other services: the log service, the
-    loggers' verification services, and latency-service for the latency
-    runs (LATENCY names them). The private master.cf is SERVICES plus the
+    loggers' verification services, and dgram-sink in its latency mode
+    (dgram_sink_latency_report_file and _samples_file) for the latency runs
+    (LATENCY names them). The private master.cf is SERVICES plus the
     contenders' services plus one line per --sink-variant and per --service
     (a user's own program: user_rows()) (master_cf()).
 
@@ -25,19 +26,21 @@ DESCRIPTION
     exits after the last datagram), MasterContender (a service under the
     private master; the first datagram starts its child) and
     RsyslogContender (SyslogNgContender is the same over the private
-    syslog-ng: a daemon that queues inside, its file behind a socket). Each has prepare() (ready for a flood of count
-    datagrams), drained() (waits until all arrived; returns that time) and
-    finish() (child and master CPU and what it knows of the count).
+    syslog-ng: a daemon that queues inside, its file behind a socket). Each
+    has prepare() (ready for a flood of count datagrams), usage_options()
+    (how dgram-flood measures it: --receiver, --find-receivers --master,
+    --settle), drained() and finish() (what it knows of the count: the
+    proof, not the measurement).
 """
 
 import collections
 import json
 import os
+import signal
 import subprocess
 import time
 
-from .system import context_switches, cpu_seconds, payload, queue_length, reaped_cpu_seconds, send_one, socket_inode, stop_process, \
-    wait_until
+from .system import cpu_seconds, payload, queue_length, send_one, socket_inode, stop_process, wait_until
 
 Row = collections.namedtuple("Row", "name label kind mode service verify warm_flood",
                              defaults=(None, None, None, False))
@@ -87,12 +90,12 @@ SERVICES = [
     Service("postlog", 1, "dgram-logd", ""),
     Service("logdv", 1, "dgram-logd", "-o maillog_file={log}/logdv.verify"),
     Service("plogdv", 1, "postlogd", "-o maillog_file={log}/plogdv.verify"),
-    Service("lat1", 1, "latency-service",
-            "-o max_use=0 -o latency_report_file={log}/lat1.report -o latency_samples_file={log}/lat1.samples"),
-    Service("lat4", 4, "latency-service",
-            "-o max_use=0 -o latency_report_file={log}/lat4.report -o latency_samples_file={log}/lat4.samples"),
+    Service("lat1", 1, "dgram-sink", "-o max_use=0 -o dgram_sink_latency_report_file={log}/lat1.report "
+            "-o dgram_sink_latency_samples_file={log}/lat1.samples"),
+    Service("lat4", 4, "dgram-sink", "-o max_use=0 -o dgram_sink_latency_report_file={log}/lat4.report "
+            "-o dgram_sink_latency_samples_file={log}/lat4.samples"),
 ]
-# The latency receivers: raw-receiver --latency, or latency-service under the
+# The latency receivers: raw-receiver --latency, or dgram-sink's latency mode under the
 # master; each with the contender whose measured capacity sets its "half" load.
 LATENCY = {"raw": (None, "raw-recvmmsg"), "latency-1": ("lat1", "sink-1"), "latency-4": ("lat4", "sink-4")}
 
@@ -162,8 +165,10 @@ def make_contenders(rows, master, rsyslog, raw_program, root, syslog_ng=None):
 
 class Contender:
     """One receiver. prepare() makes it ready for a flood of `count`
-    datagrams; drained() waits until all arrived and returns that time;
-    finish() returns child/master CPU and what it knows of the count."""
+    datagrams; usage_options() are the dgram-flood options that measure it
+    (and wait for its drain); drained() collects what the flood left (the
+    raw receiver's report); finish() returns what it knows of the count.
+    The measuring itself (span, CPU, context switches) is dgram-flood's."""
     master = None
     warm_flood = False   # see the table
 
@@ -172,6 +177,10 @@ class Contender:
         self.label = label
 
     def socket(self):
+        raise NotImplementedError
+
+    def usage_options(self):
+        """The dgram-flood options that measure this receiver (and its master)."""
         raise NotImplementedError
 
     def pids(self):
@@ -195,7 +204,9 @@ class RawContender(Contender):
     def prepare(self, count, size, latency=False):
         if os.path.exists(self.path):
             os.unlink(self.path)
-        argv = [self.program, "--socket", self.path, "--count", str(count), "--mode", self.mode, "--timeout", "60"]
+        # --stay: it reports at SIGTERM, after dgram-flood read its usage at the drain.
+        argv = [self.program, "--socket", self.path, "--count", str(count), "--mode", self.mode, "--timeout", "60",
+                "--stay"]
         if latency:
             argv.append("--latency")
         if self.cpus is not None:
@@ -207,23 +218,28 @@ class RawContender(Contender):
     def pids(self):
         return [self.proc.pid] if self.proc else []
 
+    def usage_options(self):
+        # taskset execs the receiver: the pid is the receiver's.
+        return ["--receiver", str(self.proc.pid)]
+
     def drained(self, timeout):
+        # It has every datagram (dgram-flood waited for the drain), or never
+        # will: either way SIGTERM makes it report.
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             out, err = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             stop_process(self.proc.pid, "raw-receiver")
             out, err = self.proc.communicate()
-        end = time.monotonic()
         self.report = json.loads(out.strip().splitlines()[-1]) if out.strip() else {"complete": False}
         if err.strip():
             self.report["stderr"] = err.strip()
         self.proc = None
-        return end
 
     def finish(self, count):
         r = self.report
-        return {"child_cpu": r.get("cpu_user", 0) + r.get("cpu_system", 0), "master_cpu": None,
-                "child_ctx": r.get("context_switches"), "master_ctx": None, "received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
+        return {"received": r.get("count"), "complete": r.get("complete", False) and r.get("count") == count,
                 "batch_mean": r.get("batch_mean"), "batch_max": r.get("batch_max")}
 
 
@@ -237,8 +253,6 @@ class MasterContender(Contender):
         self.summary_file = summary_file
         self.summary_offset = 0
         self.warmups = 0
-        self.cpu_before = 0.0
-        self.master_before = 0.0
         self.inode = None
 
     def socket(self):
@@ -256,13 +270,9 @@ class MasterContender(Contender):
     def pids(self):
         return self.master.children(self.service)
 
-    def children_cpu(self):
-        return reaped_cpu_seconds(self.master.pid) + sum(cpu_seconds(p) for p in self.pids())
-
-    def children_ctx(self):
-        """Context switches of the children alive now (the kernel keeps no
-        total for reaped ones; dgram-sink's exit summaries have them)."""
-        return {p: context_switches(p) for p in self.pids()}
+    def usage_options(self):
+        # The master holds the socket too: every other holder is a receiver.
+        return ["--find-receivers", "--master", str(self.master.pid)]
 
     def prepare(self, count, size, latency=False, warmup=None):
         if self.summary_file and os.path.exists(self.summary_file):
@@ -273,19 +283,9 @@ class MasterContender(Contender):
             raise RuntimeError(f"no {self.service} child started: " + self.master.output())
         if not wait_until(lambda: self.queue() == 0, 15):
             raise RuntimeError(f"the {self.service} child does not read its socket (queue {self.queue()})")
-        self.cpu_before = self.children_cpu()
-        self.master_before = cpu_seconds(self.master.pid)
-        self.ctx_before = self.children_ctx()
-        self.master_ctx_before = context_switches(self.master.pid)
 
     def drained(self, timeout):
-        wait_until(lambda: self.queue() == 0, timeout, 0.005)
-        end = time.monotonic()
-        self.master_after = cpu_seconds(self.master.pid)
-        self.cpu_after = self.children_cpu()
-        self.ctx_after = self.children_ctx()
-        self.master_ctx_after = context_switches(self.master.pid)
-        return end
+        """Nothing to wait for: dgram-flood waited for the drain."""
 
     def summaries(self):
         if not self.summary_file or not os.path.exists(self.summary_file):
@@ -296,13 +296,8 @@ class MasterContender(Contender):
         return [dict(w.split("=", 1) for w in line.split() if "=" in w) for line in lines]
 
     def finish(self, count):
-        result = {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": self.master_after - self.master_before,
-                  "received": None, "complete": None,
-                  "master_ctx": self.master_ctx_after - self.master_ctx_before}
-        # Children that were there before and after: their switches in between
-        # (one that ended or started meanwhile would count wrong: then none).
-        if set(self.ctx_before) == set(self.ctx_after):
-            result["child_ctx"] = sum(self.ctx_after[p] - self.ctx_before[p] for p in self.ctx_after)
+        """What proves the count: the sink's exit summaries (after the children are retired)."""
+        result = {"received": None, "complete": None}
         if self.summary_file:
             self.master.retire()
             reports = self.summaries()
@@ -310,9 +305,6 @@ class MasterContender(Contender):
             result["received"] = served - self.warmups
             result["complete"] = served - self.warmups == count
             result["children"] = len(reports)
-            result["child_cpu"] = sum(float(r.get("cpu_user", 0)) + float(r.get("cpu_system", 0)) for r in reports)
-            if reports and all("context_switches" in r for r in reports):
-                result["child_ctx"] = sum(int(r["context_switches"]) for r in reports)
             batches = sum(int(r["batches"]) for r in reports if "batches" in r)
             if batches:
                 result["batches"] = batches
@@ -336,6 +328,10 @@ class RsyslogContender(Contender):
     def socket(self):
         return self.rsyslog.null_socket
 
+    def usage_options(self):
+        # rsyslogd queues inside itself: its drain is its CPU time at rest.
+        return ["--receiver", str(self.rsyslog.pid), "--settle", "300"]
+
     def pids(self):
         try:
             return [int(t) for t in os.listdir(f"/proc/{self.rsyslog.pid}/task")]
@@ -343,8 +339,8 @@ class RsyslogContender(Contender):
             return [self.rsyslog.pid]
 
     def idle(self, quiet=0.3):
-        """idle - waits until the queue is empty and the CPU time has not grown for
-        `quiet` seconds; returns the time of the last growth seen."""
+        """idle - before a flood (readiness, not measurement): waits until the queue is
+        empty and the CPU time has not grown for `quiet` seconds."""
         last_cpu = cpu_seconds(self.rsyslog.pid)
         last_change = time.monotonic()
         deadline = last_change + 120
@@ -360,18 +356,12 @@ class RsyslogContender(Contender):
 
     def prepare(self, count, size, latency=False):
         self.idle()
-        self.cpu_before = cpu_seconds(self.rsyslog.pid)
-        self.ctx_before = context_switches(self.rsyslog.pid)
 
     def drained(self, timeout):
-        end = self.idle()
-        self.cpu_after = cpu_seconds(self.rsyslog.pid)
-        self.ctx_after = context_switches(self.rsyslog.pid)
-        return end
+        """Nothing to wait for: dgram-flood --settle waited until rsyslogd's CPU time rested."""
 
     def finish(self, count):
-        return {"child_cpu": self.cpu_after - self.cpu_before, "master_cpu": None, "received": None,
-                "complete": None, "child_ctx": self.ctx_after - self.ctx_before, "master_ctx": None}
+        return {"received": None, "complete": None}
 
 
 class SyslogNgContender(RsyslogContender):

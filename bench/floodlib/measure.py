@@ -10,13 +10,17 @@ DESCRIPTION
 
       flood           dgram-flood COUNT datagrams of SIZE with send(2) or
                       sendmmsg(2) at a socket; its start, end and JSON report
-      timed_run       prepare, flood, drained, finish: one entry of "runs"
+      timed_run       prepare, flood, drained, finish: one entry of "runs";
+                      dgram-flood measures (the span to the drain, or to
+                      rsyslogd's last CPU growth with --settle; the receivers'
+                      and the master's CPU and context switches), the
+                      contender proves the count
       count_syscalls  the same flood under perf stat --per-thread -a (strace
                       -c -f -p when perf cannot): calls per datagram of the
                       receiving processes and of the master
       verify_logger   a logger writes a real file; its lines are counted
-      latency         latency-sender paces datagrams that carry their send
-                      time; the receivers' delays, p50/p99/p99.9/max
+      latency         dgram-flood --stamp paces datagrams that carry the time
+                      they were due; the receivers' delays, p50/p99/p99.9/max
 """
 
 import json
@@ -30,6 +34,19 @@ import time
 
 from .contenders import CONTENDERS, LATENCY, MasterContender, RawContender, service as service_named
 from .system import payload, queue_length, stop_process, wait_until
+
+
+def flood_measured(report, count):
+    """flood_measured - what dgram-flood's report says of the receivers and the master:
+    seconds (timed until drained or settled), rate, CPU and context switches."""
+    receivers, master = report.get("receivers") or {}, report.get("master") or {}
+    seconds = report.get("seconds")
+    return {"seconds": seconds, "rate": round(count / seconds, 1) if seconds else None,
+            "timed_until": report.get("timed_until"),
+            "child_cpu": receivers.get("cpu_seconds"), "child_ctx": receivers.get("ctx_switches"),
+            "master_cpu": master.get("cpu_seconds"), "master_ctx": master.get("ctx_switches"),
+            "late_children": len(receivers.get("late_pids", [])),
+            "exited_children": len(receivers.get("exited_pids", []))}
 
 
 def sender_kind(sender):
@@ -56,8 +73,12 @@ class Measure:
 
     # -- one flood
 
-    def flood(self, path, count, size, sender, timeout, rate=0):
+    def flood(self, path, count, size, sender, timeout, usage=(), rate=0):
+        """flood - dgram-flood; usage: its options that name the receivers to measure
+        (Contender.usage_options), which also make it wait for the drain; rate: the
+        total of all senders, datagrams/s (0: as fast as they can)."""
         argv = [self.programs["flood"], "-n", str(count), "-s", str(size), "--quiet", "--json", "--timeout", "30"]
+        argv += list(usage)
         if rate:
             argv += ["--rate", str(rate)]
         kind, senders = sender_kind(sender)
@@ -76,19 +97,26 @@ class Measure:
         return start, end, report
 
     def timed_run(self, contender, count, size, sender, rep, rate=0):
-        """timed_run - one flood of count datagrams, as fast as the senders can or paced at
-        rate (the total of all senders) when rate is not 0."""
+        """timed_run - one entry of "runs": the span, the receivers' and the master's CPU and
+        context switches are dgram-flood's (flood_measured); the contender adds what proves
+        the count (the sink's exit summaries, the raw receiver's report). The flood is as fast
+        as the senders can, or paced at rate (the total of all senders) when rate is not 0."""
         timeout = max(120.0, count / 2000.0, count / rate + 60 if rate else 0)
         contender.prepare(count, size)
-        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout, rate)
-        end = contender.drained(timeout)
-        end = max(end, sent_at)
+        start, sent_at, report = self.flood(contender.socket(), count, size, sender, timeout,
+                                            contender.usage_options(), rate)
+        contender.drained(timeout)
         result = contender.finish(count)
-        seconds = end - start
+        measured = flood_measured(report, count)
+        seconds = measured["seconds"]
         run = {"rep": rep, "contender": contender.name, "size": size, "sender": sender, "count": count,
-               "seconds": round(seconds, 6), "rate": round(count / seconds, 1),
+               "seconds": round(seconds, 6), "rate": round(count / seconds, 1), "timed_until": measured["timed_until"],
                "sender_seconds": round(sent_at - start, 6), "sender_rate": report.get("datagrams_per_second"),
                "send_wait_us": report.get("send_wait_us")}
+        for key in ("child_cpu", "child_ctx", "master_cpu", "master_ctx"):
+            run[key] = measured[key]
+        if measured["late_children"]:
+            run["late_children"] = measured["late_children"]
         run.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in result.items()})
         for key, per in (("child_ctx", "ctx_per_datagram"), ("master_ctx", "master_ctx_per_datagram")):
             if run.get(key) is not None:
@@ -164,7 +192,8 @@ class Measure:
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1.5)   # strace attaches within a few ms; no readiness signal
         try:
-            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0))
+            self.flood(contender.socket(), count, size, sender, max(120.0, count / 1000.0),
+                       contender.usage_options())
             contender.drained(120)
         finally:
             counter.send_signal(signal.SIGINT)
@@ -253,13 +282,18 @@ class Measure:
 
     # -- latency
 
+    def stamped(self, count, rate, size, path):
+        """stamped - dgram-flood sending COUNT datagrams paced to RATE, each stamped with the
+        time it was due (--stamp), with its JSON report."""
+        return [self.programs["flood"], "--stamp", "--rate", str(rate), "-n", str(count), "-s", str(size),
+                "--drain", "--quiet", "--json", "--timeout", "30", path]
+
     def latency(self, receiver, count, rate, size):
-        sender = self.programs["latency_sender"]
         if receiver == "raw":
             raw = self.contenders["raw-recvmmsg"]
             raw.prepare(count, size, latency=True)
-            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
-                                            raw.path]), capture_output=True, text=True, timeout=count / rate + 60)
+            p = subprocess.run(self.placed(self.stamped(count, rate, size, raw.path)), capture_output=True,
+                               text=True, timeout=count / rate + 60)
             raw.drained(30)
             fields = dict(w.split("=", 1) for w in raw.report.get("latency", "").split())
             label = "raw-receiver (recvmmsg, MSG_WAITFORONE)"
@@ -269,9 +303,8 @@ class Measure:
             offsets = [os.path.getsize(f) if os.path.exists(f) else 0 for f in (report, samples)]
             contender = MasterContender(receiver, receiver, self.master, service)
             contender.prepare(count, size, warmup=b"w")   # too short to carry a stamp: not a delay
-            p = subprocess.run(self.placed([sender, "--rate", str(rate), "--count", str(count), "--size", str(size),
-                                            contender.socket()]), capture_output=True, text=True,
-                               timeout=count / rate + 60)
+            p = subprocess.run(self.placed(self.stamped(count, rate, size, contender.socket())),
+                               capture_output=True, text=True, timeout=count / rate + 60)
             wait_until(lambda: contender.queue() == 0, 30)
             self.master.retire()
             with open(report) as f:
@@ -290,10 +323,12 @@ class Measure:
                            ("max_us", 1.0)):
                 if delays:
                     fields[key] = delays[min(len(delays) - 1, int(q * (len(delays) - 1) + 0.5))] / 1000.0
-            label = f"latency-service under the master, maxproc {service_named(service).maxproc}"
+            label = f"dgram-sink (latency mode) under the master, maxproc {service_named(service).maxproc}"
+        if p.returncode != 0:
+            raise RuntimeError(f"dgram-flood --stamp exited {p.returncode}: {p.stderr.strip()}")
         sent = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
         entry = {"receiver": receiver, "label": label, "rate": rate, "size": size, "sent": sent.get("sent"),
-                 "achieved_rate": sent.get("rate"), "late_sends": sent.get("late")}
+                 "achieved_rate": sent.get("datagrams_per_second"), "late_sends": sent.get("late_sends")}
         for key in ("count", "malformed", "children"):
             if key in fields:
                 entry[key] = int(fields[key])

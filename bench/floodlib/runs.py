@@ -63,8 +63,6 @@ class Bench:
             "sink": f"{self.build}/tools/dgram-sink",
             "logd": f"{self.build}/tools/dgram-logd",
             "raw": f"{self.build}/bench/raw-receiver",
-            "latency_service": f"{self.build}/bench/latency-service",
-            "latency_sender": f"{self.build}/bench/latency-sender",
         }
         missing = [p for p in list(self.programs.values()) + [MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
         if missing:
@@ -82,8 +80,7 @@ class Bench:
         say(f"private instances in {self.root}")
         p = self.root + "/postfix"
         extra = variant_rows(self.args.sink_variant) + user_rows(self.args.service)
-        self.master = PostfixInstance(p, [self.programs["sink"], self.programs["logd"],
-                                          self.programs["latency_service"], POSTLOGD] +
+        self.master = PostfixInstance(p, [self.programs["sink"], self.programs["logd"], POSTLOGD] +
                                       [program for _, _, program, _ in self.args.service],
                                       master_cf(f"{p}/log", extra))
         self.rsyslog = Rsyslog(self.root + "/rsyslog")

@@ -4,7 +4,7 @@
 DESCRIPTION
     Constants (the Postfix programs, the environment of what is started here,
     clock ticks), the one line of progress (say), the CPU time and state of a
-    process, the children of a process and the master.cf service a child
+    process (for readiness: the receivers are measured by dgram-flood), the children of a process and the master.cf service a child
     serves, what waits on a UNIX datagram socket (ss's Recv-Q), and stopping
     a process started here by its pid. The /proc parser is the one of
     tools/lib/postfix_instance.py.
@@ -34,31 +34,6 @@ def cpu_seconds(pid):
     """cpu_seconds - utime + stime of a process (all its threads), in seconds; 0 when gone."""
     st = proc_stat(pid)
     return (st["utime"] + st["stime"]) / TICKS if st else 0.0
-
-
-def context_switches(pid):
-    """context_switches - voluntary + involuntary context switches of a process,
-    summed over its threads (/proc/PID/task/*/status); 0 when gone."""
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                        total += int(line.split()[1])
-        except OSError:
-            continue   # a thread that ended meanwhile
-    return total
-
-
-def reaped_cpu_seconds(pid):
-    """reaped_cpu_seconds - cutime + cstime: CPU of the children a process has waited for."""
-    st = proc_stat(pid)
-    return (st["cutime"] + st["cstime"]) / TICKS if st else 0.0
 
 
 def argv_of(pid):

@@ -15,20 +15,23 @@
 //   A progress bar is drawn on stderr when stderr is a terminal.
 //
 //   With --drain it then waits until the receiver has consumed everything
-//   and times the run up to that moment (receiver_drain.h). With
+//   and times the run up to that moment (measuring/receiver_drain.h). With
 //   --receiver, --find-receivers or --master it also reports what the
 //   receiving processes spent, CPU and context switches, in all and per
-//   datagram, and where they and the sender may run (usage_meter.h).
+//   datagram, and where they and the sender may run (measuring/usage_meter.h).
+//   With --settle it waits, after the drain, until the receivers' CPU time
+//   has stopped growing, and times the run to its last growth
+//   (measuring/cpu_settle.h).
 //
 //   With --senders N it connects N sockets and forks N senders, one on each
-//   (sender_team.h), with their shares of the count, of the sequence numbers
-//   and of the rate (sender_shares.h); everything above is then about all
+//   (sending/sender_team.h), with their shares of the count, of the sequence numbers
+//   and of the rate (sending/sender_shares.h); everything above is then about all
 //   of them together: the report spans the first sender's start to the last
 //   one's end (or the drain, over all the sockets), and lists each sender.
 //
 //   The options are listed by --help (flood_options.cpp); the bytes of a
-//   datagram are described in payload.h, pacing in pacer.h, the waiting
-//   in sender.h and the summary in report.h.
+//   datagram are described in sending/payload.h, pacing in sending/pacer.h, the waiting
+//   in sending/sender.h and the summary in report.h.
 //
 //   With one sender (the default) it sends from its own process, with the
 //   progress bar; there is none with several.
@@ -39,7 +42,7 @@
 //   socket that no process holds; exit status 1 for a send error, a
 //   timeout (sending or draining), an unreadable /proc or an unwritable
 //   stdout (failure.h). A sender of several that fails or dies stops the
-//   others; it and the parent each say why (sender_team.h).
+//   others; it and the parent each say why (sending/sender_team.h).
 // SEE ALSO
 //   dgram-sink, sendmmsg(2), unix(7).
 #include <fcntl.h>
@@ -57,18 +60,19 @@
 #include <vector>
 
 #include "clock.h"
-#include "cpu_affinity.h"
-#include "datagram_socket.h"
 #include "failure.h"
 #include "flood_options.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/cpu_settle.h"
+#include "measuring/receiver_drain.h"
+#include "measuring/receiving_socket.h"
+#include "measuring/usage_meter.h"
 #include "progress.h"
-#include "receiver_drain.h"
-#include "receiving_socket.h"
 #include "report.h"
-#include "sender.h"
-#include "sender_shares.h"
-#include "sender_team.h"
-#include "usage_meter.h"
+#include "sending/datagram_socket.h"
+#include "sending/sender.h"
+#include "sending/sender_shares.h"
+#include "sending/sender_team.h"
 
 namespace {
 
@@ -160,7 +164,7 @@ std::vector<flood::SenderResult> send_here(const flood::FloodOptions& options, i
   flood::Sender sender(options, fd, progress);
   flood::SendOutcome outcome = sender.run();
   return {flood::SenderResult{::getpid(), options.first, outcome.sent, outcome.start_ns,
-                              outcome.elapsed_ns, outcome.wait}};
+                              outcome.elapsed_ns, outcome.wait, outcome.late}};
 }
 
 // send_from_team - several senders: forked, sampled around, waited for.
@@ -198,6 +202,7 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
     end_ns = std::max(end_ns, sender.start_ns + sender.elapsed_ns);
     sent += sender.sent;
     report.send_wait.merge(sender.wait);
+    report.late_sends += sender.late;
     report.sending_ns += static_cast<std::uint64_t>(sender.elapsed_ns);
     report.per_sender.push_back(
         flood::SenderLine{sender.pid, sender.sent, sender.first, seconds(sender.elapsed_ns)});
@@ -208,12 +213,21 @@ flood::Report run(const flood::FloodOptions& options, flood::Progress& progress)
   report.seconds = seconds(end_ns - start_ns);
   report.mmsg = options.mmsg;
   report.first_sequence = options.first;
+  report.paced = options.rate > 0;
+  report.stamped = options.stamp;
   report.sender_cpus = flood::cpu_list(cpus);
   if (options.drain) {
     std::int64_t consumed_ns = flood::wait_until_consumed(fds, options, sent, progress);
+    std::int64_t done_ns = consumed_ns;
+    if (options.settle_ms > 0) {
+      done_ns = flood::wait_until_settled([&meter] { return meter->receiver_ticks(); }, options,
+                                          consumed_ns);
+      report.settled = true;
+      report.settle_seconds = seconds(done_ns - consumed_ns);
+    }
     if (meter) report.usage = meter->finish(cpus);
     report.drained = true;
-    report.seconds = seconds(consumed_ns - start_ns);
+    report.seconds = seconds(done_ns - start_ns);
     report.drain_seconds = seconds(consumed_ns - end_ns);
     report.receiver_socket = flood::presence_name(flood::socket_presence(target.inode));
   }

@@ -17,7 +17,7 @@
 //   caller; the modules that decide the run (sender, receiver_drain,
 //   usage_meter, ...) throw Failure; only main() prints, and, with
 //   --senders, each sender process, which has no main() to go back to
-//   (sender_team.h). Both print with complain().
+//   (sending/sender_team.h). Both print with complain().
 #pragma once
 
 #include <string>

@@ -32,6 +32,8 @@ enum class Id {
   find_receivers,
   master,
   senders,
+  stamp,
+  settle,
 };
 
 struct OptionSpec {
@@ -50,6 +52,7 @@ constexpr OptionSpec kOptions[] = {
     {"help", 'h', false, Id::help},      {"drain", 0, false, Id::drain},
     {"receiver", 0, true, Id::receiver}, {"find-receivers", 0, false, Id::find_receivers},
     {"master", 0, true, Id::master},     {"senders", 0, true, Id::senders},
+    {"stamp", 0, false, Id::stamp},     {"settle", 0, true, Id::settle},
 };
 
 constexpr std::uint64_t kMaxPid = 2147483647;  // pid_t is a 32-bit int on Linux
@@ -173,6 +176,12 @@ void apply(FloodOptions& options, bool& help, const OptionSpec& spec, std::strin
     case Id::senders:
       options.senders = static_cast<unsigned>(parse_unsigned(spelled, value, 1, kMaxSenders));
       break;
+    case Id::stamp:
+      options.stamp = true;
+      break;
+    case Id::settle:
+      options.settle_ms = parse_unsigned(spelled, value, 1, 3'600'000);
+      break;
   }
 }
 
@@ -186,6 +195,18 @@ void check_combination(const FloodOptions& options) {
     throw BadCommandLine{"--sequence numbers from " + std::to_string(options.first) + " for " +
                          std::to_string(options.count) +
                          " datagrams would need more than 12 digits"};
+  }
+  if (options.stamp && options.size < kStampSize) {
+    throw BadCommandLine{"--stamp needs --size of at least " + std::to_string(kStampSize) +
+                         " bytes (the timestamp), got " + std::to_string(options.size)};
+  }
+  if (options.stamp && options.sequence) {
+    throw BadCommandLine{
+        "--stamp and --sequence exclude each other: both write the first bytes of a datagram"};
+  }
+  if (options.settle_ms > 0 && options.receivers.empty() && !options.find_receivers) {
+    throw BadCommandLine{
+        "--settle watches the receivers' CPU time: it needs --receiver or --find-receivers"};
   }
   if (!options.receivers.empty() && options.find_receivers) {
     throw BadCommandLine{
@@ -327,6 +348,16 @@ std::string usage_text(const char* program) {
          "                     own socket, its share of --count (the shares differ by at\n"
          "                     most one) and the sequence numbers of that share, in one\n"
          "                     stretch; --rate is the total. No progress bar when N > 1.\n"
+         "      --stamp        start each datagram with the CLOCK_MONOTONIC nanosecond time\n"
+         "                     it was due (8 bytes, native order; needs --size >= 8): with\n"
+         "                     --rate the pacer's schedule, so a late send keeps the time\n"
+         "                     it should have gone out; unpaced, the time of its send call.\n"
+         "                     Excludes --sequence.\n"
+         "      --settle MS    after the drain, wait until the receivers' CPU time has not\n"
+         "                     grown for MS milliseconds (1 to 3600000; 300 suits the\n"
+         "                     usual 10 ms clock tick) and time the run to its last growth:\n"
+         "                     for receivers that queue inside (rsyslogd). Needs\n"
+         "                     --receiver or --find-receivers; --timeout bounds the wait.\n"
          "  -h, --help         show this text\n"
          "\n"
          "--receiver, --find-receivers and --master imply --drain and add to the report,\n"
@@ -339,9 +370,12 @@ std::string usage_text(const char* program) {
          "start to the last one's end (or the drain), and lists each sender's pid,\n"
          "datagrams, first sequence number, seconds and rate.\n"
          "\n"
-         "Bytes after the sequence header (or all bytes, without --sequence) are the\n"
+         "Bytes after the sequence header or the stamp (all bytes without either) are the\n"
          "pattern 'a' + offset % 26, offset counted from the start of the datagram.\n"
          "A full receiver queue makes the sender wait; no datagram is ever skipped.\n"
+         "\n"
+         "With --rate the report counts the late sends: datagrams whose send call began\n"
+         "more than one period (1/rate of that sender) after they were due.\n"
          "\n"
          "Exit status: 0 all sent (and consumed, with --drain); 1 a send or the drain\n"
          "failed or timed out; 2 bad command line, the socket could not be connected,\n"

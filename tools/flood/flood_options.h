@@ -12,14 +12,17 @@
 //   Numbers are unsigned decimal, with no sign, no blanks and nothing after
 //   the digits; --rate and --timeout also take a fraction ("0.5"). PIDs are
 //   from 1 to 2147483647; whether a process has that pid is checked later,
-//   when the run starts (usage_meter.h).
+//   when the run starts (measuring/usage_meter.h).
+//
+//   --settle MS (milliseconds, 1 to 3600000) needs --receiver or
+//   --find-receivers: it watches their CPU time (cpu_settle.h).
 //
 //   --receiver, --find-receivers and --master imply --drain: the receivers'
 //   usage is read when they have consumed everything, not while up to a
 //   queueful is still waiting for them. --receiver may be repeated; a pid
 //   given twice counts once.
 //
-//   --senders N splits the run over N processes (sender_team.h); the other
+//   --senders N splits the run over N processes (sending/sender_team.h); the other
 //   options keep their meaning for the whole run: --count and --rate are
 //   totals, --first starts the union of the senders' sequence ranges.
 // DIAGNOSTICS
@@ -29,7 +32,9 @@
 //   that would need more than 12 digits; --receiver together with
 //   --find-receivers, one pid given as both --receiver and --master, and
 //   --senders above 1 with a --count below it (a sender with nothing to
-//   send).
+//   send); --stamp with a size below 8 bytes, or together with --sequence
+//   (both write the first bytes); --settle without --receiver or
+//   --find-receivers.
 // SEE ALSO
 //   sender(3), the dgram-flood usage text.
 #pragma once
@@ -41,6 +46,8 @@
 #include <string>
 #include <vector>
 
+#include "latency_stamp.h"
+
 namespace flood {
 
 // Width of the zero-padded sequence number at the start of a --sequence
@@ -48,6 +55,9 @@ namespace flood {
 inline constexpr std::size_t kSequenceDigits = 12;
 inline constexpr std::size_t kSequenceHeader = kSequenceDigits + 1;
 inline constexpr std::uint64_t kSequenceLimit = 1'000'000'000'000ULL;  // 10^12
+
+// --stamp: the bytes of the timestamp (latency_stamp.h).
+inline constexpr std::size_t kStampSize = dgram::latency::kStampSize;
 
 inline constexpr std::size_t kMaxSize = 65536;
 inline constexpr std::size_t kMaxBatch = 1024;  // the kernel's UIO_MAXIOV cap on sendmmsg
@@ -72,6 +82,8 @@ struct FloodOptions {
   bool find_receivers = false;   // the holders of the receiving socket
   pid_t master = 0;              // --master; 0 = none named
   unsigned senders = 1;          // --senders: processes sharing the count (sender_team.h)
+  bool stamp = false;            // --stamp: each datagram starts with its due time
+  std::uint64_t settle_ms = 0;   // --settle: after the drain, wait for the receivers' CPU to rest
 
   // measures_usage - whether receivers' (or a master's) CPU and switches are counted.
   bool measures_usage() const { return !receivers.empty() || find_receivers || master != 0; }

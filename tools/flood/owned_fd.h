@@ -6,7 +6,7 @@
 // DESCRIPTION
 //   Wrapped right after the system call that made the descriptor; closed
 //   once, by reset() or the destructor. The sockets have their own owner
-//   (datagram_socket.h).
+//   (sending/datagram_socket.h).
 // DIAGNOSTICS
 //   None: close(2) of a pipe end has nothing to report that the other end
 //   would not see anyway, so its result is dropped.

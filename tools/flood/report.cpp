@@ -6,7 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 
-#include "cpu_affinity.h"
+#include "measuring/cpu_affinity.h"
 
 namespace flood {
 
@@ -138,10 +138,14 @@ std::string human_report(const Report& report) {
   std::string text = line;
   const bool several = report.per_sender.size() > 1;
   if (several) text += " from " + std::to_string(report.per_sender.size()) + " senders";
+  if (report.paced) text += "; " + std::to_string(report.late_sends) + " late";
   if (report.drained) {
     text += " (timed until drained, " + fixed(report.drain_seconds, 6) + " s after the last send";
     if (report.receiver_socket == "closed") {
       text += "; the receiver closed its socket, what was queued then was discarded";
+    }
+    if (report.settled) {
+      text += "; CPU settled " + fixed(report.settle_seconds, 6) + " s after the drain";
     }
     text += ")";
   }
@@ -167,11 +171,15 @@ std::string json_report(const Report& report) {
                 report.sent, report.size, report.seconds, rate_of(report),
                 report.mmsg ? "sendmmsg" : "send", report.first_sequence);
   std::string text = line;
-  text += std::string(",\"timed_until\":\"") + (report.drained ? "drained" : "sent") + "\"";
+  text += std::string(",\"timed_until\":\"") +
+          (report.settled ? "settled" : report.drained ? "drained" : "sent") + "\"";
   text += ",\"sender_cpus\":\"" + report.sender_cpus + "\"";
   text += json_send_wait(report.send_wait, report.sending_ns);
+  if (report.paced) text += ",\"late_sends\":" + std::to_string(report.late_sends);
+  if (report.stamped) text += ",\"stamped\":\"due\"";
   if (report.drained) {
     text += ",\"drain_seconds\":" + fixed(report.drain_seconds, 6);
+    if (report.settled) text += ",\"settle_seconds\":" + fixed(report.settle_seconds, 6);
     text += ",\"receiver_socket\":\"" + report.receiver_socket + "\"";
   }
   if (report.usage) {

@@ -18,6 +18,11 @@
 // otherwise. 0 costs nothing (no clock is read); a value out of range is one
 // fatal line, `invalid dgram_sink_work_usec parameter value -1 < 0`
 // (emulated_work.h).
+// With dgram_sink_latency_report_file or dgram_sink_latency_samples_file set
+// it also records, for each datagram, how long ago the time stamped in its
+// first 8 bytes was (dgram-flood --stamp), and at exit logs and writes
+// one more line and the delays themselves (latency_mode.h);
+// dgram_sink_latency_capacity bounds the delays kept.
 // When it exits it logs one summary line of key=value words, which it also
 // appends to dgram_sink_summary_file when that is set (opened before privileges
 // are dropped), so scripts can add up
@@ -49,6 +54,7 @@
 #include "dgram/server.h"
 #include "dgram/unique_fd.h"
 #include "emulated_work.h"
+#include "latency_mode.h"
 #include "sequence_check.h"
 
 namespace {
@@ -64,6 +70,7 @@ struct SinkState {
   std::uint64_t with_credentials = 0;
   dgram::sink::EmulatedWork work;
   dgram::sink::SequenceCheck sequence;
+  dgram::sink::LatencyMode latency;
 };
 
 std::string summary_line(const SinkState& state, const dgram::Context& context) {
@@ -132,7 +139,12 @@ int main(int argc, char** argv) {
   // Bounds checked by check_work_usec (a table's min of 0 means "no bound").
   service.params.ints.push_back({dgram::sink::kWorkUsecName, 0, &state.work.usec});
   service.params.bools.push_back({dgram::sink::kWorkSpinName, false, &state.work.spin});
+  service.params.strs.push_back({"dgram_sink_latency_report_file", "", &state.latency.report_file});
+  service.params.strs.push_back({"dgram_sink_latency_samples_file", "", &state.latency.samples_file});
+  service.params.ints.push_back({"dgram_sink_latency_capacity", 1048576, &state.latency.capacity, 1, 0});
   service.on_datagram = [&state](const dgram::Datagram& datagram, dgram::Context&) {
+    // First: the delay is the wait before the service saw the datagram.
+    if (state.latency.on()) state.latency.observe(datagram.data);
     ++state.datagrams;
     state.bytes += datagram.data.size();
     if (datagram.truncated) ++state.truncated;
@@ -144,11 +156,16 @@ int main(int argc, char** argv) {
   service.hooks.pre_init = [&state](dgram::Context&) {
     dgram::sink::check_work_usec(state.work.usec);
     if (!state.summary_file.empty()) state.summary_fd = open_summary(state.summary_file);
+    state.latency.open();
   };
   service.hooks.on_exit = [&state](dgram::Context& context) {
     std::string line = summary_line(state, context);
     context.log.info("%s", line.c_str());
     if (state.summary_fd) append_line(state.summary_fd.get(), state.summary_file, line);
+    if (state.latency.on()) {
+      std::string delays = state.latency.finish(::getpid(), context.service_name);
+      context.log.info("%s", delays.c_str());
+    }
   };
   return dgram::run(service, argc, argv);
 }

@@ -1,45 +1,29 @@
 // SPDX-License-Identifier: MIT
-// latency_record - the send-time stamp a latency datagram carries, and the
-// delays a receiver collects from such datagrams.
-//
-// A latency datagram begins with the sender's CLOCK_MONOTONIC time in
-// nanoseconds, 8 bytes in native byte order (sender and receiver are on the
-// same machine, and that clock is shared by all its processes); the rest is
-// padding. A DelayRecorder keeps each delay (receive time minus send time) in
-// storage reserved up front, so recording allocates nothing, and reports
-// count, minimum, p50, p99, p99.9 and maximum in microseconds.
+// NAME
+//   delay_recorder - the delays a receiver collects from stamped datagrams
+//   (latency_stamp.h), and their summary.
+// SUMMARY
+//   DelayRecorder delays(capacity);
+//   delays.record(now - stamp);   // or record_malformed()
+//   std::string line = delays.summary();
+// DESCRIPTION
+//   A DelayRecorder keeps each delay (receive time minus stamp, nanoseconds)
+//   in storage reserved up front, so recording allocates nothing; beyond the
+//   capacity, delays are counted but not kept. summary() sorts the kept
+//   delays and reports count, kept, malformed (datagrams too short for a
+//   stamp), minimum, p50, p99, p99.9 and maximum in microseconds, as
+//   key=value words. Used by dgram-sink and bench/raw-receiver.
+// DIAGNOSTICS
+//   None: the reserve at construction is the one allocation (std::bad_alloc).
 #pragma once
-
-#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <string>
-#include <string_view>
 #include <vector>
 
-namespace dgram::bench {
-
-inline constexpr std::size_t kStampSize = sizeof(std::int64_t);
-
-// monotonic_ns - CLOCK_MONOTONIC now, in nanoseconds.
-inline std::int64_t monotonic_ns() noexcept {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
-
-// write_stamp - puts the send time at the start of a datagram of at least kStampSize bytes.
-inline void write_stamp(char* datagram, std::int64_t ns) noexcept { std::memcpy(datagram, &ns, kStampSize); }
-
-// read_stamp - the send time of a datagram; false when it is too short to carry one.
-inline bool read_stamp(std::string_view datagram, std::int64_t& ns) noexcept {
-  if (datagram.size() < kStampSize) return false;
-  std::memcpy(&ns, datagram.data(), kStampSize);
-  return true;
-}
+namespace dgram::latency {
 
 class DelayRecorder {
  public:
@@ -81,4 +65,4 @@ class DelayRecorder {
   std::uint64_t malformed_ = 0;
 };
 
-}  // namespace dgram::bench
+}  // namespace dgram::latency

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 // sender - send(2) and sendmmsg(2) loops with flow-control waits.
-#include "sender.h"
+#include "sending/sender.h"
 
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <vector>
@@ -42,7 +42,9 @@ Sender::Sender(const FloodOptions& options, int fd, Progress& progress, std::int
     : options_(options),
       fd_(fd),
       progress_(progress),
-      payload_(options.size, options.sequence),
+      payload_(options.size, options.sequence ? Payload::Header::sequence
+                             : options.stamp  ? Payload::Header::stamp
+                                              : Payload::Header::none),
       pacer_(options.rate),
       phase_ns_(phase_ns) {}
 
@@ -66,6 +68,11 @@ void Sender::set_send_slice() {
 
 SendOutcome Sender::run() {
   set_send_slice();
+  // Paced: wake up on time, not up to the default 50 us of timer slack late
+  // (a stamp is the due time, so a late wake-up would count as delay).
+  if (pacer_.paced() && ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0) {
+    throw errno_failure(kExitSendFailed, "prctl(PR_SET_TIMERSLACK)", errno);
+  }
   std::int64_t start = monotonic_ns();
   pacer_.start(start + phase_ns_);
   progress_.update(0);
@@ -74,7 +81,7 @@ SendOutcome Sender::run() {
   } else {
     run_send();
   }
-  return SendOutcome{sent_, start, monotonic_ns() - start, wait_};
+  return SendOutcome{sent_, start, monotonic_ns() - start, wait_, late_};
 }
 
 void Sender::run_send() {
@@ -82,8 +89,9 @@ void Sender::run_send() {
   while (sent_ < count) {
     std::uint64_t due = pacer_.wait_for(sent_, count - sent_);
     for (std::uint64_t k = 0; k < due; ++k) {
-      std::span<const char> bytes = payload_.datagram(options_.first + sent_);
       const std::int64_t began = monotonic_ns();
+      if (pacer_.late(sent_, began)) ++late_;
+      std::span<const char> bytes = payload_.datagram(options_.first + sent_, due_ns(sent_, began));
       for (;;) {
         ssize_t n = ::send(fd_, bytes.data(), bytes.size(), kSendFlags);
         if (n >= 0) {
@@ -105,17 +113,17 @@ void Sender::run_send() {
 void Sender::run_mmsg() {
   const std::uint64_t count = options_.count;
   const std::size_t batch = options_.batch;
-  const bool sequence = payload_.sequence();
+  const std::size_t header = payload_.header_size();
   const std::span<const char> tail = payload_.tail();
 
-  // Every message has its own header (with --sequence) and shares the tail.
-  std::vector<std::array<char, kSequenceHeader>> headers(sequence ? batch : 0);
+  // Every message has its own header (--sequence, --stamp) and shares the tail.
+  std::vector<char> headers(batch * header);
   std::vector<iovec> iov(batch * 2);
   std::vector<mmsghdr> messages(batch);
   for (std::size_t i = 0; i < batch; ++i) {
     iovec* parts = &iov[i * 2];
     std::size_t used = 0;
-    if (sequence) parts[used++] = iovec{headers[i].data(), headers[i].size()};
+    if (header > 0) parts[used++] = iovec{&headers[i * header], header};
     // The kernel only reads through iov_base; iovec just has no const member.
     parts[used++] = iovec{const_cast<char*>(tail.data()), tail.size()};
     messages[i] = mmsghdr{};
@@ -126,13 +134,15 @@ void Sender::run_mmsg() {
   while (sent_ < count) {
     auto want = static_cast<std::size_t>(
         pacer_.wait_for(sent_, std::min<std::uint64_t>(batch, count - sent_)));
-    if (sequence) {
-      for (std::size_t i = 0; i < want; ++i) {
-        Payload::write_header(options_.first + sent_ + i, headers[i].data());
-      }
-    }
     std::size_t done = 0;
     std::int64_t began = monotonic_ns();
+    for (std::size_t i = 0; i < want; ++i) {
+      if (pacer_.late(sent_ + i, began)) ++late_;
+      if (header > 0) {
+        payload_.write_header(options_.first + sent_ + i, due_ns(sent_ + i, began),
+                              &headers[i * header]);
+      }
+    }
     while (done < want) {
       int n = ::sendmmsg(fd_, &messages[done], static_cast<unsigned>(want - done), kSendFlags);
       if (n > 0) {
@@ -153,6 +163,10 @@ void Sender::run_mmsg() {
       on_blocked(error);
     }
   }
+}
+
+std::int64_t Sender::due_ns(std::uint64_t index, std::int64_t now_ns) const {
+  return pacer_.paced() ? pacer_.due_ns(index) : now_ns;
 }
 
 void Sender::on_progress(std::uint64_t count) {

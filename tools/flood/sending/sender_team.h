@@ -19,7 +19,8 @@
 //   send; go() releases them all at once with one write of one byte each.
 //
 //   When a sender is done it writes its report (datagrams sent, start and
-//   elapsed CLOCK_MONOTONIC nanoseconds: one clock for all processes) on
+//   elapsed CLOCK_MONOTONIC nanoseconds: one clock for all processes; its
+//   send waits and late sends) on
 //   its pipe and exits 0. wait() polls every pipe; a pipe at end of file is
 //   a sender that exited, and it is reaped then, so a sender that dies is
 //   noticed at once, whenever it dies. The wait is as bounded as each
@@ -53,8 +54,8 @@
 
 #include "flood_options.h"
 #include "owned_fd.h"
-#include "send_wait.h"
-#include "sender_shares.h"
+#include "sending/send_wait.h"
+#include "sending/sender_shares.h"
 
 namespace flood {
 
@@ -65,6 +66,7 @@ struct SenderResult {
   std::int64_t start_ns = 0;    // CLOCK_MONOTONIC just before its first send
   std::int64_t elapsed_ns = 0;  // from then to just after its last send
   SendWait wait;                // its send calls' waits (send_wait.h)
+  std::uint64_t late = 0;       // its late sends (sender.h)
 };
 
 class SenderTeam {

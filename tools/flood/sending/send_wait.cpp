@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // send_wait - the log-linear histogram of the senders' waits.
-#include "send_wait.h"
+#include "sending/send_wait.h"
 
 #include <algorithm>
 #include <bit>

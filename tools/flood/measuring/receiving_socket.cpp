@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // receiving_socket - the peer of a connected datagram socket, by sock_diag or /proc/net/unix.
-#include "receiving_socket.h"
+#include "measuring/receiving_socket.h"
 
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -17,7 +17,7 @@
 #include <memory>
 #include <optional>
 
-#include "proc_file.h"
+#include "measuring/proc_file.h"
 
 namespace flood {
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // cpu_affinity - sched_getaffinity with a growing set, CPU lists and placement.
-#include "cpu_affinity.h"
+#include "measuring/cpu_affinity.h"
 
 #include <sched.h>
 

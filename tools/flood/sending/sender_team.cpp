@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // sender_team - forking the senders, starting them together, collecting their reports.
-#include "sender_team.h"
+#include "sending/sender_team.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 
 #include "failure.h"
 #include "progress.h"
-#include "sender.h"
+#include "sending/sender.h"
 
 namespace flood {
 
@@ -31,6 +31,7 @@ struct WireReport {
   std::int64_t start_ns;
   std::int64_t elapsed_ns;
   SendWait wait;
+  std::uint64_t late;
 };
 static_assert(sizeof(WireReport) < PIPE_BUF, "a sender's report goes in one write");
 
@@ -82,7 +83,7 @@ bool wait_for_go(int fd) {
     write_all(report_fd, &kReady, 1, "the ready byte to the parent");
     if (!wait_for_go(go_fd)) ::_exit(kExitSendFailed);  // the parent is failing and says why
     SendOutcome outcome = sender.run();
-    WireReport report{outcome.sent, outcome.start_ns, outcome.elapsed_ns, outcome.wait};
+    WireReport report{outcome.sent, outcome.start_ns, outcome.elapsed_ns, outcome.wait, outcome.late};
     write_all(report_fd, &report, sizeof(report), "the report to the parent");
     ::_exit(0);
   } catch (const Failure& failure) {
@@ -252,7 +253,7 @@ std::vector<SenderResult> SenderTeam::wait() {
            kExitSendFailed);
     }
     results.push_back(SenderResult{member.pid, member.share.first, report.sent, report.start_ns,
-                                   report.elapsed_ns, report.wait});
+                                   report.elapsed_ns, report.wait, report.late});
   }
   return results;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // datagram_socket - creating and connecting the sending socket.
-#include "datagram_socket.h"
+#include "sending/datagram_socket.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>

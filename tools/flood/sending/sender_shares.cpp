@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // sender_shares - splitting count, sequence numbers and rate over the senders.
-#include "sender_shares.h"
+#include "sending/sender_shares.h"
 
 #include "clock.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // proc_file - whole-file reads and numbered folder listings under /proc.
-#include "proc_file.h"
+#include "measuring/proc_file.h"
 
 #include <dirent.h>
 #include <fcntl.h>

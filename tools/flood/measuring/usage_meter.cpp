@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // usage_meter - samples before the first send and after the drain, grouped and summed.
-#include "usage_meter.h"
+#include "measuring/usage_meter.h"
 
 #include <unistd.h>
 
@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <utility>
 
-#include "cpu_affinity.h"
 #include "failure.h"
-#include "socket_holders.h"
+#include "measuring/cpu_affinity.h"
+#include "measuring/socket_holders.h"
 
 namespace flood {
 
@@ -82,6 +82,18 @@ void UsageMeter::start() {
   for (pid_t pid : plan_.receivers) sample_named(pid, "--receiver");
   if (plan_.master != 0) sample_named(plan_.master, "--master");
   if (plan_.discover) discover();
+}
+
+std::uint64_t UsageMeter::receiver_ticks() const {
+  std::uint64_t ticks = 0;
+  for (const auto& [pid, first] : first_) {
+    if (pid == plan_.master) continue;
+    ProcessSample sample;
+    if (sample_process(pid, sample) == 0 && same_process(first, sample)) {
+      ticks += sample.stat.cpu_ticks;
+    }
+  }
+  return ticks;
 }
 
 bool UsageMeter::in_master_group(pid_t pid, const std::vector<pid_t>& masters) const {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // process_usage - parsing /proc/PID/stat and task status files, and differences of samples.
-#include "process_usage.h"
+#include "measuring/process_usage.h"
 
 #include <cerrno>
 #include <charconv>
 #include <string>
 #include <vector>
 
-#include "proc_file.h"
+#include "measuring/proc_file.h"
 
 namespace flood {
 

@@ -14,6 +14,13 @@
 //   computed from the start, never from the previous send, so errors do not
 //   accumulate.
 //
+//   due_ns() is the schedule itself: dgram-flood --stamp writes it into the
+//   datagram, so a datagram sent late still carries the time it was due
+//   (the delay a receiver then measures includes the sender's lateness, the
+//   wait a real client would have seen). late() says whether a datagram
+//   whose send began at a given time went out more than one period (1 /
+//   rate) after it was due; the report counts those.
+//
 //   A rate of 0 means unpaced: wait_for() returns `limit` at once and never
 //   reads the clock.
 // DIAGNOSTICS
@@ -36,6 +43,9 @@ class Pacer {
 
   // due_ns - the absolute time datagram index is due.
   std::int64_t due_ns(std::uint64_t index) const;
+
+  // late - whether datagram index, its send begun at now_ns, is more than a period past due.
+  bool late(std::uint64_t index, std::int64_t now_ns) const;
 
  private:
   double rate_;

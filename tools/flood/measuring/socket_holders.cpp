@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // socket_holders - scanning /proc/*/fd for one socket, and telling masters from receivers.
-#include "socket_holders.h"
+#include "measuring/socket_holders.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "failure.h"
-#include "proc_file.h"
+#include "measuring/proc_file.h"
 
 namespace flood {
 

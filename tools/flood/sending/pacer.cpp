@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // pacer - absolute due times and the sleep until the next one.
-#include "pacer.h"
+#include "sending/pacer.h"
 
 #include <algorithm>
 
@@ -11,6 +11,12 @@ namespace flood {
 std::int64_t Pacer::due_ns(std::uint64_t index) const {
   long double offset = static_cast<long double>(index) * kNanosPerSecond / rate_;
   return start_ns_ + static_cast<std::int64_t>(offset);
+}
+
+bool Pacer::late(std::uint64_t index, std::int64_t now_ns) const {
+  if (!paced()) return false;
+  // now - due > 1 / rate, without rounding the period to whole nanoseconds.
+  return static_cast<long double>(now_ns - due_ns(index)) * rate_ > kNanosPerSecond;
 }
 
 std::uint64_t Pacer::wait_for(std::uint64_t index, std::uint64_t limit) {

@@ -57,7 +57,7 @@
 #include <string>
 #include <vector>
 
-#include "process_usage.h"
+#include "measuring/process_usage.h"
 
 namespace flood {
 
@@ -97,6 +97,9 @@ class UsageMeter {
   explicit UsageMeter(UsagePlan plan);
 
   void start();
+  // receiver_ticks - CPU ticks so far of the receivers sampled by start()
+  // (not the master, not newcomers; those gone count 0): for --settle.
+  std::uint64_t receiver_ticks() const;
   UsageReport finish(const std::vector<int>& sender_cpus);
 
  private:

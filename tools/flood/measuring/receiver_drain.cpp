@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // receiver_drain - polling SIOCOUTQ until the receiver has consumed everything.
-#include "receiver_drain.h"
+#include "measuring/receiver_drain.h"
 
 #include <linux/sockios.h>
 #include <sys/ioctl.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# qlen_test - bench/floodlib/qlen.py puts net.unix.max_dgram_qlen back however
+# qlen_test - bench/harness/floodlib/qlen.py puts net.unix.max_dgram_qlen back however
 # the process that set it ends.
 #
 # Each case starts `python3 -m floodlib.qlen VALUE` (in bench/): it sets the

@@ -12,7 +12,7 @@
 //   capacity, delays are counted but not kept. summary() sorts the kept
 //   delays and reports count, kept, malformed (datagrams too short for a
 //   stamp), minimum, p50, p99, p99.9 and maximum in microseconds, as
-//   key=value words. Used by dgram-sink and bench/raw-receiver.
+//   key=value words. Used by dgram-sink and bench/harness/raw-receiver.
 // DIAGNOSTICS
 //   None: the reserve at construction is the one allocation (std::bad_alloc).
 #pragma once

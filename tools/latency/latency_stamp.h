@@ -2,7 +2,7 @@
 // NAME
 //   latency_stamp - the timestamp a latency datagram starts with: its one
 //   definition, for the sender (dgram-flood --stamp) and the receivers
-//   (dgram-sink's dgram_sink_latency_* mode, bench/raw-receiver --latency).
+//   (dgram-sink's dgram_sink_latency_* mode, bench/harness/raw-receiver --latency).
 // SUMMARY
 //   write_stamp(datagram, ns);           // the sender, into >= kStampSize bytes
 //   std::optional<std::int64_t> sent = read_stamp(bytes);   // a receiver

@@ -3,7 +3,7 @@
 """render_results - bench/RESULTS.md and the throughput plot from one flood-compare JSON.
 
 SUMMARY
-    bench/render_results.py [RESULTS_JSON] [--markdown PATH] [--plot PATH]
+    bench/harness/render_results.py [RESULTS_JSON] [--markdown PATH] [--plot PATH]
     (default: bench/results/latest.json -> bench/RESULTS.md, bench/results/throughput.png
     and latency.png beside it)
 
@@ -35,6 +35,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# RESULTS.md and results/ are in bench/, above the harness.
+BENCH = os.path.dirname(HERE)
 SENDERS = {"send": "send(2)", "mmsg": "sendmmsg(2)"}
 
 
@@ -396,8 +398,7 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("")
     w("CPU: microseconds per datagram, the receiving process(es) / the Postfix master (for the services it "
       "runs). Context switches per datagram, receiver(s) / master, in brackets (voluntary + involuntary: "
-      "dgram-sink's and the raw receiver's getrusage, otherwise /proc/PID/task/*/status of the processes alive "
-      "before and after the flood).")
+      "dgram-flood's count over the flood, from /proc/PID/task/*/status of the receiving processes).")
     def cpu_and_switches(e):
         e = e or {}
         text = f"{num(e.get('child_cpu_per_1e6'), 2)} / {num(e.get('master_cpu_per_1e6'), 2)}"
@@ -468,12 +469,12 @@ def render(data, plot_path, plot_error, latency_error=None):
     if lat:
         w("## Latency")
         w("")
-        w(f"100-byte datagrams that carry their CLOCK_MONOTONIC send time (bench/latency-sender paces them with "
-          f"clock_nanosleep): at {st['latency_rate']:,.0f}/s ({st['latency_count']:,} datagrams; light) and at half "
+        w(f"100-byte datagrams that carry their CLOCK_MONOTONIC send time (`dgram-flood --stamp --rate`: the stamp is "
+          f"the time the pacer scheduled the datagram for, so a late send counts its lateness): at {st['latency_rate']:,.0f}/s ({st['latency_count']:,} datagrams; light) and at half "
           "the capacity the floods above measured for the same kind of receiver in the same placement (raw: "
           "raw-recvmmsg; latency-1: sink-1; latency-4: sink-4; 3 s of datagrams, at most 300,000; half). The "
           "receiver records receive time minus send time in its callback: raw-receiver --latency, or "
-          "bench/latency-service (a dgram-server service) under the master with maxproc 1 and 4. Microseconds; "
+          "dgram-sink's latency mode (dgram_sink_latency_samples_file) under the master with maxproc 1 and 4. Microseconds; "
           "late sends: datagrams the sender sent more than one period after their due time (it then sends the ones "
           "due at once); \"sent\" is the rate it achieved when that differs from the one asked by more than 5%." +
           (f" Each run was made {st['reps']} times, the receivers alternated; every figure is the median over those "
@@ -507,10 +508,10 @@ def render(data, plot_path, plot_error, latency_error=None):
     w("- One flood = one `dgram-flood` process (blocking `send(2)`, or `sendmmsg(2)` in batches of 64) sending "
       "the datagrams as fast as the receiver takes them: with a queue of `max_dgram_qlen` datagrams the sender "
       "blocks whenever the receiver falls behind, so sender, receiver (and master) share the CPUs.")
-    w("- datagrams/s = datagrams sent / (time from the sender's start until every datagram was received). "
-      "Received: the raw receiver exits after the last one; otherwise the socket's queue is empty (`ss -x`) "
-      "after the sender finished, and for rsyslog and syslog-ng their CPU time has also stopped growing for 0.3 s "
-      "(they queue records inside; the end is the last growth seen).")
+    w("- Every figure of a flood is dgram-flood's own (its JSON report): datagrams/s = datagrams sent / (time "
+      "from its first send until the receiver had consumed every datagram: the sending socket's SIOCOUTQ at 0), "
+      "and for rsyslog and syslog-ng until their CPU time had not grown for 0.3 s (`--settle 300`; they queue "
+      "records inside; the end is the last growth seen).")
     w("- The raw receiver is the limit of a receive loop, not of the machine: with `MSG_WAITFORONE` it returns "
       "as soon as one datagram is queued, so it wakes often and drains few (see its batch sizes). With one "
       "blocking sender, a queue of 10 and 2 CPUs, a receiver that does a little more per wake-up lets the queue "
@@ -518,9 +519,10 @@ def render(data, plot_path, plot_error, latency_error=None):
       "above 1 vs raw means that, not a measuring error; the ratios between services are the fair comparison.")
     w("- Services under the master get one warm-up datagram first (it starts the child); dgram-sink's children "
       "are retired after each flood with `kill -HUP` to the master, so that they write their exit summaries.")
-    w("- Child CPU: dgram-sink's exit summaries (getrusage), the raw receiver's getrusage, otherwise "
-      "`/proc/PID/stat` utime+stime deltas (plus the master's cutime/cstime for children it reaped). Master "
-      "CPU: the master's utime+stime delta over the flood; /proc counts in clock ticks (10 ms).")
+    w("- Child and master CPU: dgram-flood's `/proc/PID/stat` utime+stime deltas over the flood of the "
+      "processes that hold the socket (`--find-receivers --master PID`; `--receiver PID` for the raw receiver, "
+      "which stays until told, and for the system loggers); /proc counts in clock ticks (10 ms). The sinks' exit "
+      "summaries and the raw receiver's report prove the count, they do not measure.")
     w("- dgram-logd and postlogd are separate master.cf services running those programs the way the stock "
       "`postlog` line does (`unix-dgram n - n - 1`), with `-o maillog_file=/dev/null`; the instance's own "
       "`postlog` service (dgram-logd to a real file) is not measured. Records are dgram-flood's bytes: to both "
@@ -545,7 +547,7 @@ def render(data, plot_path, plot_error, latency_error=None):
       "starting their system services; syslog-ng-core, which conflicts with rsyslog, unpacked rather than "
       "installed), builds `build-bench/` (release), sets each queue length in turn and starts a private Postfix "
       "master, a private rsyslogd and a private syslog-ng under /tmp, floods each contender with `dgram-flood` in turn, alternating them "
-      "repetition by repetition, and writes `bench/results/<time>.json`, `latest.json`, this file and the plot. "
+      "repetition by repetition, and writes `bench/results/latest.json`, this file and the plot. "
       "`--quick` is a smoke run; `--help` lists the options.")
     if data.get("failures"):
         w("")
@@ -561,9 +563,9 @@ def render(data, plot_path, plot_error, latency_error=None):
 
 
 def main(argv):
-    path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(HERE, "results", "latest.json")
-    markdown = os.path.join(HERE, "RESULTS.md")
-    png = os.path.join(HERE, "results", "throughput.png")
+    path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(BENCH, "results", "latest.json")
+    markdown = os.path.join(BENCH, "RESULTS.md")
+    png = os.path.join(BENCH, "results", "throughput.png")
     if "--markdown" in argv:
         markdown = argv[argv.index("--markdown") + 1]
     if "--plot" in argv:

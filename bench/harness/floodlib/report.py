@@ -11,7 +11,7 @@ DESCRIPTION
     --api-cost, with each contender's ratio to sink-1 (and its range within
     one repetition), and render_api_cost() writes that as the
     "api-cost-flood" block of bench/RESULTS.md (replace_block() puts it in
-    place and leaves the rest of the file alone; bench/render_results.py
+    place and leaves the rest of the file alone; bench/harness/render_results.py
     writes the rest from latest.json). machine_facts() is what the JSON says
     of the machine. publish() writes the JSON files and renders.
 """
@@ -242,7 +242,7 @@ def machine_facts():
 
 def publish_curves(result, args, here, results_dir):
     """publish_curves - RESULTS_DIR/curves.json (curves-quick.json for --quick: only the latest
-    of each is kept), then bench/render_curves.py draws it into RESULTS.md; 0, or 1 with problems."""
+    of each is kept), then bench/harness/render_curves.py draws it into RESULTS.md; 0, or 1 with problems."""
     os.makedirs(results_dir, exist_ok=True)
     path = os.path.join(results_dir, "curves-quick.json" if args.quick else "curves.json")
     with open(path, "w") as f:
@@ -259,21 +259,22 @@ def publish_curves(result, args, here, results_dir):
 
 
 def publish(result, args, here, results_dir):
-    """publish - RESULTS_DIR/<time>[-api-cost][-quick].json (and latest.json for the
-    full comparison), then RESULTS.md; 0, or 1 when the run had problems (listed)."""
+    """publish - RESULTS_DIR/latest.json or api-cost.json (-quick.json for --quick; each
+    replaces the last of its kind), then RESULTS.md; 0, or 1 when the run had problems."""
     os.makedirs(results_dir, exist_ok=True)
-    stamp = result["generated"].replace(":", "").replace("-", "")
-    name = f"{stamp}{'-api-cost' if args.api_cost else ''}{'-quick' if args.quick else ''}.json"
+    # Only the latest run of each kind is kept: latest.json (what
+    # render_results.py draws the full comparison from), api-cost.json, and
+    # their -quick twins, which git ignores.
+    name = f"{'api-cost' if args.api_cost else 'latest'}{'-quick' if args.quick else ''}.json"
     text = json.dumps(result, indent=1) + "\n"
-    # latest.json is what render_results.py draws the full comparison from.
-    paths = [os.path.join(results_dir, name)] + ([] if args.api_cost else [os.path.join(results_dir, "latest.json")])
+    paths = [os.path.join(results_dir, name)]
     for path in paths:
         with open(path, "w") as f:
             f.write(text)
     say(f"results: {' and '.join(paths)}, {result['duration_s']} s")
     if args.api_cost and not args.no_render:
-        replace_block(os.path.join(here, "RESULTS.md"), render_api_cost(result))
-        say(f"wrote the api-cost-flood block of {os.path.join(here, 'RESULTS.md')}")
+        replace_block(os.path.join(os.path.dirname(here), "RESULTS.md"), render_api_cost(result))
+        say(f"wrote the api-cost-flood block of {os.path.join(os.path.dirname(here), 'RESULTS.md')}")
     elif not args.no_render:
         subprocess.run([sys.executable, os.path.join(here, "render_results.py"),
                         os.path.join(results_dir, "latest.json")], check=False)

@@ -11,7 +11,7 @@ DESCRIPTION
     reports the numbers it served as closed runs a-b) and compares them with
     the closed ranges the senders report as sent. Runs are swept as
     intervals, never expanded into numbers, so 10^6 datagrams in a thousand
-    children cost a few thousand intervals. Tested by bench/soak_ledger_test.py.
+    children cost a few thousand intervals. Tested by bench/harness/soak_ledger_test.py.
 
 DIAGNOSTICS
     parse_runs raises ValueError naming the bad entry.

@@ -3,7 +3,7 @@
 """soak_run - sequenced datagrams through a churning, reloading, SIGTERMed master.
 
 SUMMARY
-    bench/soak_run.py --build-dir DIR [--count N] [--size S] [--senders N] [--chunk N] [--mmsg]
+    bench/harness/soak_run.py --build-dir DIR [--count N] [--size S] [--senders N] [--chunk N] [--mmsg]
         [--max-use N] [--maxproc N] [--reload-interval SEC] [--kill-interval SEC]
         [--send-timeout SEC] [--drain-timeout SEC] [--time-limit SEC]
         [--throttle-time SEC] [--postlog postlogd|dgram-logd] [--kill-signal TERM|KILL]
@@ -646,7 +646,7 @@ def parse_args(argv):
     if a.senders > a.count:
         p.error(f"--senders {a.senders} is more than --count {a.count}")
     a.kill_signal = signal.Signals["SIG" + a.kill_signal]
-    a.command = os.environ.get("SOAK_COMMAND") or ("bench/soak_run.py " + " ".join(argv)).strip()
+    a.command = os.environ.get("SOAK_COMMAND") or ("bench/harness/soak_run.py " + " ".join(argv)).strip()
     return a
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""curves_plan_test - table tests of the plan of bench/flood-compare --curves (bench/floodlib/curves.py)
-and of its send-wait goal verdict (bench/render_curves.py)."""
+"""curves_plan_test - table tests of the plan of bench/flood-compare --curves (bench/harness/floodlib/curves.py)
+and of its send-wait goal verdict (bench/harness/render_curves.py)."""
 
 import os
 import sys
@@ -9,7 +9,6 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools", "lib"))
 from floodlib.curves import flood_count, paced_count, paced_loads, rate_points, rotated, sender_name  # noqa: E402
 from render_curves import goal_rows  # noqa: E402
 

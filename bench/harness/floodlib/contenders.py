@@ -4,7 +4,7 @@
 DESCRIPTION
     CONTENDERS is every receiver flood_compare knows, one row each: its
     name (what --contenders takes), its label (what the report says), its
-    kind, and what that kind needs: for "raw", bench/raw-receiver's --mode;
+    kind, and what that kind needs: for "raw", bench/harness/raw-receiver's --mode;
     for "master", the master.cf service (name, maxproc, program, arguments);
     for "rsyslog" and "syslog-ng", nothing (the private rsyslogd or syslog-ng). In a service's arguments
     {log} is the instance's log folder and {summary} the option that makes
@@ -22,7 +22,7 @@ DESCRIPTION
     contenders' services plus one line per --sink-variant and per --service
     (a user's own program: user_rows()) (master_cf()).
 
-    The three kinds: RawContender (bench/raw-receiver, started per flood,
+    The three kinds: RawContender (bench/harness/raw-receiver, started per flood,
     exits after the last datagram), MasterContender (a service under the
     private master; the first datagram starts its child) and
     RsyslogContender (SyslogNgContender is the same over the private

@@ -3,7 +3,7 @@
 """render_curves - the curves of bench/flood-compare --curves as plots and a section of bench/RESULTS.md.
 
 SUMMARY
-    bench/render_curves.py [CURVES_JSON] [--markdown FILE] [--plots DIR]
+    bench/harness/render_curves.py [CURVES_JSON] [--markdown FILE] [--plots DIR]
     (default: bench/results/curves.json -> the curves block of bench/RESULTS.md,
     bench/results/curves-*.png beside the JSON)
 
@@ -34,6 +34,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# RESULTS.md and results/ are in bench/, above the harness.
+BENCH = os.path.dirname(HERE)
 BLOCK = ("<!-- begin curves -->", "<!-- end curves -->")
 PLACEMENT_NAMES = {"spread": "spread over the CPUs", "cpu0": "every process on CPU 0"}
 LATENCY_NAMES = {"raw": "raw recvmmsg", "latency-1": "dgram-sink maxproc 1", "latency-4": "dgram-sink maxproc 4"}
@@ -348,8 +350,8 @@ def replace_block(path, block):
 
 
 def main(argv):
-    path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(HERE, "results", "curves.json")
-    markdown = argv[argv.index("--markdown") + 1] if "--markdown" in argv else os.path.join(HERE, "RESULTS.md")
+    path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(BENCH, "results", "curves.json")
+    markdown = argv[argv.index("--markdown") + 1] if "--markdown" in argv else os.path.join(BENCH, "RESULTS.md")
     folder = argv[argv.index("--plots") + 1] if "--plots" in argv else os.path.dirname(os.path.abspath(path))
     try:
         with open(path) as f:

@@ -62,7 +62,7 @@ class Bench:
             "flood": f"{self.build}/tools/dgram-flood",
             "sink": f"{self.build}/tools/dgram-sink",
             "logd": f"{self.build}/tools/dgram-logd",
-            "raw": f"{self.build}/bench/raw-receiver",
+            "raw": f"{self.build}/bench/harness/raw-receiver",
         }
         missing = [p for p in list(self.programs.values()) + [MASTER, POSTLOGD] if not os.access(p, os.X_OK)]
         if missing:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""floodlib - the parts of bench/flood_compare.py, in the order a reader needs them.
+"""floodlib - the parts of bench/harness/flood_compare.py, in the order a reader needs them.
 
     system       constants, /proc and socket helpers, bounded waits
     qlen         net.unix.max_dgram_qlen set for a while and always put back
@@ -15,5 +15,5 @@ import sys
 
 # tools/lib/postfix_instance.py: the private Postfix instance, shared with
 # tools/demo and the C++ tests through tools/postfix-instance.
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                                "tools", "lib"))
+REPOSITORY = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(REPOSITORY, "tools", "lib"))

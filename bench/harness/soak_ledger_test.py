@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""soak_ledger_test - table tests of bench/soak_ledger.py (python3 bench/soak_ledger_test.py)."""
+"""soak_ledger_test - table tests of bench/harness/soak_ledger.py (python3 bench/harness/soak_ledger_test.py)."""
 
 import os
 import sys

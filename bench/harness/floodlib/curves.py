@@ -27,9 +27,9 @@ DESCRIPTION
     receivers (their order rotated each time) and the report takes medians.
 
     plan_*() and the small helpers are pure and tested from tables
-    (bench/curves_plan_test.py); Curves runs the plan with Bench's
+    (bench/harness/curves_plan_test.py); Curves runs the plan with Bench's
     instances and Measure's floods, and returns one JSON object that
-    bench/render_curves.py draws.
+    bench/harness/render_curves.py draws.
 """
 
 import datetime

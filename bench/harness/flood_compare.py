@@ -3,15 +3,15 @@
 """flood_compare - datagram receivers side by side on the same flood.
 
 SUMMARY
-    bench/flood_compare.py --build-dir DIR [--reps N] [--count N] [--quick]
+    bench/harness/flood_compare.py --build-dir DIR [--reps N] [--count N] [--quick]
         [--sizes 100,1000] [--senders send,mmsg,send4,...] [--contenders a,b,...]
         [--syscall-count N] [--latency-count N] [--latency-rate R]
         [--sink-variant LABEL=WORDS]... [--placements spread,cpu0] [--qlens machine,512]
         [--service LABEL[:MAXPROC]=PROGRAM [ARGS...]]... [--time-budget MINUTES]
         [--results-dir DIR] [--no-render]
-    bench/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
+    bench/harness/flood_compare.py --build-dir DIR --api-cost [--reps N] [--count N]
         [--senders send,mmsg] [--placements spread,cpu0]
-    bench/flood_compare.py --build-dir DIR --curves [--quick] [--reps N] [--count N]
+    bench/harness/flood_compare.py --build-dir DIR --curves [--quick] [--reps N] [--count N]
         [--qlens machine,512] [--placements spread,cpu0] [--contenders a,b,...]
     (bench/flood-compare installs and builds, then runs this.)
 
@@ -25,8 +25,8 @@ DESCRIPTION
     repetition (the order is rotated each repetition), for every datagram
     size and sender (send(2) or sendmmsg(2)):
 
-      raw-recvmmsg  bench/raw-receiver, recvmmsg batch 64 (the limit)
-      raw-recv      bench/raw-receiver, one recv() per datagram
+      raw-recvmmsg  bench/harness/raw-receiver, recvmmsg batch 64 (the limit)
+      raw-recv      bench/harness/raw-receiver, one recv() per datagram
       sink-1        dgram-sink under the master, maxproc 1, -o max_use=0
       sink-1-compat the same with -o dgram_postfix_compatible=yes: Postfix's
                     one datagram per turn, for comparison
@@ -108,7 +108,7 @@ DESCRIPTION
     With --time-budget, no repetition is started that would (judging by the
     ones before) end the timed floods after that many minutes; the results
     say how many ran. Results go to RESULTS_DIR/<UTC timestamp>.json and latest.json, then
-    bench/render_results.py writes bench/RESULTS.md and the plot.
+    bench/harness/render_results.py writes bench/RESULTS.md and the plot.
 
     --api-cost measures only what the new service API costs (issue 8), at the
     machine's queue length only (--qlens is refused with it): dgram-sink
@@ -134,12 +134,12 @@ DESCRIPTION
     recvmmsg, sink-1, sink-4, dgram-logd, postlogd, rsyslog, syslog-ng),
     --reps and --count override the plan's. It writes
     RESULTS_DIR/curves.json (curves-quick.json with --quick), and
-    bench/render_curves.py draws curves-*.png beside it and replaces the
+    bench/harness/render_curves.py draws curves-*.png beside it and replaces the
     "curves" block of bench/RESULTS.md.
 
 LAYOUT
     This file is the command line (parse_args) and main(); the rest is
-    bench/floodlib/: system (/proc, sockets, waits), qlen (max_dgram_qlen set
+    bench/harness/floodlib/: system (/proc, sockets, waits), qlen (max_dgram_qlen set
     for a while and put back), instance (the private Postfix instance of
     tools/postfix-instance, rsyslogd and syslog-ng), contenders
     (the table of receivers and their three kinds), measure (one flood, a
@@ -237,7 +237,7 @@ def parse_args(argv):
                    help="spread (the scheduler's choice), cpu0 (every process on CPU 0) or both (default)")
     p.add_argument("--curves", action="store_true",
                    help="the curves instead of the comparison: rate against datagram size, senders and queue "
-                        "length, latency and senders' waits against offered load (bench/floodlib/curves.py); "
+                        "length, latency and senders' waits against offered load (bench/harness/floodlib/curves.py); "
                         "--quick: a smoke run of a few minutes")
     p.add_argument("--qlens", default=None, metavar="machine,512",
                    help="the net.unix.max_dgram_qlen values to run the comparison (or the curves) at, in order: "
@@ -262,7 +262,7 @@ def parse_args(argv):
         p.error(f"--service programs are copied into the master's daemon directory by name, and these names are "
                 f"taken: {' '.join(sorted(set(clash)))} (rename or link the program)")
     # bench/flood-compare passes the command line it was given (it adds --build-dir).
-    a.command = os.environ.get("FLOOD_COMPARE_COMMAND") or ("bench/flood_compare.py " + " ".join(argv)).strip()
+    a.command = os.environ.get("FLOOD_COMPARE_COMMAND") or ("bench/harness/flood_compare.py " + " ".join(argv)).strip()
     a.placements = a.placements.split(",")
     if any(x not in PLACEMENTS for x in a.placements):
         p.error(f"--placements takes {', '.join(PLACEMENTS)}: {','.join(a.placements)}")
@@ -351,7 +351,7 @@ def main(argv):
               file=sys.stderr)
         return 2
     here = os.path.dirname(os.path.abspath(__file__))
-    results_dir = os.path.abspath(args.results_dir or os.path.join(here, "results"))
+    results_dir = os.path.abspath(args.results_dir or os.path.join(os.path.dirname(here), "results"))
     # SIGTERM/SIGINT end the run through the same clean-up as an error (inside
     # QueueLength, SIGTERM and SIGHUP become SystemExit: the same way out).
     def interrupted(signum, frame):

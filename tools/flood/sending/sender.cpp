@@ -21,7 +21,14 @@ namespace flood {
 
 namespace {
 
+// Each datagram is first offered with MSG_DONTWAIT (a flag of this call only,
+// not of the socket): taken at once, it waited 0. Refused (the receiver's
+// queue is full), the same call is made blocking, and the datagram's wait is
+// the time from that first offer until the kernel took it: the sleep for
+// room and the wait for a CPU once woken. Being preempted while the call ran
+// on is the scheduler's doing, not the receiver's, and is not counted.
 constexpr int kSendFlags = MSG_NOSIGNAL;  // blocking: the kernel waits for room
+constexpr int kOfferFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
 constexpr std::int64_t kProgressSliceNs = kNanosPerSecond / 10;
 constexpr std::int64_t kMinSliceNs = 1'000'000;     // 1 ms
 constexpr std::int64_t kMinBackoffNs = 1'000'000;   // 1 ms
@@ -92,17 +99,23 @@ void Sender::run_send() {
       const std::int64_t began = monotonic_ns();
       if (pacer_.late(sent_, began)) ++late_;
       std::span<const char> bytes = payload_.datagram(options_.first + sent_, due_ns(sent_, began));
+      bool waited = false;
       for (;;) {
-        ssize_t n = ::send(fd_, bytes.data(), bytes.size(), kSendFlags);
+        ssize_t n = ::send(fd_, bytes.data(), bytes.size(), waited ? kSendFlags : kOfferFlags);
         if (n >= 0) {
           // A datagram goes out whole or not at all; anything else is a kernel surprise.
           if (static_cast<std::size_t>(n) != bytes.size()) fail("send (short)", EMSGSIZE);
-          wait_.record(static_cast<std::uint64_t>(monotonic_ns() - began));
+          wait_.record(waited ? static_cast<std::uint64_t>(monotonic_ns() - began) : 0);
           break;
         }
         int error = errno;
         if (error == EINTR) continue;
         if (!is_blocked(error)) fail("send", error);
+        if (!waited && error != ENOBUFS) {
+          waited = true;  // refused at once: the queue is full; now wait for room
+          continue;
+        }
+        waited = true;
         on_blocked(error);
       }
       on_progress(1);
@@ -143,16 +156,19 @@ void Sender::run_mmsg() {
                               &headers[i * header]);
       }
     }
+    bool waited = false;
     while (done < want) {
-      int n = ::sendmmsg(fd_, &messages[done], static_cast<unsigned>(want - done), kSendFlags);
+      int n = ::sendmmsg(fd_, &messages[done], static_cast<unsigned>(want - done),
+                         waited ? kSendFlags : kOfferFlags);
       if (n > 0) {
         for (std::size_t i = done; i < done + static_cast<std::size_t>(n); ++i) {
           if (messages[i].msg_len != payload_.size()) fail("sendmmsg (short)", EMSGSIZE);
         }
         done += static_cast<std::size_t>(n);
         const std::int64_t now = monotonic_ns();
-        wait_.record(static_cast<std::uint64_t>(now - began), static_cast<std::uint64_t>(n));
+        wait_.record(waited ? static_cast<std::uint64_t>(now - began) : 0, static_cast<std::uint64_t>(n));
         began = now;
+        waited = false;  // the next message is offered first again
         on_progress(static_cast<std::uint64_t>(n));
         continue;
       }
@@ -160,6 +176,11 @@ void Sender::run_mmsg() {
       int error = n == 0 ? EIO : errno;
       if (error == EINTR) continue;
       if (!is_blocked(error)) fail("sendmmsg", error);
+      if (!waited && error != ENOBUFS) {
+        waited = true;  // refused at once: the queue is full; now wait for room
+        continue;
+      }
+      waited = true;
       on_blocked(error);
     }
   }

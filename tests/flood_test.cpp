@@ -1536,6 +1536,7 @@ TEST_F(FloodTest, ASendThatFindsRoomWaitsNothing) {
     ASSERT_EQ(run.exit_status, 0) << run.err;
     EXPECT_EQ(send_wait_field(run.out, "max"), 0.0) << run.out;
     EXPECT_EQ(send_wait_field(run.out, "share"), 0.0) << run.out;
+    EXPECT_EQ(send_wait_field(run.out, "waited"), 0.0) << run.out;
     std::vector<std::string> queued;
     std::vector<char> buffer(65536);
     drain_socket(receiver_.get(), queued, buffer);  // room again for the next mode
@@ -1561,6 +1562,10 @@ TEST_F(FloodTest, SendWaitShowsAReceiverThatSleepsBetweenReads) {
     EXPECT_GE(send_wait_field(run.out, "max"), 1500.0) << run.out;
     EXPECT_GE(send_wait_field(run.out, "share"), 0.5) << run.out;
     EXPECT_LE(send_wait_field(run.out, "share"), 1.0) << run.out;
+    // Most of the last 50 datagrams found the queue full (the receiver's
+    // first reads make room for a few more than the queue holds).
+    EXPECT_GE(send_wait_field(run.out, "waited"), 40.0 / static_cast<double>(count)) << run.out;
+    EXPECT_LE(send_wait_field(run.out, "waited"), 1.0) << run.out;
   }
 }
 
@@ -1623,6 +1628,13 @@ TEST(FloodModules, SendWaitCountsEachDatagramAndEachCallOnce) {
   EXPECT_EQ(a.max_ns, 3'000'000u);
   EXPECT_EQ(a.quantile_ns(0.99), 3'000'000u);
   EXPECT_EQ(a.total_ns, 5'001'000u);
+  EXPECT_DOUBLE_EQ(a.waited_share(), 1.0);
+  flood::SendWait c;
+  EXPECT_EQ(c.waited_share(), 0.0);  // nothing sent
+  c.record(0, 3);                     // taken at once
+  c.record(4'000, 1);                 // made to wait
+  EXPECT_DOUBLE_EQ(c.waited_share(), 0.25);
+  EXPECT_EQ(c.quantile_ns(0.5), 0u);
   // Bucket edges grow and every value lies at or below its bucket's edge.
   for (std::uint64_t ns = 0; ns < 100'000; ns = ns * 3 / 2 + 1) {
     EXPECT_LE(ns, flood::SendWait::upper_edge(flood::SendWait::bucket_of(ns))) << ns;

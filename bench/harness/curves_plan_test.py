@@ -60,7 +60,8 @@ class Goal(unittest.TestCase):
     def test_verdicts(self):
         table = [((5.0, 10.0), (10.0, 20.0), [True, True]),      # exactly half: met
                  ((5.1, 50.0), (10.0, 20.0), [False, False]),
-                 ((1.0, None), (10.0, 0.0), [True, False]),       # nothing to compare: not met
+                 ((1.0, None), (10.0, 0.0), [True, False]),       # nothing measured: not met
+                 ((0.0, 0.1), (0.0, 0.0), [True, False]),         # 0 is half of 0; 0.1 is not
                  ]
         for logd, postlogd, want in table:
             with self.subTest(logd=logd, postlogd=postlogd):

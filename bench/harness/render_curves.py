@@ -70,14 +70,22 @@ def line_plot(path, data, title, xlabel, ylabel, series_of, logx=True, logy=True
     blocks, plots = [], []
     for i, (key, panel_title) in enumerate(panels):
         lines = []
-        for j, (name, dash, points) in enumerate(series_of(key)):
+        series = series_of(key)
+        # Series that come in kinds of one line ("raw p50", "raw p99") share a colour.
+        names = []
+        for name, _, _ in series:
+            if name.rsplit(" ", 1)[0] not in names:
+                names.append(name.rsplit(" ", 1)[0])
+        paired = len(names) < len(series)
+        for j, (name, dash, points) in enumerate(series):
             points = [(x, y) for x, y in points if x is not None and y is not None and y > 0]
             if not points:
                 continue
             block = f"d{i}_{j}"
             blocks.append(datablock(block, points))
-            lines.append(f"${block} using 1:2 with linespoints dashtype {dash} pointtype {7 + j % 6} "
-                         f"linecolor {1 + j % 8} title '{name}'")
+            colour = 1 + (names.index(name.rsplit(" ", 1)[0]) if paired else j) % 8
+            lines.append(f"${block} using 1:2 with linespoints dashtype {dash} pointtype {7 + colour % 6} "
+                         f"linecolor {colour} title '{name}'")
         plots.append(f"set title '{panel_title}'\n" + (f"plot {', '.join(lines)}\n" if lines else
                                                        "plot NaN title 'no data'\n"))
     script = f"""
@@ -167,10 +175,15 @@ def plots(data, folder):
 
     def wait_series(key):
         table = c["send_wait"].get(key, {})
-        return [(name, 1, [(p["fraction"] * 100, p["send_wait_p99_us"]) for p in table[name]])
-                for name in contenders_in(data, "send_wait") if name in table]
+        out = []
+        for name in contenders_in(data, "send_wait"):
+            if name in table:
+                out.append((f"{name} p99", 1, [(p["fraction"] * 100, p["send_wait_p99_us"]) for p in table[name]]))
+                out.append((f"{name} p99.9", 2,
+                            [(p["fraction"] * 100, p.get("send_wait_p99_9_us")) for p in table[name]]))
+        return out
     errors["send-wait"] = line_plot(f"{folder}/curves-send-wait.png", data,
-                                    f"p99 time a sender waits in send(), {st['wait_senders']} paced senders, "
+                                    f"Time a send() waited for room (p99 solid, p99.9 dashed), {st['wait_senders']} paced senders, "
                                     f"100 B ({machine})",
                                     f"offered load, % of {st['wait_reference']}'s capacity",
                                     "microseconds", wait_series, logx=False)
@@ -188,11 +201,18 @@ def goal_rows(data):
                 return next((p["send_wait_p99_us"] for p in table.get(name, []) if p["fraction"] == fraction), None)
             offered = next((p["offered"] for line in table.values() for p in line if p["fraction"] == fraction),
                            None)
+            def waited(name):
+                return next((p.get("send_wait_waited") for p in table.get(name, []) if p["fraction"] == fraction),
+                            None)
             logd, postlogd = p99("dgram-logd"), p99("postlogd")
             ratio = logd / postlogd if logd is not None and postlogd else None
+            # 0 is at most half of 0: when neither made one send in a hundred wait, the goal holds
+            # (the "waited" shares then say which came closer).
+            met = logd is not None and postlogd is not None and logd <= 0.5 * postlogd
             rows.append({"key": key, "fraction": fraction, "offered": offered, "dgram-logd": logd,
                          "postlogd": postlogd, "rsyslog": p99("rsyslog"), "syslog-ng": p99("syslog-ng"),
-                         "ratio": ratio, "met": ratio is not None and ratio <= 0.5})
+                         "ratio": ratio, "met": met,
+                         "waited": {n: waited(n) for n in ("dgram-logd", "postlogd", "rsyslog", "syslog-ng")}})
     return rows
 
 
@@ -295,9 +315,12 @@ def render(data, errors):
     w("")
     w(f"{st['wait_senders']} processes send 100-byte datagrams, paced together at a fraction of what "
       f"{st['wait_reference']} can take from that many senders, on blocking sockets as Postfix's log client does. "
-      "Every `send()` is timed; the p99 is the wait one send in a hundred exceeds. When the receiver keeps up the "
-      "wait is the cost of the call itself (a few microseconds); when its queue is full the sender sleeps until "
-      "the receiver makes room. That sleep is what a slow log daemon costs every process that logs.")
+      "Each datagram is first offered without blocking: taken at once, it waited 0; refused because the "
+      "receiver's queue is full, it is sent blocking, and its wait runs from the first offer until the kernel took "
+      "it: the sleep until the receiver made room and the wait for a CPU after. That is what a slow log daemon "
+      "costs every process that logs. The p99 is the wait one send in a hundred exceeds, the p99.9 one in a "
+      "thousand; the plot draws the p99 solid and the p99.9 dashed, and leaves out a point that is 0 (fewer "
+      "than one send in a hundred, or a thousand, waited at all).")
     w("")
     picture("send-wait", "senders' p99 wait against offered load")
     for key, title in panels_of(data):
@@ -305,7 +328,8 @@ def render(data, errors):
         if not table:
             continue
         fractions = st["wait_fractions"]
-        w(f"*{title}* (microseconds: p50 / p99 of the time in one send(); the offered load in datagrams/s)")
+        w(f"*{title}* (p99 of the time one send() waited for room, microseconds / the share of sends that waited; "
+          "the offered load in datagrams/s)")
         w("")
         offered = {p["fraction"]: p["offered"] for line in table.values() for p in line}
         w("| receiver | " + " | ".join(f"{f:.0%} ({fmt(offered.get(f))}/s)" for f in fractions) + " |")
@@ -313,19 +337,26 @@ def render(data, errors):
         for name in contenders_in(data, "send_wait"):
             at = {p["fraction"]: p for p in table.get(name, [])}
             w(f"| {name} | " + " | ".join(
-                f"{fmt(at[f].get('send_wait_p50_us'), 1)} / {fmt(at[f].get('send_wait_p99_us'), 1)}"
+                f"{fmt(at[f].get('send_wait_p99_us'), 1)} / " +
+                ("-" if at[f].get("send_wait_waited") is None else f"{at[f]['send_wait_waited']:.2%}")
                 if f in at else "-" for f in fractions) + " |")
         w("")
     w("**The goal**: with the senders offering 50% and 90% of postlogd's capacity, dgram-logd's p99 wait at most "
       "half of postlogd's.")
     w("")
+    w("A send waits only when it finds the receiver's queue full (dgram-flood offers each datagram first without "
+      "blocking; one taken at once waited 0), so a p99 of 0 means fewer than one send in a hundred waited at all; "
+      "the last columns give the share of sends that waited, per logger (medians).")
+    w("")
     w("| queue length, placement | load | offered/s | dgram-logd p99 µs | postlogd p99 µs | ratio | rsyslog p99 µs "
-      "| syslog-ng p99 µs | met |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
+      "| syslog-ng p99 µs | met | sends that waited: dgram-logd / postlogd / rsyslog / syslog-ng |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|:---:|---|")
     for r in goal_rows(data):
+        shares = " / ".join("-" if r["waited"][n] is None else f"{r['waited'][n]:.2%}"
+                            for n in ("dgram-logd", "postlogd", "rsyslog", "syslog-ng"))
         w(f"| {r['key'].replace('/', ', ')} | {r['fraction']:.0%} | {fmt(r['offered'])} | {fmt(r['dgram-logd'], 1)} "
           f"| {fmt(r['postlogd'], 1)} | {fmt(r['ratio'], 2)} | {fmt(r['rsyslog'], 1)} | {fmt(r['syslog-ng'], 1)} "
-          f"| {'yes' if r['met'] else 'no'} |")
+          f"| {('yes (both 0)' if r['dgram-logd'] == 0 == r['postlogd'] else 'yes') if r['met'] else 'no'} | {shares} |")
     w("")
     if data.get("failures"):
         w("Problems in this run: " + "; ".join(x[:200] for x in data["failures"][:10]))

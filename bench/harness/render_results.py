@@ -383,15 +383,19 @@ def render(data, plot_path, plot_error, latency_error=None):
     if any(e.get("send_wait_p99_us") is not None for n in order for e in s[n].values()):
         w("## What the senders waited (medians)")
         w("")
-        w("p99 of the time each datagram's send call took, in microseconds (dgram-flood's send_wait_us: a "
-          "blocking sender sleeps in send(2) while the receiver's queue is full), and in brackets the share "
-          "of the sending time spent inside send calls: near 0 when the receiver keeps up, near 1 when every "
-          "send waited for room.")
+        w("p99 of the time a datagram's send waited for room, in microseconds (dgram-flood's send_wait_us: each "
+          "datagram is first offered without blocking, and one taken at once waited 0; refused, the blocking "
+          "send sleeps while the receiver's queue is full), and in brackets the share of the sending time spent "
+          "waiting and the share of the datagrams that waited at all. A flood as fast as the sender can always "
+          "fills the queue of a receiver slower than the sender; the paced 50-sender waits are in the curves "
+          "section.")
         def send_wait(e):
             e = e or {}
             if e.get("send_wait_p99_us") is None:
                 return "-"
-            return f"{num(e['send_wait_p99_us'], 1)} ({num(e.get('send_wait_share'), 2)})"
+            waited = e.get("send_wait_waited")
+            return (f"{num(e['send_wait_p99_us'], 1)} ({num(e.get('send_wait_share'), 2)}" +
+                    ("" if waited is None else f", {waited:.0%}") + ")")
         out.extend(placement_tables(data, order, send_wait, False))
         w("")
     w("## CPU and context switches per datagram (medians)")

@@ -103,13 +103,13 @@ std::string human_sender(std::size_t index, const SenderLine& sender) {
   return line;
 }
 
-// json_send_wait - ,"send_wait_us":{"p50":..,"p99":..,"p99_9":..,"max":..,"share":..}
+// json_send_wait - ,"send_wait_us":{"p50":..,"p99":..,"p99_9":..,"max":..,"share":..,"waited":..}
 std::string json_send_wait(const SendWait& wait, std::uint64_t sending_ns) {
   auto us = [](std::uint64_t ns) { return fixed(static_cast<double>(ns) / 1000.0, 3); };
   double share = sending_ns > 0 ? static_cast<double>(wait.total_ns) / static_cast<double>(sending_ns) : 0.0;
   return ",\"send_wait_us\":{\"p50\":" + us(wait.quantile_ns(0.5)) + ",\"p99\":" + us(wait.quantile_ns(0.99)) +
          ",\"p99_9\":" + us(wait.quantile_ns(0.999)) + ",\"max\":" + us(wait.max_ns) +
-         ",\"share\":" + fixed(std::min(share, 1.0), 4) + "}";
+         ",\"share\":" + fixed(std::min(share, 1.0), 4) + ",\"waited\":" + fixed(wait.waited_share(), 4) + "}";
 }
 
 // json_senders - ,"senders":N,"per_sender":[{...},...]

@@ -51,9 +51,10 @@ WAIT_SENDERS = 50
 WAIT_REFERENCE = "postlogd"
 
 QUICK = {"sizes": [100, 4096, 65536], "senders": [1, 8, 64], "latency_fractions": [0.25, 0.9],
-         "wait_fractions": [0.5, 0.9], "count": 5000, "reps": 1, "seconds": 0.25}
+         "wait_fractions": [0.5, 0.9], "count": 5000, "reps": 1, "seconds": 0.25, "wait_seconds": 0.25}
 FULL = {"sizes": SIZES, "senders": SENDERS, "latency_fractions": LATENCY_FRACTIONS,
-        "wait_fractions": WAIT_FRACTIONS, "count": 50000, "reps": 3, "seconds": 0.5}
+        "wait_fractions": WAIT_FRACTIONS, "count": 50000, "reps": 3, "seconds": 0.5,
+        "wait_seconds": 1.0}
 
 
 def sender_name(senders):
@@ -172,7 +173,7 @@ class Curves:
             reference = capacity.get((WAIT_REFERENCE, 100, WAIT_SENDERS))
             waiting = [c for c in WAIT_CONTENDERS if c in self.contenders]
             for name in rotated(waiting, rep):
-                for fraction, rate, count in paced_loads(reference, plan["wait_fractions"], plan["seconds"]):
+                for fraction, rate, count in paced_loads(reference, plan["wait_fractions"], plan["wait_seconds"]):
                     self.flood(bench, qlen, placement, rep, name, 100, WAIT_SENDERS, max(count, 2 * WAIT_SENDERS),
                                rate=rate, fraction=fraction)
 
@@ -264,7 +265,8 @@ class Curves:
                                          "runs": len(ok), "rate": median_of(r["rate"] for r in ok),
                                          **{f"send_wait_{k}_us": median_of(x.get(k) for x in w)
                                             for k in ("p50", "p99", "p99_9", "max")},
-                                         "send_wait_share": median_of(x.get("share") for x in w)})
+                                         "send_wait_share": median_of(x.get("share") for x in w),
+                                         "send_wait_waited": median_of(x.get("waited") for x in w)})
                     if line:
                         wait[name] = line
                 out["send_wait"][key] = wait

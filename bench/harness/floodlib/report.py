@@ -64,6 +64,9 @@ def summarize(runs, order, cells):
             if waits:
                 entry["send_wait_p99_us"] = round(statistics.median(w["p99"] for w in waits), 3)
                 entry["send_wait_share"] = round(statistics.median(w["share"] for w in waits), 4)
+                waited = [w["waited"] for w in waits if "waited" in w]
+                if waited:
+                    entry["send_wait_waited"] = round(statistics.median(waited), 4)
             checks = [r["complete"] for r in ok if r.get("complete") is not None]
             if checks:
                 entry["all_received"] = all(checks)

@@ -41,6 +41,11 @@ void SendWait::merge(const SendWait& other) noexcept {
   max_ns = std::max(max_ns, other.max_ns);
 }
 
+double SendWait::waited_share() const noexcept {
+  if (datagrams == 0) return 0.0;
+  return static_cast<double>(datagrams - counts[bucket_of(0)]) / static_cast<double>(datagrams);
+}
+
 std::uint64_t SendWait::quantile_ns(double q) const noexcept {
   if (datagrams == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);

@@ -14,8 +14,10 @@
 //   seen), up to 2^41 ns (about 36 minutes; longer waits count in the last
 //   bucket, and max_ns keeps them exact). Each datagram counts once at the
 //   wait of the call that sent it: a sendmmsg(2) call that took 2 ms for 64
-//   datagrams counts 64 waits of 2 ms. total_ns adds each call's time once,
-//   so total_ns over the sending time is the share of it spent in the kernel.
+//   datagrams counts 64 waits of 2 ms. A datagram the kernel took at once
+//   waited 0 (sender.cpp offers it first without blocking). total_ns adds
+//   each call's wait once, so total_ns over the sending time is the share of
+//   it spent waiting for room; counts[0] are the datagrams that never waited.
 //   The struct is trivially copyable: a forked sender hands it to the parent
 //   as bytes (sender_team.h). Single-threaded; no system calls.
 #pragma once
@@ -42,6 +44,8 @@ struct SendWait {
   void merge(const SendWait& other) noexcept;
   // quantile_ns - the wait q (0..1) of the datagrams waited at most; 0 when none.
   std::uint64_t quantile_ns(double q) const noexcept;
+  // waited_share - the share (0..1) of the datagrams that waited at all; 0 when none.
+  double waited_share() const noexcept;
 
   // bucket_of / upper_edge - where ns counts, and the largest value that bucket holds.
   static std::size_t bucket_of(std::uint64_t ns) noexcept;

@@ -3,7 +3,7 @@
 # qlen_test - bench/harness/floodlib/qlen.py puts net.unix.max_dgram_qlen back however
 # the process that set it ends.
 #
-# Each case starts `python3 -m floodlib.qlen VALUE` (in bench/): it sets the
+# Each case starts `python3 -m floodlib.qlen VALUE` (in bench/harness/): it sets the
 # value, says so on standard output and waits for a line on standard input.
 # The test reads that line (bounded), checks the value, then ends the child:
 # SIGINT, SIGTERM, SIGHUP, or the line it waits for; and checks that the
@@ -93,7 +93,7 @@ def main():
     if os.geteuid() != 0:
         print("SKIP: setting net.unix.max_dgram_qlen needs root")
         return 77
-    bench = os.path.join(sys.argv[1], "bench")
+    bench = os.path.join(sys.argv[1], "bench", "harness")
     machine = read_value()
     value = machine + 27 if machine != 37 else 38
     results = [

@@ -8,14 +8,15 @@ SUMMARY
     bench/results/curves-*.png beside the JSON)
 
 DESCRIPTION
-    Draws five plots with gnuplot (pngcairo), one panel per queue length
+    Draws six plots with gnuplot (pngcairo), one panel per queue length
     and placement:
       curves-size.png       datagrams/s against datagram size (one sender)
       curves-senders.png    datagrams/s against sending processes (100 B)
       curves-qlen.png       datagrams/s at each queue length (100 B, one
                             sender and the most senders)
       curves-latency.png    receive delay p50/p99/p99.9 against offered load
-      curves-send-wait.png  senders' p99 wait in send() against offered load
+      curves-send-wait.png  senders' p99 and p99.9 wait for room against offered load
+      curves-send-waited.png  the share of sends that waited at all, the same runs
     and writes the "curves" block of RESULTS.md (between <!-- begin curves -->
     and <!-- end curves -->; the rest of the file is left as it is): what
     each plot shows, read by someone who never saw this project, its numbers
@@ -62,7 +63,8 @@ def datablock(name, rows):
     return f"${name} << EOD\n" + "\n".join(" ".join(str(v) for v in row) for row in rows) + "\nEOD\n"
 
 
-def line_plot(path, data, title, xlabel, ylabel, series_of, logx=True, logy=True, xtics=None, panels=None):
+def line_plot(path, data, title, xlabel, ylabel, series_of, logx=True, logy=True, xtics=None, panels=None,
+              ranges=""):
     """line_plot - one panel per queue length and placement (or per given (key, title));
     series_of(key) gives [(title, dash, [(x, y), ...])] for a panel."""
     panels = panels or panels_of(data)
@@ -78,7 +80,7 @@ def line_plot(path, data, title, xlabel, ylabel, series_of, logx=True, logy=True
                 names.append(name.rsplit(" ", 1)[0])
         paired = len(names) < len(series)
         for j, (name, dash, points) in enumerate(series):
-            points = [(x, y) for x, y in points if x is not None and y is not None and y > 0]
+            points = [(x, y) for x, y in points if x is not None and y is not None and (y > 0 or not logy)]
             if not points:
                 continue
             block = f"d{i}_{j}"
@@ -89,7 +91,7 @@ def line_plot(path, data, title, xlabel, ylabel, series_of, logx=True, logy=True
         plots.append(f"set title '{panel_title}'\n" + (f"plot {', '.join(lines)}\n" if lines else
                                                        "plot NaN title 'no data'\n"))
     script = f"""
-set terminal pngcairo noenhanced size 1500,{560 * rows} font ",11"
+set terminal pngcairo noenhanced size 1500,{640 * rows} font ",11"
 set output '{path}'
 {"".join(blocks)}
 set multiplot layout {rows},2 title "{title}"
@@ -97,9 +99,11 @@ set grid
 {"set logscale x 2" if logx else ""}
 {"set logscale y" if logy else ""}
 {f"set xtics ({xtics})" if xtics else ""}
+{ranges}
 set xlabel "{xlabel}"
 set ylabel "{ylabel}"
-set key outside right top
+set key outside below maxrows 4 font ",10"
+{'set format x "%.0s%c"' if logx else ""}
 {"".join(plots)}
 unset multiplot
 """
@@ -175,18 +179,34 @@ def plots(data, folder):
 
     def wait_series(key):
         table = c["send_wait"].get(key, {})
+        # A wait of 0 is drawn at 1 us (the bottom of the scale): no send in a hundred (or thousand) waited.
+        def floor(v):
+            return None if v is None else max(v, 1.0)
         out = []
         for name in contenders_in(data, "send_wait"):
             if name in table:
-                out.append((f"{name} p99", 1, [(p["fraction"] * 100, p["send_wait_p99_us"]) for p in table[name]]))
-                out.append((f"{name} p99.9", 2,
-                            [(p["fraction"] * 100, p.get("send_wait_p99_9_us")) for p in table[name]]))
+                out.append((f"{name} p99", 1, [(p["fraction"] * 100, floor(p["send_wait_p99_us"]))
+                                               for p in table[name]]))
+                out.append((f"{name} p99.9", 2, [(p["fraction"] * 100, floor(p.get("send_wait_p99_9_us")))
+                                                 for p in table[name]]))
         return out
     errors["send-wait"] = line_plot(f"{folder}/curves-send-wait.png", data,
                                     f"Time a send() waited for room (p99 solid, p99.9 dashed), {st['wait_senders']} paced senders, "
                                     f"100 B ({machine})",
                                     f"offered load, % of {st['wait_reference']}'s capacity",
-                                    "microseconds", wait_series, logx=False)
+                                    "microseconds (0 drawn at 1)", wait_series, logx=False,
+                                    ranges="set xrange [0:105]\nset yrange [1:*]")
+
+    def waited_series(key):
+        table = c["send_wait"].get(key, {})
+        return [(name, 1, [(p["fraction"] * 100, None if p.get("send_wait_waited") is None
+                            else p["send_wait_waited"] * 100) for p in table[name]])
+                for name in contenders_in(data, "send_wait") if name in table]
+    errors["send-waited"] = line_plot(f"{folder}/curves-send-waited.png", data,
+                                      f"Share of sends that had to wait for room, {st['wait_senders']} paced senders, "
+                                      f"100 B ({machine})", f"offered load, % of {st['wait_reference']}'s capacity",
+                                      "% of the sends", waited_series, logx=False, logy=False,
+                                      ranges="set xrange [0:105]\nset yrange [0:100]")
     return errors
 
 
@@ -319,10 +339,13 @@ def render(data, errors):
       "receiver's queue is full, it is sent blocking, and its wait runs from the first offer until the kernel took "
       "it: the sleep until the receiver made room and the wait for a CPU after. That is what a slow log daemon "
       "costs every process that logs. The p99 is the wait one send in a hundred exceeds, the p99.9 one in a "
-      "thousand; the plot draws the p99 solid and the p99.9 dashed, and leaves out a point that is 0 (fewer "
-      "than one send in a hundred, or a thousand, waited at all).")
+      "thousand; the plot draws the p99 solid and the p99.9 dashed, and a wait of 0 (fewer than one send in "
+      "a hundred, or a thousand, waited at all) at the bottom of its scale, 1 microsecond.")
     w("")
     picture("send-wait", "senders' p99 wait against offered load")
+    w("The share of the sends that had to wait at all, the same runs:")
+    w("")
+    picture("send-waited", "share of sends that waited against offered load")
     for key, title in panels_of(data):
         table = c["send_wait"].get(key, {})
         if not table:

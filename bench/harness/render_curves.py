@@ -30,9 +30,10 @@ DIAGNOSTICS
 
 import json
 import os
-import re
-import subprocess
 import sys
+
+from floodlib.report import replace_block
+from render_results import gnuplot
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # RESULTS.md and results/ are in bench/, above the harness.
@@ -41,15 +42,6 @@ BLOCK = ("<!-- begin curves -->", "<!-- end curves -->")
 PLACEMENT_NAMES = {"spread": "spread over the CPUs", "cpu0": "every process on CPU 0"}
 LATENCY_NAMES = {"raw": "raw recvmmsg", "latency-1": "dgram-sink maxproc 1", "latency-4": "dgram-sink maxproc 4"}
 PERCENTILES = [("p50_us", "p50", 3), ("p99_us", "p99", 1), ("p999_us", "p99.9", 2)]
-
-
-def gnuplot(script):
-    """gnuplot - runs one script; None, or why there is no plot."""
-    try:
-        p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return f"gnuplot could not run: {e}"
-    return None if p.returncode == 0 else "gnuplot failed: " + p.stderr.strip()[:500]
 
 
 def panels_of(data):
@@ -388,21 +380,6 @@ def render(data, errors):
     return "\n".join(out)
 
 
-def replace_block(path, block):
-    try:
-        with open(path) as f:
-            text = f.read()
-    except OSError:
-        text = ""
-    begin, end = text.find(BLOCK[0]), text.find(BLOCK[1])
-    if begin >= 0 and end > begin:
-        text = text[:begin] + block + text[end + len(BLOCK[1]):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main(argv):
     path = argv[0] if argv and not argv[0].startswith("--") else os.path.join(BENCH, "results", "curves.json")
     markdown = argv[argv.index("--markdown") + 1] if "--markdown" in argv else os.path.join(BENCH, "RESULTS.md")
@@ -414,7 +391,7 @@ def main(argv):
         print(f"render_curves: cannot read {path}: {e}", file=sys.stderr)
         return 1
     errors = plots(data, folder)
-    replace_block(markdown, render(data, errors))
+    replace_block(markdown, render(data, errors), BLOCK)
     drawn = [k for k, v in errors.items() if not v]
     print(f"render_curves: wrote the curves block of {markdown}; plots: {', '.join(drawn) or 'none'}"
           + "".join(f"; {k}: {v}" for k, v in errors.items() if v))

@@ -186,17 +186,18 @@ def render_api_cost(data):
     return "\n".join(out)
 
 
-def replace_block(path, block):
-    """replace_block - puts block in place of the file's api-cost-flood block
-    (at the end when it has none); the rest of the file is kept as it is."""
+def replace_block(path, block, markers=RESULTS_BLOCK):
+    """replace_block - puts block in place of the file's block between markers (the
+    api-cost-flood block by default; at the end when it has none); the rest of the
+    file is kept as it is."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         text = ""
-    begin, end = text.find(RESULTS_BLOCK[0]), text.find(RESULTS_BLOCK[1])
+    begin, end = text.find(markers[0]), text.find(markers[1])
     if begin >= 0 and end > begin:
-        text = text[:begin] + block + text[end + len(RESULTS_BLOCK[1]):]
+        text = text[:begin] + block + text[end + len(markers[1]):]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(path, "w") as f:

@@ -41,17 +41,6 @@ from .system import MASTER, POSTLOGD, say, stop_process
 PLACEMENTS = {"spread": None, "cpu0": {0}}
 
 
-def resolve_qlens(words, machine):
-    """resolve_qlens - --qlens's words ("machine" or a number) as numbers, in order,
-    each once: "machine,512" on a machine that has 512 is [512]."""
-    values = []
-    for word in words:
-        value = machine if word == "machine" else int(word)
-        if value not in values:
-            values.append(value)
-    return values
-
-
 class Bench:
     def __init__(self, args, qlen):
         """qlen: an entered floodlib.qlen.QueueLength (it restores the machine's value)."""
@@ -129,7 +118,7 @@ class Bench:
         facts = machine_facts()
         facts["max_dgram_qlen"] = self.qlen.machine
         facts["syscall_counter"] = self.measure.tool
-        qlens = resolve_qlens(a.qlens, self.qlen.machine)
+        qlens = a.qlens   # numbers, each once (flood_compare.parse_qlens)
         runs, syscalls, verification, latency, summary, reps_done = [], [], [], [], {}, {}
         cells = [(size, sender) for size in a.sizes for sender in a.senders]
         say(f"{len(qlens)} queue length(s) ({', '.join(map(str, qlens))}; the machine's: {self.qlen.machine}) x "

@@ -81,6 +81,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -97,6 +98,7 @@ namespace dgram {
 
 class Config;
 class Gate;  // embedding.h
+class ServiceCounters;  // the skeleton's (Context::count_dropped)
 
 // Where a datagram came from (Service::receive.sender).
 struct SenderAddress {
@@ -114,6 +116,10 @@ struct Credentials {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  // With receive.pidfd: a pidfd of the sending process (SCM_PIDFD), which
+  // names that process and no later one that reuses its pid; open only until
+  // the callback returns (the skeleton closes it). -1 otherwise.
+  int pidfd = -1;
 };
 
 // One datagram as received. Its views and pointers stay valid until the
@@ -129,6 +135,9 @@ struct Datagram {
   // With receive.credentials: who sent it; null otherwise, and null for a
   // datagram that was queued before the skeleton asked for credentials.
   const Credentials* credentials = nullptr;
+  // With receive.timestamp: when the kernel queued it on the socket
+  // (SO_TIMESTAMP_NEW, the realtime clock); the epoch otherwise.
+  std::chrono::system_clock::time_point received_at{};
 };
 
 // What every callback can see: the service, its arguments, logging,
@@ -152,6 +161,12 @@ struct Context {
   std::error_code reply(const Datagram& datagram, std::string_view bytes) const;
   // Ends the process normally after the batch in hand (Events::stop()).
   void stop() { events.stop(); }
+  // Says that the service dropped `records` datagrams on purpose (a rate
+  // limit): counted as dropped in the service's counters (dgram-stat).
+  void count_dropped(std::uint64_t records) const;
+
+  // The skeleton's: where count_dropped() adds (null: no counter file).
+  ServiceCounters* counters = nullptr;
 };
 
 // A readable socket handed to the service, and how many datagrams it may read.
@@ -250,6 +265,13 @@ inline constexpr std::size_t kMaxReceiveBuffer = 65536;
 struct ReceiveOptions {
   bool sender = false;       // Datagram::sender (replies need it)
   bool credentials = false;  // Datagram::credentials (SO_PASSCRED on the listen sockets)
+  // Credentials::pidfd too (SO_PASSPIDFD, Linux 6.5 and later; implies
+  // credentials). On an older kernel the process ends at start-up with a
+  // fatal line saying so.
+  bool pidfd = false;
+  // Datagram::received_at (SO_TIMESTAMP_NEW); the service's counters then
+  // keep how long datagrams waited in the socket (dgram-stat).
+  bool timestamp = false;
 };
 
 struct Service {

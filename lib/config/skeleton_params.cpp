@@ -49,6 +49,7 @@ constexpr SkeletonParam flag(std::string_view name, std::string_view value, std:
 
 // Sorted by name (find_skeleton_param relies on it; a test checks it).
 constexpr std::array kTable{
+    nonempty_text("data_directory", "/var/lib/postfix", "Postfix's writable data; home of dgram-stats/"),
     unexpanded_text("debugger_command", "", "command run for -D or MAIL_DEBUG, expanded then"),
     integer("dgram_busy_after_usec", "1000", {.min = 1, .max = 60000000, .zero_is_no_limit = true},
             "serving this long without finding the socket empty hands the gate on and reports TAKEN "
@@ -57,6 +58,11 @@ constexpr std::array kTable{
          "a wake-up receives again after serving, until the socket is empty (ours)"),
     flag("dgram_postfix_compatible", "no", "one datagram per turn, TAKEN and AVAIL around each (ours)"),
     integer("dgram_receive_batch", "64", {.min = 1, .max = 256}, "datagrams one wake-up takes at most (ours)"),
+    text("dgram_stats_directory", "$data_directory/dgram-stats",
+         "where a child of the Postfix master keeps its service's counter file (empty: none; ours)"),
+    text("dgram_stats_file", "", "the counter file, in every start mode (empty: as dgram_stats_directory says; ours)"),
+    duration("dgram_stats_interval", "0s", {.min = 1, .zero_is_no_limit = true},
+             "log one statistics line per service this often (0: never; ours)"),
     nonempty_text("dgram_syslog_socket", kDefaultSyslogSocket, "where the syslog daemon listens (ours)"),
     duration("in_flow_delay", "1s", {.max = 10}, "pause when the flow-control pipe is empty"),
     nonempty_text("mail_owner", "postfix", "the user of -u"),
@@ -86,12 +92,14 @@ constexpr Field<std::string> kTextFields[] = {
     {"queue_directory", &SkeletonParams::queue_directory}, {"mail_owner", &SkeletonParams::mail_owner},
     {"debugger_command", &SkeletonParams::debugger_command}, {"syslog_name", &SkeletonParams::syslog_name},
     {"syslog_facility", &SkeletonParams::syslog_facility}, {"maillog_file", &SkeletonParams::maillog_file},
+    {"dgram_stats_directory", &SkeletonParams::stats_directory}, {"dgram_stats_file", &SkeletonParams::stats_file},
 };
 constexpr Field<int> kNumberFields[] = {
     {"max_idle", &SkeletonParams::max_idle}, {"max_use", &SkeletonParams::max_use},
     {"dgram_busy_after_usec", &SkeletonParams::busy_after_usec},
     {"in_flow_delay", &SkeletonParams::in_flow_delay},
     {"dgram_receive_batch", &SkeletonParams::receive_batch},
+    {"dgram_stats_interval", &SkeletonParams::stats_interval},
 };
 constexpr Field<bool> kFlagFields[] = {
     {"dgram_postfix_compatible", &SkeletonParams::postfix_compatible},

@@ -86,6 +86,9 @@ struct SkeletonParams {
   int busy_after_usec = 0;  // dgram_busy_after_usec (dispatch_loop.h)
   bool postfix_compatible = false;  // one datagram per turn, TAKEN/AVAIL each time
   bool direct_receive = false;      // dgram_direct_receive (dispatch_loop.h)
+  std::string stats_directory;  // dgram_stats_directory: the counter files under the master
+  std::string stats_file;       // dgram_stats_file: the counter file, any start mode
+  int stats_interval = 0;       // dgram_stats_interval, seconds; 0 = no statistics lines
 };
 
 // Reads them with their defaults from the table, registering the defaults in config.

@@ -50,7 +50,7 @@ std::uint64_t ns(std::chrono::microseconds span) {
 DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& context,
                            Supervisor& supervisor, Gate* gate, Watchdog* watchdog,
                            ServiceEvents* events, const std::vector<int>& listen_fds,
-                           DispatchSettings settings)
+                           DispatchSettings settings, ServiceCounters* counters)
     : service_(service),
       context_(context),
       gate_(gate),
@@ -61,7 +61,8 @@ DispatchLoop::DispatchLoop(EventBase& base, const Service& service, Context& con
       hands_on_(gate != nullptr || settings.report_status),
       watched_(false),
       flow_service_(service.flags.in_flow_delay && settings.flow_read_fd >= 0),
-      server_(service, context, watchdog, settings.batch_limit),
+      counters_(counters),
+      server_(service, context, watchdog, settings.batch_limit, counters),
       hand_off_(gate, supervisor,
                 HandOffSettings{static_cast<std::uint64_t>(std::max(settings.busy_after_usec, 0)) * 1000u,
                                 settings.report_status, gate != nullptr, may_run_on_more_cpus()}),
@@ -126,6 +127,10 @@ void DispatchLoop::watch_listen_sockets(bool on) {
 void DispatchLoop::on_gate_ready() {
   working();
   gate_requested_ = false;
+  if (counters_) {
+    counters_->gate_waited(monotonic_ns() - gate_requested_at_);
+    counters_->flush();
+  }
   if (gate_waiter_->take()) hand_off_.gate_taken();
   base_.break_turn();  // the next turn runs the loop hook with the gate held
 }
@@ -169,6 +174,7 @@ bool DispatchLoop::turn() {
       watch_listen_sockets(false);
       if (!gate_requested_) {
         gate_requested_ = true;
+        if (counters_) gate_requested_at_ = monotonic_ns();
         gate_waiter_->request();
       }
       run_events();
@@ -222,6 +228,13 @@ void DispatchLoop::on_request(std::size_t index) {
   if (!hand_off_.holds_gate()) return;
   int fd = listen_fds_[index];
   context_.log.debug(1, "request arrived on fd %d", fd);
+  // What this wake-up counted goes to the file as it ends, however it ends.
+  struct FlushAtEnd {
+    ServiceCounters* counters;
+    ~FlushAtEnd() {
+      if (counters) counters->flush();
+    }
+  } flush_at_end{counters_};
   // Busy from the start (Postfix's way): the gate goes to a sibling and the
   // master hears TAKEN before anything is read, and one batch is taken.
   bool busy = hands_on_ && busy_from_start(hand_off_.settings(), hand_off_.slow(), flow_service_);
@@ -239,6 +252,7 @@ void DispatchLoop::on_request(std::size_t index) {
   bool found_empty = false;
   // SIGTERM or stop() during pre_accept or the pause: nothing is taken.
   if (!stop_requested()) served = receive_and_serve(index, busy || !settings_.drain, found_empty);
+  if (counters_ && hands_on_ && hand_off_.busy()) counters_->busy_turn();
   if (hands_on_ && !hand_off_.end(watched_ ? monotonic_ns() : 0, served, found_empty)) {
     stop(StopReason::status_write_failed);
   }
@@ -262,6 +276,7 @@ std::size_t DispatchLoop::receive_and_serve(std::size_t index, bool one_receive,
   if (service_.on_socket) {
     std::size_t allowed = quota();
     std::size_t read = server_.serve_socket(fd, allowed);
+    if (counters_ && read > 0) counters_->wake_up();
     uses_ += read;
     found_empty = read < allowed;
     return read;
@@ -283,6 +298,7 @@ std::size_t DispatchLoop::receive_and_serve(std::size_t index, bool one_receive,
       break;
     }
     if (served > 0) ++drained_batches_;
+    if (counters_) counters_->wake_up();
     server_.serve(*receiver_, static_cast<std::size_t>(count), fd, index, watch);
     served += static_cast<std::size_t>(count);
     uses_ += static_cast<unsigned long long>(count);
@@ -299,6 +315,7 @@ std::size_t DispatchLoop::receive_and_serve(std::size_t index, bool one_receive,
 }
 
 void DispatchLoop::note_receive_error(int fd, int error) {
+  if (counters_) counters_->receive_error();
   std::string text = "receive on fd " + std::to_string(fd) + ": " + std::strerror(error);
   // A permanent error (not a socket, bad descriptor, ...) would fail every
   // time while the descriptor stays readable: end now, with its cause.

@@ -21,6 +21,10 @@
 //   Nothing new is taken once SIGTERM or Context::stop() came (looked at
 //   before each receive); what was received is served.
 //
+//   With counters, every wake-up's counts (service_counters.h) are added to
+//   the service's counter file as it ends, also when it ends in a fatal
+//   error; so is each wait for the gate.
+//
 //   run() returns when the use limit is reached, the idle timer fires, the
 //   status channel becomes readable (the master went away), SIGTERM comes,
 //   the service stops, or an AVAIL report fails; before it returns, the gate
@@ -54,6 +58,7 @@
 #include "serve/hand_off.h"
 #include "serve/hand_off_timer.h"
 #include "serve/serve_rules.h"
+#include "serve/service_counters.h"
 #include "serve/service_events.h"
 #include "serve/stop_reason.h"
 #include "serve/supervisor.h"
@@ -92,9 +97,12 @@ class DispatchLoop {
   // The supervisor hears busy and idle (settings.report_status) and the count
   // served after each wake-up that served; the loop ends when its gone_fd()
   // becomes readable.
+  // counters may be null (nothing counted); each wake-up's counts are
+  // added to it at its end (service_counters.h).
   DispatchLoop(EventBase& base, const Service& service, Context& context, Supervisor& supervisor,
                Gate* gate, Watchdog* watchdog, ServiceEvents* events,
-               const std::vector<int>& listen_fds, DispatchSettings settings);
+               const std::vector<int>& listen_fds, DispatchSettings settings,
+               ServiceCounters* counters = nullptr);
   ~DispatchLoop();
   DispatchLoop(const DispatchLoop&) = delete;
   DispatchLoop& operator=(const DispatchLoop&) = delete;
@@ -147,7 +155,9 @@ class DispatchLoop {
   bool watched_;        // quiet wake-ups exist (turns_watched)
   bool flow_service_;   // a flow token per wake-up (in_flow_delay under the master)
   bool gate_requested_ = false;
+  std::uint64_t gate_requested_at_ = 0;  // monotonic ns, for the gate's wait (counters)
   bool listening_ = false;
+  ServiceCounters* counters_;
   std::unique_ptr<BatchReceiver> receiver_;  // null for on_socket
   BatchServer server_;
   HandOff hand_off_;

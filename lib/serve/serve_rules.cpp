@@ -28,8 +28,13 @@ std::string what_failed(std::exception_ptr error) {
 
 }  // namespace
 
-BatchServer::BatchServer(const Service& service, Context& context, Watchdog* watchdog, std::size_t batch_limit)
-    : service_(service), context_(context), watchdog_(watchdog) {
+BatchServer::BatchServer(const Service& service, Context& context, Watchdog* watchdog, std::size_t batch_limit,
+                         ServiceCounters* counters)
+    : service_(service),
+      context_(context),
+      watchdog_(watchdog),
+      counters_(counters),
+      timed_(counters != nullptr && counters->counting() && service.receive.timestamp) {
   if (service_.on_batch) batch_.reserve(batch_limit);
 }
 
@@ -37,11 +42,19 @@ Datagram BatchServer::take(BatchReceiver& receiver, std::size_t i, int fd, std::
   Datagram datagram = receiver.datagram(i);
   datagram.socket_fd = fd;
   datagram.socket_index = index;
+  if (counters_) counters_->served(datagram.data.size(), datagram.truncated);
   if (datagram.truncated) {
     context_.log.warn("datagram of %zu bytes truncated to the %zu-byte receive buffer", datagram.length,
                       datagram.data.size());
   }
   return datagram;
+}
+
+void BatchServer::note_queue_time(const Datagram& datagram, std::chrono::system_clock::time_point now) noexcept {
+  // A datagram queued before timestamps were asked for carries none.
+  if (datagram.received_at.time_since_epoch().count() == 0) return;
+  auto waited = std::chrono::duration_cast<std::chrono::nanoseconds>(now - datagram.received_at).count();
+  counters_->queued(waited > 0 ? static_cast<std::uint64_t>(waited) : 0);  // the clock may be set back
 }
 
 void BatchServer::serve(BatchReceiver& receiver, std::size_t count, int fd, std::size_t index,
@@ -54,9 +67,14 @@ void BatchServer::serve(BatchReceiver& receiver, std::size_t count, int fd, std:
   batch_.clear();
   for (std::size_t i = 0; i < count; ++i) batch_.push_back(take(receiver, i, fd, index));
   if (watchdog_) watchdog_->in_hand(count);
+  if (timed_) {
+    auto now = std::chrono::system_clock::now();
+    for (const Datagram& datagram : batch_) note_queue_time(datagram, now);
+  }
   try {
     service_.on_batch(std::span<const Datagram>(batch_), context_);
   } catch (...) {
+    if (counters_) counters_->failed(count);
     if (watchdog_) watchdog_->in_hand(0);
     throw Fatal(what_failed(std::current_exception()) + " (in a batch of " + std::to_string(count) +
                 (count == 1 ? " datagram)" : " datagrams, none of them known to be served)"));
@@ -73,9 +91,11 @@ void BatchServer::serve_one_by_one(BatchReceiver& receiver, std::size_t count, i
   for (std::size_t i = 0; i < count; ++i) {
     if (watchdog_) watchdog_->in_hand(count - i);
     Datagram datagram = take(receiver, i, fd, index);
+    if (timed_) note_queue_time(datagram, std::chrono::system_clock::now());
     try {
       service_.on_datagram(datagram, context_);
     } catch (...) {
+      if (counters_) counters_->failed(1);
       if (failures++ == 0) {
         first_failure = std::current_exception();
         first_failed = i + 1;
@@ -113,6 +133,7 @@ std::size_t BatchServer::serve_socket(int fd, std::size_t allowed) {
                 " where it was allowed " + std::to_string(allowed) +
                 ": an on_socket service must read at most SocketReady::max_datagrams");
   }
+  if (counters_) counters_->served_unseen(read);
   if (read > 0) {
     empty_socket_turns_ = 0;
   } else if (++empty_socket_turns_ >= kMaxEmptySocketTurns) {

@@ -15,6 +15,11 @@
 //   datagrams are in hand the watchdog knows how many, so that its last line
 //   can say how many were not served.
 //
+//   Each datagram handed on is counted (ServiceCounters: datagrams, bytes,
+//   truncated, failed); with receive.timestamp, its time in the queue is
+//   taken just before its callback (on_batch: before the batch's), one read
+//   of the realtime clock each.
+//
 //   serve_socket() hands an on_socket service the readable socket and
 //   polices what it says it read: more than it was allowed is fatal (the use
 //   limit could not stay exact), and nothing kMaxEmptySocketTurns wake-ups
@@ -24,6 +29,7 @@
 //   The loop's only.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <vector>
 
@@ -31,6 +37,7 @@
 #include "dgram/service.h"
 #include "serve/watchdog.h"
 #include "serve/hand_off.h"
+#include "serve/service_counters.h"
 
 namespace dgram {
 
@@ -39,8 +46,9 @@ inline constexpr unsigned kMaxEmptySocketTurns = 100;
 
 class BatchServer {
  public:
-  // watchdog may be null.
-  BatchServer(const Service& service, Context& context, Watchdog* watchdog, std::size_t batch_limit);
+  // watchdog and counters may be null.
+  BatchServer(const Service& service, Context& context, Watchdog* watchdog, std::size_t batch_limit,
+              ServiceCounters* counters = nullptr);
 
   // Serves the `count` datagrams `receiver` holds, from listen socket `fd`
   // (the `index`-th). `hand_off` (null: not watched) is checked between
@@ -51,12 +59,16 @@ class BatchServer {
 
  private:
   Datagram take(BatchReceiver& receiver, std::size_t i, int fd, std::size_t index);
+  // With receive.timestamp: the datagram's time in the queue until now.
+  void note_queue_time(const Datagram& datagram, std::chrono::system_clock::time_point now) noexcept;
   void serve_one_by_one(BatchReceiver& receiver, std::size_t count, int fd, std::size_t index,
                         HandOff* hand_off);
 
   const Service& service_;
   Context& context_;
   Watchdog* watchdog_;
+  ServiceCounters* counters_;
+  bool timed_;  // receive.timestamp with counters: queue times are counted
   std::vector<Datagram> batch_;      // on_batch: the datagrams of one receive
   unsigned empty_socket_turns_ = 0;  // on_socket wake-ups in a row that read nothing
 };

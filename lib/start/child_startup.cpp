@@ -3,6 +3,7 @@
 #include "start/child_startup.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -321,6 +322,26 @@ void ChildStartup::choose_supervisor() {
                                                     service_.hooks.reload);
 }
 
+// The counter file (service_statistics.h), opened while privileged: the
+// chroot would hide it and the user switch might forbid creating it.
+void ChildStartup::open_counters() {
+  std::optional<std::string> path = counter_file_path(params_.stats_file, params_.stats_directory,
+                                                      policy_.master_supervises, options_.service_name);
+  if (!path) return;
+  std::optional<std::pair<uid_t, gid_t>> owner;
+  if (options_.unprivileged) {
+    errno = 0;
+    passwd* user = ::getpwnam(params_.mail_owner.c_str());
+    if (user == nullptr) {
+      throw Fatal("counter file " + *path + ": unknown user " + params_.mail_owner + " (mail_owner)", errno);
+    }
+    owner = std::make_pair(user->pw_uid, user->pw_gid);
+  }
+  bool make_directory = params_.stats_file.empty();
+  statistics_ = std::make_unique<ServiceStatistics>(*path, options_.service_name, owner, make_directory);
+  log_.debug(1, "counting into %s", path->c_str());
+}
+
 void ChildStartup::pre_jail_init() {
   if (policy_.siblings_share_socket && !options_.alone) {
     std::string path = lock_file_path(params_.queue_directory, kTransport, options_.service_name);
@@ -328,7 +349,9 @@ void ChildStartup::pre_jail_init() {
     if (!gate_) throw Fatal("service definition error: the gate factory (Service::gate) returned no gate");
   }
   adopt_listen_sockets();
+  open_counters();
   context_.emplace(Context{options_.service_name, options_.args, log_, config_, events_, sockets_.names});
+  if (statistics_) context_->counters = &statistics_->counters();
   events_.set_context(&*context_);
   choose_supervisor();
   // Credentials are attached to datagrams sent from now on (before pre_init,
@@ -388,7 +411,8 @@ void ChildStartup::serve() {
                     destinations_->watchdog_last_words(log_.program(), ::getpid()));
   events_.set_watchdog(&*watchdog_);
   loop_.emplace(base_, service_, *context_, *supervisor_, gate_.get(), &*watchdog_, &events_, sockets_.fds,
-                dispatch);
+                dispatch, statistics_ ? &statistics_->counters() : nullptr);
+  if (statistics_ && params_.stats_interval > 0) statistics_->log_lines(events_, log_, params_.stats_interval);
   supervisor_->ready();
   loop_->run();
   supervisor_->stopping();

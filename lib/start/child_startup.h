@@ -9,8 +9,9 @@
 //   configure_logging   the skeleton's parameters, logging as they say
 //   check_invocation    what the start mode requires of the command line and
 //                       descriptors; GENERATION; the debugger
-//   pre_jail_init       the gate, the listen sockets adopted, the supervisor,
-//                       the working directory, Hooks::pre_init
+//   pre_jail_init       the gate, the listen sockets adopted, the counter
+//                       file, the supervisor, the working directory,
+//                       Hooks::pre_init
 //   drop_privileges     chroot and user switch (-c, -u)
 //   post_jail_init      Hooks::post_init, close-on-exec
 //   serve               the dispatch loop until a reason to stop
@@ -47,6 +48,7 @@
 #include "serve/watchdog.h"
 #include "start/listen_socket_file.h"
 #include "start/notify_socket.h"
+#include "start/service_statistics.h"
 #include "start/start_mode.h"
 
 namespace dgram {
@@ -91,6 +93,7 @@ class ChildStartup {
   void log_to(const LogSettings& settings, const std::string& service_name, bool to_stderr);
   void adopt_listen_sockets();
   void choose_supervisor();
+  void open_counters();
 
   const Service& service_;
   const Launch& launch_;
@@ -123,6 +126,7 @@ class ChildStartup {
   // The service's own events exist from pre_init on; they run once serving starts.
   EventBase base_;
   ServiceEvents events_{base_};
+  std::unique_ptr<ServiceStatistics> statistics_;  // null: no counter file
   std::optional<Context> context_;
   std::optional<Watchdog> watchdog_;
   std::optional<DispatchLoop> loop_;

@@ -5,7 +5,7 @@
 SYNOPSIS
     man_pages_coverage.py SOURCE_ROOT MAN_DIR
     (environment: DGRAM_FLOOD, DGRAM_LAUNCH, DGRAM_CONFIG, DGRAM_SINK,
-    DGRAM_LOGD name the built programs)
+    DGRAM_LOGD, DGRAM_STAT name the built programs)
 
 DESCRIPTION
     Run by man_pages_test.sh after the lint. It fails when a page misses an
@@ -53,7 +53,7 @@ import tempfile
 SOURCE, MAN = sys.argv[1], sys.argv[2]
 PROGRAMS = {name: os.environ.get(var, "") for name, var in [
     ("flood", "DGRAM_FLOOD"), ("launch", "DGRAM_LAUNCH"), ("config", "DGRAM_CONFIG"),
-    ("sink", "DGRAM_SINK"), ("logd", "DGRAM_LOGD")]}
+    ("sink", "DGRAM_SINK"), ("logd", "DGRAM_LOGD"), ("stat", "DGRAM_STAT")]}
 LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + \
           [chr(c) for c in range(ord("A"), ord("Z") + 1)] + [str(d) for d in range(10)]
 failures = []
@@ -117,6 +117,26 @@ def probe_config(config_dir):
     return refused
 
 
+def probe_stat(config_dir):
+    # -c first, at a folder without main.cf: any accepted option then ends in
+    # "cannot open" there (--watch too, before its first table), -h in its usage.
+    missing = os.path.join(config_dir, "none")
+
+    def refused(letter):
+        out = run([PROGRAMS["stat"], "-c", missing, "-" + letter, "x"])
+        return f"unknown option or missing value: -{letter}" in out
+    return refused
+
+
+def probe_stat_long(config_dir):
+    missing = os.path.join(config_dir, "none")
+
+    def refused(name):
+        out = run([PROGRAMS["stat"], "-c", missing, "--" + name, "x"])
+        return f"unknown option or missing value: --{name}" in out
+    return refused
+
+
 def probe_daemon(program, config_dir):
     # -t bogus first: main.cf (config_dir, whose syslog socket goes nowhere) is
     # read before the letter is judged, and an accepted letter still ends in
@@ -172,6 +192,17 @@ def accepted_options(work):
         fail("no getopt option string in tools/dgram_config.cpp")
     letters = probe_letters(probe_config(work))
     options["config"] = confirm("dgram-config", letters, source_letters, set(), None)
+
+    # dgram-stat: getopt_long's table and string, and the probe.
+    text = read("tools/stat/dgram_stat.cpp")
+    longs = set(flags_of_source(r'\{"([a-z][a-z-]*)",\s*(?:no|required|optional)_argument',
+                                "tools/stat/dgram_stat.cpp", "long option table"))
+    optstring = re.search(r'getopt_long\(argc, argv, "\+?([^"]*)"', text)
+    source_letters = set(re.sub(r"[:+]", "", optstring.group(1))) if optstring else set()
+    if not optstring:
+        fail("no getopt_long option string in tools/stat/dgram_stat.cpp")
+    letters = probe_letters(probe_stat(work))
+    options["stat"] = confirm("dgram-stat", letters, source_letters, longs, probe_stat_long(work))
 
     # The skeleton (dgram-sink, dgram-logd, dgram-server(3)): the letters of
     # lib/config/options.cpp, the --words of lib/start/start_mode.cpp, both programs.
@@ -437,6 +468,7 @@ def main():
         "dgram-flood.1": (options["flood"], [], set()),
         "dgram-launch.1": (options["launch"], [], set()),
         "dgram-config.1": (options["config"], [], set()),
+        "dgram-stat.1": (options["stat"], [], set()),
         "dgram-server.3": (options["sink"], skeleton, skeleton_names),
         "dgram-sink.8": (options["sink"], sink, skeleton_names | {p[0] for p in sink}),
         "dgram-logd.8": (options["logd"], logd, skeleton_names | {p[0] for p in logd}),

@@ -21,7 +21,7 @@
 # which tools/test installs (tools/lib/packages.sh).
 set -u
 source_root=$1 build_root=$2
-pages=(dgram-config.1 dgram-flood.1 dgram-launch.1 dgram-server.3 dgram-logd.8 dgram-sink.8)
+pages=(dgram-config.1 dgram-flood.1 dgram-launch.1 dgram-stat.1 dgram-server.3 dgram-logd.8 dgram-sink.8)
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "master_side.h"
+#include "serve/counter_file.h"
 #include "support/postfix_instance.h"
 
 namespace dgram {
@@ -349,6 +351,82 @@ TEST_F(RealMaster, SmallUseLimitMeansManyChildrenAndNothingLost) {
   EXPECT_EQ(totals.datagrams, kCount);
   EXPECT_GE(totals.reports, kCount / 100);
   EXPECT_TRUE(totals.covers_exactly_once(0, kCount - 1));
+  expect_master_content(*postfix);
+}
+
+// dgram-stat --openmetrics -c the instance's configuration, parsed by
+// prometheus_client (tests/openmetrics_values.py): each sample by its name
+// and labels. Empty when either program failed.
+std::map<std::string, double> scrape(const PostfixInstance& postfix, const std::string& service) {
+  std::string text = postfix.root() + "/openmetrics.txt";
+  std::string values = postfix.root() + "/values.txt";
+  if (run_command({program("DGRAM_STAT"), "-c", postfix.config_dir(), "--openmetrics", service}, 30s, text) != 0) {
+    return {};
+  }
+  if (run_command({"/usr/bin/python3", program("OPENMETRICS_VALUES"), text}, 60s, values) != 0) return {};
+  std::map<std::string, double> samples;
+  std::ifstream in(values);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto space = line.rfind(' ');
+    samples[line.substr(0, space)] = std::strtod(line.c_str() + space + 1, nullptr);
+  }
+  return samples;
+}
+
+// The counters of a service whose children come and go (max_use 100,
+// maxproc 4): the counter file under data_directory holds every datagram
+// that every child served, as the children's own exit lines add up, and a
+// real OpenMetrics parser reads dgram-stat's text of it.
+TEST_F(RealMaster, CountersAddUpEveryChildThatRanAcrossUseLimitChurn) {
+  auto postfix = make("4", {"-o", "max_use=100", "-o", "max_idle=2s", "-o", "dgram_sink_receive_timestamp=yes"});
+  postfix->start();
+  constexpr long kCount = 4000;
+  ASSERT_EQ(flood(postfix->socket_path("sink"), kCount), 0);
+  ASSERT_TRUE(wait_until_no_child(*postfix, "dgram-sink", 60s));
+  SinkTotals totals = read_summaries(postfix->log_dir() + "/summary");
+  ASSERT_EQ(totals.datagrams, kCount);
+  ASSERT_TRUE(totals.covers_exactly_once(0, kCount - 1));
+  ASSERT_GE(totals.reports, kCount / 100);
+
+  // The file: the service's user may write it, nobody else.
+  std::string file = postfix->root() + "/data/dgram-stats/sink";
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0) << file;
+  passwd* owner = ::getpwnam("postfix");
+  ASSERT_NE(owner, nullptr);
+  EXPECT_EQ(st.st_uid, owner->pw_uid);
+  EXPECT_EQ(st.st_mode & 07777, 0644u);
+
+  auto samples = scrape(*postfix, "sink");
+  ASSERT_FALSE(samples.empty()) << "dgram-stat --openmetrics or its parse failed";
+  const std::string sink = "{service=\"sink\"}";
+  EXPECT_EQ(samples["dgram_datagrams_total" + sink], kCount);
+  EXPECT_EQ(samples["dgram_bytes_total" + sink], kCount * 100.0);
+  EXPECT_EQ(samples["dgram_children_started_total" + sink], totals.reports) << "every child that ran";
+  EXPECT_EQ(samples["dgram_failed_total" + sink], 0);
+  EXPECT_EQ(samples["dgram_truncated_total" + sink], 0);
+  EXPECT_EQ(samples["dgram_receive_errors_total" + sink], 0);
+  EXPECT_EQ(samples["dgram_dropped_total" + sink], 0);
+  EXPECT_GE(samples["dgram_wake_ups_total" + sink], kCount / 64.0);
+  EXPECT_LE(samples["dgram_wake_ups_total" + sink], kCount);
+  // Only the datagrams queued before the first child asked for timestamps
+  // (the master's wake-up and a queue's worth: qlen at most 512) go untimed.
+  double timed = samples["dgram_queue_time_seconds_count" + sink];
+  EXPECT_LE(timed, kCount);
+  EXPECT_GE(timed, kCount - 513);
+  EXPECT_EQ(samples["dgram_queue_time_seconds_bucket{le=\"+Inf\",service=\"sink\"}"], timed);
+
+  // The table says the same, and a file of another kind is refused by name
+  // while the others are still shown.
+  std::string bogus = postfix->root() + "/data/dgram-stats/bogus";
+  std::ofstream(bogus) << std::string(dgram::kCounterFileSize, 'x');
+  std::string table = postfix->root() + "/table.txt";
+  EXPECT_EQ(run_command({program("DGRAM_STAT"), "-c", postfix->config_dir()}, 30s, table), 1);
+  std::ifstream in(table);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\nsink "), std::string::npos) << text;
+  EXPECT_NE(text.find(" " + std::to_string(kCount) + " "), std::string::npos) << text;
   expect_master_content(*postfix);
 }
 

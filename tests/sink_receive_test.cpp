@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "dgram/unique_fd.h"
+#include "serve/counter_file.h"
+#include "serve/queue_time.h"
 #include "latency_stamp.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
@@ -134,6 +136,45 @@ TEST_F(SinkReceive, BothTogetherServeEveryDatagram) {
   EXPECT_NE(std::find(words.begin(), words.end(), "datagrams=5"), words.end());
   EXPECT_NE(std::find(words.begin(), words.end(), "truncated=0"), words.end());
   EXPECT_EQ(words.back(), "credentials=5");
+}
+
+// The queue-time histogram against a service that sleeps a known time: 10
+// datagrams sent at once to a sink that sleeps 20 ms on each wait about 0,
+// 20, ..., 180 ms in the socket (the i-th waits for the i before it), so
+// the counter file must hold 10 times adding up to at least 900 ms, a
+// median of at least 80 ms and a longest of at least 180 ms (the upper
+// bounds leave a loaded machine a second).
+TEST_F(SinkReceive, TimeInTheQueueOfASleepingServiceIsCounted) {
+  std::string counters = dir_.file("counters");
+  auto words = serve({"-o", "dgram_sink_receive_timestamp=yes", "-o", "dgram_sink_work_usec=20000", "-o",
+                      "dgram_stats_file=" + counters, "-o", "dgram_sink_check_sequence=no"},
+                     10);
+  EXPECT_NE(std::find(words.begin(), words.end(), "datagrams=10"), words.end());
+  CounterSnapshot totals = CounterFile::open_for_reading(counters).snapshot();
+  constexpr std::uint64_t ms = 1000000;
+  EXPECT_EQ(totals[Counter::datagrams], 10u);
+  EXPECT_EQ(totals[Counter::children_started], 1u);
+  EXPECT_EQ(totals[Counter::queue_samples], 10u);
+  std::uint64_t max = totals[Counter::queue_ns_max];
+  EXPECT_GE(totals[Counter::queue_ns_sum], 900 * ms);
+  EXPECT_LT(totals[Counter::queue_ns_sum], 900 * ms + 10 * 1000 * ms);
+  EXPECT_GE(max, 180 * ms);
+  EXPECT_LT(max, 1180 * ms);
+  std::uint64_t median = queue_percentile(totals.buckets, 0.5, max);
+  EXPECT_GE(median, 80 * ms);
+  EXPECT_LT(median, 1100 * ms);
+  std::uint64_t in_buckets = 0;
+  for (std::uint64_t count : totals.buckets) in_buckets += count;
+  EXPECT_EQ(in_buckets, 10u);
+}
+
+TEST_F(SinkReceive, WithoutTimestampsNoQueueTimeIsCounted) {
+  std::string counters = dir_.file("counters");
+  serve({"-o", "dgram_stats_file=" + counters}, 5);
+  CounterSnapshot totals = CounterFile::open_for_reading(counters).snapshot();
+  EXPECT_EQ(totals[Counter::datagrams], 5u);
+  EXPECT_EQ(totals[Counter::bytes], std::string("datagram 0").size() * 5);
+  EXPECT_EQ(totals[Counter::queue_samples], 0u);
 }
 
 TEST_F(SinkReceive, ABadValueIsRefusedNamingTheParameter) {

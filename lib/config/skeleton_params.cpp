@@ -89,6 +89,7 @@ struct Field {
   T SkeletonParams::*member;
 };
 constexpr Field<std::string> kTextFields[] = {
+    {"data_directory", &SkeletonParams::data_directory},  // before what names $data_directory
     {"queue_directory", &SkeletonParams::queue_directory}, {"mail_owner", &SkeletonParams::mail_owner},
     {"debugger_command", &SkeletonParams::debugger_command}, {"syslog_name", &SkeletonParams::syslog_name},
     {"syslog_facility", &SkeletonParams::syslog_facility}, {"maillog_file", &SkeletonParams::maillog_file},

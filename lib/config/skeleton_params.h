@@ -73,6 +73,7 @@ bool skeleton_bool(Config& config, std::string_view name);
 void check_skeleton_param(Config& config, const SkeletonParam& entry);
 
 struct SkeletonParams {
+  std::string data_directory;
   std::string queue_directory;
   std::string mail_owner;
   std::string debugger_command;

@@ -68,7 +68,7 @@ struct stat check_file(const std::string& path, int fd, uid_t owner_a, uid_t own
   if (st.st_nlink != 1) refuse(path, "has " + std::to_string(st.st_nlink) + " hard links");
   if (st.st_uid != owner_a && st.st_uid != owner_b && st.st_uid != 0) {
     refuse(path, "is owned by uid " + std::to_string(st.st_uid) + ", not by uid " + std::to_string(owner_a) +
-                     " (the service's user) or root");
+                     " (the service's user) or root (remove it to start counting afresh)");
   }
   return st;
 }
@@ -151,7 +151,9 @@ CounterFile CounterFile::open_for_adding(const std::string& path, std::string_vi
     check_contents(path, fd.get(), st);
   }
   CounterFile file(path, map_file(path, fd.get(), true), true);
-  // The lock goes with the descriptor; the mapping stays.
+  // The mapping keeps the open file description, and so its lock, alive:
+  // unlocked here, not by the close.
+  if (::flock(fd.get(), LOCK_UN) < 0) refuse_errno(path, "flock");
   file.add(Counter::children_started, 1);
   return file;
 }

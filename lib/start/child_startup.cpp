@@ -328,14 +328,11 @@ void ChildStartup::open_counters() {
   std::optional<std::string> path = counter_file_path(params_.stats_file, params_.stats_directory,
                                                       policy_.master_supervises, options_.service_name);
   if (!path) return;
+  // The user the service will run as owns the file; an unknown one is
+  // left for the user switch to report in its own words.
   std::optional<std::pair<uid_t, gid_t>> owner;
   if (options_.unprivileged) {
-    errno = 0;
-    passwd* user = ::getpwnam(params_.mail_owner.c_str());
-    if (user == nullptr) {
-      throw Fatal("counter file " + *path + ": unknown user " + params_.mail_owner + " (mail_owner)", errno);
-    }
-    owner = std::make_pair(user->pw_uid, user->pw_gid);
+    if (passwd* user = ::getpwnam(params_.mail_owner.c_str())) owner = std::make_pair(user->pw_uid, user->pw_gid);
   }
   bool make_directory = params_.stats_file.empty();
   statistics_ = std::make_unique<ServiceStatistics>(*path, options_.service_name, owner, make_directory);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <cstring>
 
@@ -24,6 +25,16 @@ unsigned long long monotonic_usec() {
 
 }  // namespace
 
+std::string status_words(unsigned long long total, std::optional<double> per_second) {
+  std::string words = std::to_string(total) + (total == 1 ? " datagram served" : " datagrams served");
+  if (per_second) {
+    char rate[48];
+    std::snprintf(rate, sizeof(rate), ", %.0f/s", *per_second);
+    words += rate;
+  }
+  return words;
+}
+
 SystemdSupervisor::SystemdSupervisor(NotifySocket* notify, ServiceEvents& events, Log& log,
                                      std::optional<unsigned long long> watchdog_usec, HookFn reload)
     : notify_(notify), events_(events), log_(log), watchdog_usec_(watchdog_usec), reload_(std::move(reload)) {
@@ -38,9 +49,15 @@ void SystemdSupervisor::send(const std::string& message) {
             std::strerror(errno));
 }
 
-std::string SystemdSupervisor::status_text() {
+std::string SystemdSupervisor::status_text(bool with_rate) {
+  unsigned long long now = monotonic_usec();
+  std::optional<double> per_second;
+  if (with_rate && now > reported_at_usec_) {
+    per_second = static_cast<double>(served_ - reported_) * 1e6 / static_cast<double>(now - reported_at_usec_);
+  }
   reported_ = served_;  // every STATUS= sent counts, READY's and STOPPING's too
-  return "STATUS=" + std::to_string(served_) + (served_ == 1 ? " datagram served" : " datagrams served");
+  reported_at_usec_ = now;
+  return "STATUS=" + status_words(served_, per_second);
 }
 
 void SystemdSupervisor::ready() {
@@ -62,7 +79,7 @@ void SystemdSupervisor::served(unsigned long long total) {
 
 void SystemdSupervisor::send_status() {
   if (served_ == reported_) return;
-  send(status_text());
+  send(status_text(true));
 }
 
 void SystemdSupervisor::stopping() {

@@ -3,7 +3,8 @@
 // started by socket activation or with --listen.
 //
 // With NOTIFY_SOCKET (notify_socket.h): READY=1 once post_init has run,
-// STATUS= with the number of datagrams served at most once a second and only
+// STATUS= with the number of datagrams served and the rate since the
+// STATUS= before (systemctl status shows it) at most once a second and only
 // after a wake-up that served some (a timer armed by the first such wake-up,
 // never a system call per datagram), STOPPING=1 when the loop ends, ERRNO=
 // and STATUS= with a fatal exit. With WATCHDOG_USEC (and WATCHDOG_PID unset
@@ -29,6 +30,9 @@
 
 namespace dgram {
 
+// "5 datagrams served" and, with a rate, "5 datagrams served, 2500/s".
+std::string status_words(unsigned long long total, std::optional<double> per_second);
+
 class SystemdSupervisor final : public Supervisor {
  public:
   // notify may be null (nobody to tell; SIGHUP still reloads); it must
@@ -49,7 +53,9 @@ class SystemdSupervisor final : public Supervisor {
   void send(const std::string& message);
   void send_status();
   void reload(Context& context);
-  std::string status_text();  // what is sent as STATUS=, noted as reported
+  // What is sent as STATUS=, noted as reported; with_rate: the rate since
+  // the STATUS= before.
+  std::string status_text(bool with_rate = false);
 
   NotifySocket* notify_;
   ServiceEvents& events_;
@@ -58,6 +64,7 @@ class SystemdSupervisor final : public Supervisor {
   HookFn reload_;
   unsigned long long served_ = 0;
   unsigned long long reported_ = 0;
+  unsigned long long reported_at_usec_ = 0;  // CLOCK_MONOTONIC, when reported_ was sent
   bool warned_ = false;
   EventHandle hangup_;
   EventHandle watchdog_pings_;

@@ -37,7 +37,7 @@ std::string TempDir::read(const std::string& name) const {
 }
 
 void TempDir::write_main_cf(const std::string& extra) const {
-  write("main.cf", "queue_directory = " + path_ + "\n" + extra);
+  write("main.cf", "queue_directory = " + path_ + "\ndata_directory = " + path_ + "\n" + extra);
 }
 
 }  // namespace dgram::testing

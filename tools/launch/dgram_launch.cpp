@@ -33,7 +33,10 @@
 //   With --config DIR and no queue_directory in DIR/main.cf, the child gets
 //   `-o queue_directory=` that temporary folder (before WORD..., so a WORD
 //   of the caller's own still wins). A queue_directory in DIR/main.cf that is
-//   the system's spool (/var/spool/postfix) is refused.
+//   the system's spool (/var/spool/postfix) is refused. data_directory, where
+//   the service's counter file goes (dgram-stat(1)), is handled the same way:
+//   the temporary folder unless DIR/main.cf names one, so the counters of a
+//   launched service go with the folder; -o dgram_stats_file=PATH keeps them.
 //
 // DIAGNOSTICS
 //   Every error (a bad option, a bad DIR/main.cf, a system call, an exec
@@ -182,6 +185,7 @@ void make_queue(const std::string& dir) {
 void write_private_main_cf(const std::string& dir) {
   std::ofstream main_cf(dir + "/main.cf");
   main_cf << "queue_directory = " << dir << "\n";
+  main_cf << "data_directory = " << dir << "\n";
   if (!main_cf.flush()) throw dgram::Fatal("write " + dir + "/main.cf failed");
 }
 
@@ -202,6 +206,14 @@ bool needs_private_queue(const std::string& config_dir) {
                        "/main.cf is the system's Postfix spool; dgram-launch does not run services "
                        "there: set a private queue_directory");
   return false;
+}
+
+// needs_private_data - true when DIR/main.cf leaves data_directory (where
+// the service's counter file goes) to its default, the system's.
+bool needs_private_data(const std::string& config_dir) {
+  dgram::Config config;
+  config.read_main_cf(config_dir);
+  return !config.has("data_directory");
 }
 
 // BlockedSignals - SIGTERM, SIGINT and SIGCHLD blocked and read from a signalfd.
@@ -251,18 +263,20 @@ class Launcher {
     make_queue(folder.path());
     std::string config_dir = options_.config_dir;
     bool private_queue = true;
+    bool private_data = true;
     if (config_dir.empty()) {
       write_private_main_cf(folder.path());
       config_dir = folder.path();
-      private_queue = false;  // main.cf says it already
+      private_queue = private_data = false;  // main.cf says it already
     } else {
       private_queue = needs_private_queue(config_dir);
+      private_data = needs_private_data(config_dir);
     }
 
     dgram::UniqueFd socket = dgram::launch::bind_datagram_socket(options_.socket_path);
     SocketFile socket_file{options_.socket_path};  // ours from here on
     dgram::launch::MasterSide master;
-    argv_ = master_words(private_queue ? folder.path() : "");
+    argv_ = master_words(private_queue ? folder.path() : "", private_data ? folder.path() : "");
     env_ = dgram::process_environment();
     env_["MAIL_CONFIG"] = config_dir;
     env_["GENERATION"] = options_.generation;
@@ -279,7 +293,7 @@ class Launcher {
   }
 
  private:
-  std::vector<std::string> master_words(const std::string& private_queue) const {
+  std::vector<std::string> master_words(const std::string& private_queue, const std::string& private_data) const {
     std::vector<std::string> argv{options_.command[0]};
     if (options_.maxproc == 1) argv.push_back("-l");
     if (options_.maxproc == 0) argv.push_back("-z");
@@ -292,6 +306,10 @@ class Launcher {
     if (!private_queue.empty()) {
       argv.push_back("-o");
       argv.push_back("queue_directory=" + private_queue);
+    }
+    if (!private_data.empty()) {
+      argv.push_back("-o");
+      argv.push_back("data_directory=" + private_data);
     }
     argv.insert(argv.end(), options_.command.begin() + 1, options_.command.end());
     return argv;

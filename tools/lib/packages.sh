@@ -18,10 +18,11 @@ if [ "$(id -u)" -ne 0 ]; then packages_sudo=(sudo); fi
 # clang-14 and libclang-rt-14-dev (libFuzzer) build the fuzz targets;
 # systemd gives systemd-analyze and procps /bin/kill, which the units test
 # checks the units of systemd/ with (no systemd as PID 1 needed); mandoc
-# lints the manual pages of man/ (the man-pages test).
+# lints the manual pages of man/ (the man-pages test); python3-prometheus-client
+# parses dgram-stat --openmetrics (the stat test), as a scraper would.
 packages=(meson ninja-build pkg-config g++ libevent-dev googletest libgtest-dev libgmock-dev
   libbenchmark-dev python3 strace iproute2 util-linux clang-14 libclang-rt-14-dev systemd procps
-  mandoc)
+  mandoc python3-prometheus-client)
 
 # missing_packages - the names among "$@" that dpkg does not list as installed.
 missing_packages() {

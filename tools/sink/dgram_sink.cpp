@@ -5,7 +5,8 @@
 // dgram_sink_check_sequence = yes, checks that the leading sequence numbers
 // (as dgram-flood --sequence writes them) arrive without gaps or repeats.
 // dgram_sink_receive_sender = yes and dgram_sink_receive_credentials = yes
-// turn on Service::receive.sender / .credentials (what they cost is what
+// turn on Service::receive.sender / .credentials, and
+// dgram_sink_receive_timestamp = yes receive.timestamp (what they cost is what
 // bench/flood-compare --api-cost measures); the sink counts the datagrams
 // that carried credentials.
 // dgram_sink_work_usec (integer, microseconds, default 0, at most 10000000)
@@ -136,6 +137,7 @@ int main(int argc, char** argv) {
   // them directly.
   service.params.bools.push_back({"dgram_sink_receive_sender", false, &service.receive.sender});
   service.params.bools.push_back({"dgram_sink_receive_credentials", false, &service.receive.credentials});
+  service.params.bools.push_back({"dgram_sink_receive_timestamp", false, &service.receive.timestamp});
   // Bounds checked by check_work_usec (a table's min of 0 means "no bound").
   service.params.ints.push_back({dgram::sink::kWorkUsecName, 0, &state.work.usec});
   service.params.bools.push_back({dgram::sink::kWorkSpinName, false, &state.work.spin});

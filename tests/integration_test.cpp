@@ -735,7 +735,7 @@ TEST_F(SinkTest, AMalformedMainCfIsReportedToDevLogWithTheDefaults) {
   std::string record(buffer.data(), static_cast<std::size_t>(n));
   EXPECT_EQ(record.rfind("<18>", 0), 0u) << record;  // facility mail, LOG_CRIT
   EXPECT_NE(record.find(" postfix/dgram-sink[" + std::to_string(pid) + "]: fatal: " + dir_.path() +
-                        "/main.cf, line 3: missing '=' after attribute name"),
+                        "/main.cf, line 4: missing '=' after attribute name"),
             std::string::npos)
       << record;
   EXPECT_LT(::recv(syslog.listen_fd(), buffer.data(), buffer.size(), MSG_DONTWAIT), 0);  // one line

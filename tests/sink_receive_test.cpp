@@ -177,6 +177,23 @@ TEST_F(SinkReceive, WithoutTimestampsNoQueueTimeIsCounted) {
   EXPECT_EQ(totals[Counter::queue_samples], 0u);
 }
 
+// dgram_stats_interval: the child logs the statistics line with the totals
+// of its counter file, the first one a second after it started, and again
+// every second, the rate in the lines after the first.
+TEST_F(SinkReceive, TheStatisticsLineComesEveryIntervalWithTheTotals) {
+  std::string counters = dir_.file("counters");
+  start({"-o", "dgram_stats_file=" + counters, "-o", "dgram_stats_interval=1s", "-o", "max_use=0"});
+  ASSERT_TRUE(eventually([&] { return err().find("receive batch") != std::string::npos; })) << err();
+  for (int i = 0; i < 3; ++i) send("datagram " + std::to_string(i));
+  ASSERT_TRUE(eventually([&] { return err().find("statistics: 3 datagrams (") != std::string::npos; })) << err();
+  std::string text = err();
+  std::size_t line = text.find("statistics: 3 datagrams (");
+  std::string rest = text.substr(line, text.find('\n', line) - line);
+  EXPECT_NE(rest.find("/s over 1s), 30 bytes, "), std::string::npos) << rest;
+  EXPECT_NE(rest.find(", 1 children"), std::string::npos) << rest;
+  EXPECT_EQ(rest.find("queue time"), std::string::npos) << "no timestamps asked for: " << rest;
+}
+
 TEST_F(SinkReceive, ABadValueIsRefusedNamingTheParameter) {
   start({"-o", "dgram_sink_receive_credentials=maybe"});
   ASSERT_TRUE(eventually([&] { return socket_ready(); })) << err();

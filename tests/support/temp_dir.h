@@ -20,7 +20,8 @@ class TempDir {
   void write(const std::string& name, const std::string& text) const;
   // Reads a whole file under the folder ("" when it does not exist).
   std::string read(const std::string& name) const;
-  // Writes main.cf with queue_directory = this folder, then extra lines.
+  // Writes main.cf with queue_directory and data_directory (the service
+  // counters' home) = this folder, then extra lines.
   void write_main_cf(const std::string& extra = "") const;
 
  private:

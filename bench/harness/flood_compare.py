@@ -114,6 +114,9 @@ DESCRIPTION
     machine's queue length only (--qlens is refused with it): dgram-sink
     maxproc 1 with the receive options off (sink-1) and with
     dgram_sink_receive_sender and dgram_sink_receive_credentials on (sink-rx),
+    without its counter file (sink-nocount: sink-1 counts, by default, so
+    sink-1 against sink-nocount is what the counters cost), with
+    dgram_sink_receive_timestamp on (sink-ts: the time-in-queue histogram),
     and dgram-sink maxproc 2 (sink-2, the gate waited for on a thread), on
     100-byte floods (default 3 x 300,000 datagrams, send and sendmmsg), in two
     placements alternated within each repetition: "spread" (the scheduler's
@@ -160,7 +163,7 @@ import re
 import signal
 import sys
 
-from floodlib.contenders import ALL_CONTENDERS, API_COST_CONTENDERS, API_COST_VARIANT
+from floodlib.contenders import ALL_CONTENDERS, API_COST_CONTENDERS, API_COST_VARIANTS
 from floodlib.curves import CURVE_CONTENDERS, Curves
 from floodlib.qlen import QueueLength, QueueLengthError, read_qlen
 from floodlib.report import publish, publish_curves
@@ -231,7 +234,8 @@ def parse_args(argv):
     p.add_argument("--results-dir", default=None)
     p.add_argument("--no-render", action="store_true")
     p.add_argument("--api-cost", action="store_true",
-                   help="only the new API's cost: sink-1, sink-rx (receive sender+credentials), sink-2; "
+                   help="only the API's cost: sink-1 (counting), sink-rx (receive sender+credentials), "
+                        "sink-nocount (no counter file), sink-ts (receive timestamps), sink-2; "
                         "100 B; default 3 x 300000; see --placements")
     p.add_argument("--placements", default="spread,cpu0",
                    help="spread (the scheduler's choice), cpu0 (every process on CPU 0) or both (default)")
@@ -270,9 +274,9 @@ def parse_args(argv):
         p.error("--api-cost runs at the machine's net.unix.max_dgram_qlen only; leave out --qlens")
     if a.api_cost:
         if a.sink_variant:
-            p.error("--api-cost makes its own dgram-sink variant; leave out --sink-variant")
+            p.error("--api-cost makes its own dgram-sink variants; leave out --sink-variant")
         a.contenders = ",".join(API_COST_CONTENDERS)
-        a.sink_variant = ["=".join(API_COST_VARIANT)]
+        a.sink_variant = ["=".join(variant) for variant in API_COST_VARIANTS]
         if a.reps is None:
             a.reps = 1 if a.quick else 3
         if a.count is None:

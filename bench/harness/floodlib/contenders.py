@@ -99,8 +99,13 @@ SERVICES = [
 # master; each with the contender whose measured capacity sets its "half" load.
 LATENCY = {"raw": (None, "raw-recvmmsg"), "latency-1": ("lat1", "sink-1"), "latency-4": ("lat4", "sink-4")}
 
-# --api-cost: the receive options on (a --sink-variant, so the contender is sink-rx).
-API_COST_VARIANT = ("rx", "-o dgram_sink_receive_sender=yes -o dgram_sink_receive_credentials=yes")
+# --api-cost: --sink-variants, so the contenders are sink-rx (the receive options on),
+# sink-nocount (no counter file: what sink-1, which counts by default, is measured
+# against for the counters' cost) and sink-ts (counters and receive timestamps, the
+# time-in-queue histogram).
+API_COST_VARIANTS = [("rx", "-o dgram_sink_receive_sender=yes -o dgram_sink_receive_credentials=yes"),
+                     ("nocount", "-o dgram_stats_directory="),
+                     ("ts", "-o dgram_sink_receive_timestamp=yes")]
 API_COST_CONTENDERS = ["sink-1", "sink-2"]
 
 

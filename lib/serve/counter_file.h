@@ -44,7 +44,7 @@ namespace dgram {
 enum class Counter : std::size_t {
   datagrams,         // datagrams handed to the service
   bytes,             // their bytes as received (at most the receive buffer each)
-  wake_ups,          // receives that found datagrams (batches)
+  wake_ups,          // wake-ups that served datagrams (one or more receives each)
   truncated,         // datagrams cut to the receive buffer
   failed,            // datagrams whose callback threw (on_batch: the whole batch)
   receive_errors,    // failed receives

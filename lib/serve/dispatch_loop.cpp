@@ -252,6 +252,7 @@ void DispatchLoop::on_request(std::size_t index) {
   bool found_empty = false;
   // SIGTERM or stop() during pre_accept or the pause: nothing is taken.
   if (!stop_requested()) served = receive_and_serve(index, busy || !settings_.drain, found_empty);
+  if (counters_ && served > 0) counters_->wake_up();
   if (counters_ && hands_on_ && hand_off_.busy()) counters_->busy_turn();
   if (hands_on_ && !hand_off_.end(watched_ ? monotonic_ns() : 0, served, found_empty)) {
     stop(StopReason::status_write_failed);
@@ -276,7 +277,6 @@ std::size_t DispatchLoop::receive_and_serve(std::size_t index, bool one_receive,
   if (service_.on_socket) {
     std::size_t allowed = quota();
     std::size_t read = server_.serve_socket(fd, allowed);
-    if (counters_ && read > 0) counters_->wake_up();
     uses_ += read;
     found_empty = read < allowed;
     return read;
@@ -298,7 +298,6 @@ std::size_t DispatchLoop::receive_and_serve(std::size_t index, bool one_receive,
       break;
     }
     if (served > 0) ++drained_batches_;
-    if (counters_) counters_->wake_up();
     server_.serve(*receiver_, static_cast<std::size_t>(count), fd, index, watch);
     served += static_cast<std::size_t>(count);
     uses_ += static_cast<unsigned long long>(count);

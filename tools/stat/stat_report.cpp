@@ -29,7 +29,7 @@ struct CounterFamily {
 constexpr CounterFamily kFamilies[] = {
     {Counter::datagrams, "dgram_datagrams", "Datagrams handed to the service."},
     {Counter::bytes, "dgram_bytes", "Bytes of those datagrams as received."},
-    {Counter::wake_ups, "dgram_wake_ups", "Receives that found datagrams (batches)."},
+    {Counter::wake_ups, "dgram_wake_ups", "Wake-ups that served datagrams."},
     {Counter::truncated, "dgram_truncated", "Datagrams cut to the receive buffer."},
     {Counter::failed, "dgram_failed", "Datagrams whose callback failed."},
     {Counter::dropped, "dgram_dropped", "Datagrams the service dropped on purpose (a rate limit)."},

@@ -4,7 +4,8 @@
 // channel) and the Postfix clients (records sent to the socket), and reads
 // maillog_file, stderr and a syslog socket it binds itself. The reload tests
 // start it without the master (--listen PATH), as a service manager would,
-// and play logrotate.
+// and play logrotate. The rate-limit tests (issue 19) send from forked
+// processes of their own: the test process is the master, which is exempt.
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
@@ -484,6 +485,129 @@ TEST_F(LogdTest, PostfixCompatibleModeWritesOneRecordPerTurn) {
   EXPECT_EQ(letters, "TATATA");  // TAKEN and AVAIL around each record: one per turn
   for (const char* r : {"one\n", "two\n", "three\n"}) EXPECT_EQ(out.next_write(), std::optional<std::string>(r));
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+// --- issue 19 item 5: the rate limit per sending process -----------------
+
+class LogdRateLimitTest : public LogdTest {
+ protected:
+  // A process of its own sends count records "PREFIX i" (each send blocks
+  // while the socket's queue is full) and exits; returns its pid once it has
+  // exited, so that all its records are queued before the next one sent.
+  pid_t send_from_child(int count, const std::string& prefix) {
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (child == 0) {
+      for (int i = 0; i < count; ++i) {
+        if (!testing::send_datagram(socket_.path(), prefix + " " + std::to_string(i)).empty()) ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    children_.push_back(child);
+    auto status = launch::wait_for_exit(child, 20s);
+    EXPECT_TRUE(status && launch::describe_wait_status(*status) == "exit 0") << "sender " << child;
+    return child;
+  }
+  // Sent by the test process, the master here (exempt), after everything
+  // sent before: once it is in the file, so is what the limit let through.
+  void send_last_and_wait(const std::string& last = "last") {
+    socket_.send(last);
+    ASSERT_TRUE(maillog_has(last + "\n")) << maillog() << stderr_text();
+  }
+  std::vector<std::string> lines_starting(const std::string& prefix) const {
+    std::vector<std::string> found;
+    for (const auto& line : split_lines(maillog())) {
+      if (line.starts_with(prefix)) found.push_back(line);
+    }
+    return found;
+  }
+  int notices_for(pid_t logd, pid_t sender, int dropped, int burst, const std::string& interval) const {
+    std::regex notice(own_line_pattern(logd, "warning: dropped " + std::to_string(dropped) + " records from pid " +
+                                                 std::to_string(sender) + R"( \(rate limit: )" +
+                                                 std::to_string(burst) + " records per " + interval + R"(\))"));
+    int n = 0;
+    for (const auto& line : split_lines(maillog())) n += std::regex_match(line, notice);
+    return n;
+  }
+  std::vector<std::string> numbered(const std::string& prefix, int count) const {
+    std::vector<std::string> lines;
+    for (int i = 0; i < count; ++i) lines.push_back(prefix + " " + std::to_string(i));
+    return lines;
+  }
+};
+
+TEST_F(LogdRateLimitTest, OffByDefaultEveryRecordIsWritten) {
+  write_main_cf();
+  pid_t pid = spawn();
+  send_last_and_wait("serving");
+  send_from_child(100, "record");
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_EQ(lines_starting("record "), numbered("record", 100));
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 0) << maillog();
+  EXPECT_EQ(split_lines(maillog()).size(), 103u);
+  EXPECT_TRUE(std::regex_match(split_lines(maillog()).back(),
+                               std::regex(own_line_pattern(pid, "102 log records written, 0 lost, 0 truncated"))))
+      << split_lines(maillog()).back();
+}
+
+TEST_F(LogdRateLimitTest, KeepsTheBurstDropsTheRestAndSaysHowManyOnceAtExit) {
+  write_main_cf("dgram_logd_rate_limit_interval = 1h\ndgram_logd_rate_limit_burst = 10\n");
+  pid_t pid = spawn();
+  // Once this is written, the socket asks for credentials (it did so before
+  // the pre-init hook): what the sender sends next carries its pid.
+  send_last_and_wait("serving");
+  pid_t sender = send_from_child(100, "record");
+  // The master (the test process) is never limited.
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(testing::send_datagram(socket_.path(), "master " + std::to_string(i)), "");
+  send_last_and_wait();
+  // The window (an hour) has not ended: no notice yet.
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 0) << maillog();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("record "), numbered("record", 10));
+  EXPECT_EQ(lines_starting("master "), numbered("master", 20));
+  EXPECT_EQ(notices_for(pid, sender, 90, 10, "3600s"), 1) << maillog();
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped 90 records"), 1) << maillog();
+  auto lines = split_lines(maillog());
+  ASSERT_EQ(lines.size(), 1u + 10 + 20 + 1 + 2) << maillog();
+  EXPECT_TRUE(std::regex_match(lines.back(), std::regex(own_line_pattern(pid,
+      "32 log records written, 0 lost, 0 truncated, 90 dropped by the rate limit")))) << lines.back();
+}
+
+TEST_F(LogdRateLimitTest, ASenderThatStopsGetsItsNoticeWhenItsWindowEnds) {
+  write_main_cf();
+  pid_t pid = spawn({"-o", "dgram_logd_rate_limit_interval=1s", "-o", "dgram_logd_rate_limit_burst=10"});
+  send_last_and_wait("serving");
+  pid_t sender = send_from_child(100, "record");
+  // The sweep (once a second) gives the notice within about 2 s of the
+  // window's start; the bound leaves room for a slow machine.
+  ASSERT_TRUE(wait_until([&] { return notices_for(pid, sender, 90, 10, "1s") == 1; }, 15s)) << maillog();
+  pid_t second = send_from_child(5, "again");  // another sender, within its burst
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("record "), numbered("record", 10));
+  EXPECT_EQ(lines_starting("again "), numbered("again", 5));
+  EXPECT_EQ(notices_for(pid, sender, 90, 10, "1s"), 1) << maillog();  // not again at exit
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 2) << maillog();  // the notice and the exit line
+  EXPECT_EQ(testing::count_lines(maillog(), "from pid " + std::to_string(second)), 0) << maillog();
+  EXPECT_TRUE(std::regex_match(split_lines(maillog()).back(), std::regex(own_line_pattern(pid,
+      "17 log records written, 0 lost, 0 truncated, 90 dropped by the rate limit"))))
+      << split_lines(maillog()).back();
+}
+
+TEST_F(LogdRateLimitTest, AnIntervalWithoutABurstIsAFatalErrorNamingBoth) {
+  write_main_cf("dgram_logd_rate_limit_interval = 10s\n");
+  pid_t pid = spawn();
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: invalid dgram_logd_rate_limit_burst value 0: specify 1 or more when "
+                          "dgram_logd_rate_limit_interval is set (it is 10s)"),
+            std::string::npos)
+      << fatal[0];
 }
 
 // --- issue 9 item 7: without the master, SIGHUP reopens maillog_file -------

@@ -598,6 +598,23 @@ TEST_F(LogdRateLimitTest, ASenderThatStopsGetsItsNoticeWhenItsWindowEnds) {
       << split_lines(maillog()).back();
 }
 
+TEST_F(LogdRateLimitTest, RecordsQueuedBeforeItStartedCarryNoCredentialsAndAreNotLimited) {
+  write_main_cf("dgram_logd_rate_limit_interval = 1h\ndgram_logd_rate_limit_burst = 3\n");
+  // Queued before the socket asked for credentials, by a process of its own
+  // (8: fewer than net.unix.max_dgram_qlen, so no send waits).
+  pid_t early = send_from_child(8, "early");
+  pid_t pid = spawn();
+  send_last_and_wait("serving");
+  pid_t late = send_from_child(15, "late");
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("early "), numbered("early", 8));
+  EXPECT_EQ(lines_starting("late "), numbered("late", 3));
+  EXPECT_EQ(testing::count_lines(maillog(), "from pid " + std::to_string(early)), 0) << maillog();
+  EXPECT_EQ(notices_for(pid, late, 12, 3, "3600s"), 1) << maillog();
+}
+
 TEST_F(LogdRateLimitTest, AnIntervalWithoutABurstIsAFatalErrorNamingBoth) {
   write_main_cf("dgram_logd_rate_limit_interval = 10s\n");
   pid_t pid = spawn();

@@ -110,8 +110,8 @@ void RateLimit::erase_slot(std::size_t hole) noexcept {
 // unlink - takes an entry out of the least-recently-seen chain.
 void RateLimit::unlink(Index index) noexcept {
   Sender& sender = senders_[index];
-  if (sender.older != kNone) senders_[sender.older].newer = sender.newer; else oldest_ = sender.newer;
-  if (sender.newer != kNone) senders_[sender.newer].older = sender.older; else newest_ = sender.older;
+  (sender.older != kNone ? senders_[sender.older].newer : oldest_) = sender.newer;
+  (sender.newer != kNone ? senders_[sender.newer].older : newest_) = sender.older;
   sender.older = sender.newer = kNone;
 }
 
@@ -120,7 +120,7 @@ void RateLimit::link_newest(Index index) noexcept {
   Sender& sender = senders_[index];
   sender.older = newest_;
   sender.newer = kNone;
-  if (newest_ != kNone) senders_[newest_].newer = index; else oldest_ = index;
+  (newest_ != kNone ? senders_[newest_].newer : oldest_) = index;
   newest_ = index;
 }
 

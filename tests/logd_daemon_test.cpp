@@ -4,7 +4,8 @@
 // channel) and the Postfix clients (records sent to the socket), and reads
 // maillog_file, stderr and a syslog socket it binds itself. The reload tests
 // start it without the master (--listen PATH), as a service manager would,
-// and play logrotate.
+// and play logrotate. The rate-limit tests (issue 19) send from forked
+// processes of their own: the test process is the master, which is exempt.
 #include <fcntl.h>
 #include <signal.h>
 #include <poll.h>
@@ -34,6 +35,7 @@
 #include "master_side.h"
 #include "support/datagram_socket.h"
 #include "support/log_receiver.h"
+#include "serve/counter_file.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
 
@@ -244,7 +246,8 @@ TEST_F(LogdTest, AFileSizeLimitLeavesOnlyWholeRecordsAndTheLossIsTold) {
   write_main_cf();
   // Postfix-compatible mode reports TAKEN and AVAIL around each record: the
   // test knows when a record has been served even when it left no trace.
-  pid_t pid = spawn({"-o", "dgram_postfix_compatible=yes"});
+  // No counter file: the child might make it after the limit is set.
+  pid_t pid = spawn({"-o", "dgram_postfix_compatible=yes", "-o", "dgram_stats_directory="});
   // The limit is set on the running child before any record reaches it.
   // Only the soft limit: lowering the hard one could not be undone without
   // CAP_SYS_RESOURCE.
@@ -484,6 +487,153 @@ TEST_F(LogdTest, PostfixCompatibleModeWritesOneRecordPerTurn) {
   EXPECT_EQ(letters, "TATATA");  // TAKEN and AVAIL around each record: one per turn
   for (const char* r : {"one\n", "two\n", "three\n"}) EXPECT_EQ(out.next_write(), std::optional<std::string>(r));
   EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+}
+
+// --- issue 19 item 5: the rate limit per sending process -----------------
+
+class LogdRateLimitTest : public LogdTest {
+ protected:
+  // A process of its own sends count records "PREFIX i" (each send blocks
+  // while the socket's queue is full) and exits; returns its pid once it has
+  // exited, so that all its records are queued before the next one sent.
+  pid_t send_from_child(int count, const std::string& prefix) {
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+    if (child == 0) {
+      for (int i = 0; i < count; ++i) {
+        if (!testing::send_datagram(socket_.path(), prefix + " " + std::to_string(i)).empty()) ::_exit(1);
+      }
+      ::_exit(0);
+    }
+    children_.push_back(child);
+    auto status = launch::wait_for_exit(child, 20s);
+    EXPECT_TRUE(status && launch::describe_wait_status(*status) == "exit 0") << "sender " << child;
+    return child;
+  }
+  // Sent by the test process, the master here (exempt), after everything
+  // sent before: once it is in the file, so is what the limit let through.
+  void send_last_and_wait(const std::string& last = "last") {
+    socket_.send(last);
+    ASSERT_TRUE(maillog_has(last + "\n")) << maillog() << stderr_text();
+  }
+  std::vector<std::string> lines_starting(const std::string& prefix) const {
+    std::vector<std::string> found;
+    for (const auto& line : split_lines(maillog())) {
+      if (line.starts_with(prefix)) found.push_back(line);
+    }
+    return found;
+  }
+  int notices_for(pid_t logd, pid_t sender, int dropped, int burst, const std::string& interval) const {
+    std::regex notice(own_line_pattern(logd, "warning: dropped " + std::to_string(dropped) + " records from pid " +
+                                                 std::to_string(sender) + R"( \(rate limit: )" +
+                                                 std::to_string(burst) + " records per " + interval + R"(\))"));
+    int n = 0;
+    for (const auto& line : split_lines(maillog())) n += std::regex_match(line, notice);
+    return n;
+  }
+  std::vector<std::string> numbered(const std::string& prefix, int count) const {
+    std::vector<std::string> lines;
+    for (int i = 0; i < count; ++i) lines.push_back(prefix + " " + std::to_string(i));
+    return lines;
+  }
+};
+
+TEST_F(LogdRateLimitTest, OffByDefaultEveryRecordIsWritten) {
+  write_main_cf();
+  pid_t pid = spawn();
+  send_last_and_wait("serving");
+  send_from_child(100, "record");
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+  EXPECT_EQ(lines_starting("record "), numbered("record", 100));
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 0) << maillog();
+  EXPECT_EQ(split_lines(maillog()).size(), 103u);
+  EXPECT_TRUE(std::regex_match(split_lines(maillog()).back(),
+                               std::regex(own_line_pattern(pid, "102 log records written, 0 lost, 0 truncated"))))
+      << split_lines(maillog()).back();
+}
+
+TEST_F(LogdRateLimitTest, KeepsTheBurstDropsTheRestAndSaysHowManyOnceAtExit) {
+  write_main_cf("dgram_logd_rate_limit_interval = 1h\ndgram_logd_rate_limit_burst = 10\n"
+                "dgram_stats_file = " + dir_.file("counters") + "\n");
+  pid_t pid = spawn();
+  // Once this is written, the socket asks for credentials (it did so before
+  // the pre-init hook): what the sender sends next carries its pid.
+  send_last_and_wait("serving");
+  pid_t sender = send_from_child(100, "record");
+  // The master (the test process) is never limited.
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(testing::send_datagram(socket_.path(), "master " + std::to_string(i)), "");
+  send_last_and_wait();
+  // The window (an hour) has not ended: no notice yet.
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 0) << maillog();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("record "), numbered("record", 10));
+  EXPECT_EQ(lines_starting("master "), numbered("master", 20));
+  EXPECT_EQ(notices_for(pid, sender, 90, 10, "3600s"), 1) << maillog();
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped 90 records"), 1) << maillog();
+  auto lines = split_lines(maillog());
+  ASSERT_EQ(lines.size(), 1u + 10 + 20 + 1 + 2) << maillog();
+  EXPECT_TRUE(std::regex_match(lines.back(), std::regex(own_line_pattern(pid,
+      "32 log records written, 0 lost, 0 truncated, 90 dropped by the rate limit")))) << lines.back();
+  // The counter file (dgram-stat) has them too: every record handed to it,
+  // the dropped ones among them, and each one's time in the queue.
+  CounterSnapshot totals = CounterFile::open_for_reading(dir_.file("counters")).snapshot();
+  EXPECT_EQ(totals[Counter::datagrams], 122u);
+  EXPECT_EQ(totals[Counter::dropped], 90u);
+  EXPECT_EQ(totals[Counter::queue_samples], 122u);
+}
+
+TEST_F(LogdRateLimitTest, ASenderThatStopsGetsItsNoticeWhenItsWindowEnds) {
+  write_main_cf();
+  pid_t pid = spawn({"-o", "dgram_logd_rate_limit_interval=1s", "-o", "dgram_logd_rate_limit_burst=10"});
+  send_last_and_wait("serving");
+  pid_t sender = send_from_child(100, "record");
+  // The sweep (once a second) gives the notice within about 2 s of the
+  // window's start; the bound leaves room for a slow machine.
+  ASSERT_TRUE(wait_until([&] { return notices_for(pid, sender, 90, 10, "1s") == 1; }, 15s)) << maillog();
+  pid_t second = send_from_child(5, "again");  // another sender, within its burst
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("record "), numbered("record", 10));
+  EXPECT_EQ(lines_starting("again "), numbered("again", 5));
+  EXPECT_EQ(notices_for(pid, sender, 90, 10, "1s"), 1) << maillog();  // not again at exit
+  EXPECT_EQ(testing::count_lines(maillog(), "dropped"), 2) << maillog();  // the notice and the exit line
+  EXPECT_EQ(testing::count_lines(maillog(), "from pid " + std::to_string(second)), 0) << maillog();
+  EXPECT_TRUE(std::regex_match(split_lines(maillog()).back(), std::regex(own_line_pattern(pid,
+      "17 log records written, 0 lost, 0 truncated, 90 dropped by the rate limit"))))
+      << split_lines(maillog()).back();
+}
+
+TEST_F(LogdRateLimitTest, RecordsQueuedBeforeItStartedCarryNoCredentialsAndAreNotLimited) {
+  write_main_cf("dgram_logd_rate_limit_interval = 1h\ndgram_logd_rate_limit_burst = 3\n");
+  // Queued before the socket asked for credentials, by a process of its own
+  // (8: fewer than net.unix.max_dgram_qlen, so no send waits).
+  pid_t early = send_from_child(8, "early");
+  pid_t pid = spawn();
+  send_last_and_wait("serving");
+  pid_t late = send_from_child(15, "late");
+  send_last_and_wait();
+  EXPECT_EQ(finish(pid), "exit 0") << stderr_text();
+
+  EXPECT_EQ(lines_starting("early "), numbered("early", 8));
+  EXPECT_EQ(lines_starting("late "), numbered("late", 3));
+  EXPECT_EQ(testing::count_lines(maillog(), "from pid " + std::to_string(early)), 0) << maillog();
+  EXPECT_EQ(notices_for(pid, late, 12, 3, "3600s"), 1) << maillog();
+}
+
+TEST_F(LogdRateLimitTest, AnIntervalWithoutABurstIsAFatalErrorNamingBoth) {
+  write_main_cf("dgram_logd_rate_limit_interval = 10s\n");
+  pid_t pid = spawn();
+  EXPECT_EQ(wait_exit(pid, 5s), "exit 1");
+  auto fatal = fatal_lines();
+  ASSERT_EQ(fatal.size(), 1u) << stderr_text();
+  EXPECT_NE(fatal[0].find("fatal: invalid dgram_logd_rate_limit_burst value 0: specify 1 or more when "
+                          "dgram_logd_rate_limit_interval is set (it is 10s)"),
+            std::string::npos)
+      << fatal[0];
 }
 
 // --- issue 9 item 7: without the master, SIGHUP reopens maillog_file -------

@@ -54,19 +54,37 @@
 //   the Postfix master SIGHUP is not the service's (service.h): a reload of
 //   the master ends this process, and the new one it starts opens the file
 //   afresh.
+// - A rate limit per sending process, off by default (mail logs lose nothing
+//   unless the admin says so): with dgram_logd_rate_limit_interval above 0,
+//   each pid may send dgram_logd_rate_limit_burst records per interval and
+//   the rest are dropped, counted (Context::count_dropped, dgram-stat) and
+//   told in one warning per sender and window, "dropped N records from pid
+//   P (...)", among its own lines (rate_limit.h). dgram-logd itself and the
+//   master (its parent at start-up) are never limited, nor a record that
+//   came without credentials. A timer sweeps ended windows once a second, so
+//   a sender that stops still gets its notice; the exit hook gives the rest.
+// - Credentials and receive timestamps are always asked for: the first for
+//   the rate limit (the limit is a parameter, read after the skeleton has
+//   set up its sockets), the second so that dgram-stat shows how long
+//   records waited in the socket. What both cost is measured by
+//   bench/flood-compare --api-cost (sink-rx, sink-ts).
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dgram/config.h"
 #include "dgram/embedding.h"
@@ -75,6 +93,7 @@
 #include "log/log_service_sink.h"
 #include "log_file.h"
 #include "log_file_open.h"
+#include "rate_limit.h"
 #include "record_line.h"
 #include "syslog_forward.h"
 
@@ -100,7 +119,28 @@ struct LogdState {
   std::uint64_t received = 0;
   std::uint64_t written = 0;  // records whole in the file (our own lines not counted)
   std::uint64_t truncated = 0;
+  // The rate limit (rate_limit.h): on when rate_interval > 0.
+  int rate_interval = 0;  // dgram_logd_rate_limit_interval, seconds
+  int rate_burst = 0;     // dgram_logd_rate_limit_burst
+  std::optional<dgram::logd::RateLimit> rate_limit;
+  dgram::EventHandle rate_sweep;  // the timer that gives the notices of ended windows
+  // The notices of one batch, logged after its records: at most one per record.
+  std::array<dgram::logd::RateNotice, LogFile::kMaxLines> notices;
+  std::uint64_t rate_dropped = 0;
 };
+
+std::chrono::nanoseconds steady_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+// One warning line per notice, among dgram-logd's own lines.
+void log_notices(const LogdState& state, dgram::Context& context, std::span<const dgram::logd::RateNotice> notices) {
+  for (const auto& notice : notices) {
+    std::string text = dgram::logd::rate_notice_text(notice, static_cast<std::uint32_t>(state.rate_burst),
+                                                     state.rate_interval);
+    context.log.warn("%s", text.c_str());
+  }
+}
 
 // One of our own messages, as a line of maillog_file.
 void write_own_line(LogdState& state, const dgram::LogRecord& record) {
@@ -124,24 +164,63 @@ void append_records(LogdState& state, std::size_t count) {
 
 // Lines of at most LogFile::kMaxLines records at a time: a batch of the
 // skeleton's 64 KiB buffers is never longer, so that is one writev() per
-// wake-up.
-void serve(LogdState& state, std::span<const dgram::Datagram> batch) {
+// wake-up. With the rate limit on, the records it drops are left out, and
+// the notices it gives follow the records of the batch.
+void serve(LogdState& state, std::span<const dgram::Datagram> batch, dgram::Context& context) {
+  std::chrono::nanoseconds now = state.rate_limit ? steady_now() : std::chrono::nanoseconds{};
   while (!batch.empty()) {
-    std::size_t count = std::min(batch.size(), state.lines.size());
-    for (std::size_t i = 0; i < count; ++i) {
+    std::size_t taken = std::min(batch.size(), state.lines.size());
+    std::size_t count = 0;
+    std::size_t dropped = 0;
+    std::size_t notices = 0;
+    for (std::size_t i = 0; i < taken; ++i) {
       const dgram::Datagram& record = batch[i];
       // The skeleton has logged the warning; we count it for the exit line.
       if (record.truncated) ++state.truncated;
-      state.lines[i] = dgram::logd::one_line_of(record.data, state.scratch.get() + i * kRecordSlot);
+      if (state.rate_limit) {
+        std::optional<pid_t> pid;
+        if (record.credentials != nullptr) pid = record.credentials->pid;
+        dgram::logd::RateLimit::Verdict verdict = state.rate_limit->admit(pid, now);
+        if (verdict.notice) state.notices[notices++] = *verdict.notice;
+        if (!verdict.pass) {
+          ++dropped;
+          continue;
+        }
+      }
+      state.lines[count] = dgram::logd::one_line_of(record.data, state.scratch.get() + count * kRecordSlot);
+      ++count;
     }
-    state.received += count;
+    state.received += taken;
     if (state.file) {
       append_records(state, count);
     } else {
       for (std::size_t i = 0; i < count; ++i) state.forwarder->forward(state.lines[i]);
     }
-    batch = batch.subspan(count);
+    if (dropped > 0) {
+      state.rate_dropped += dropped;
+      context.count_dropped(dropped);
+    }
+    log_notices(state, context, {state.notices.data(), notices});
+    batch = batch.subspan(taken);
   }
+}
+
+// The rate limit, when dgram_logd_rate_limit_interval asks for it: checked,
+// built, and swept once a second.
+void start_rate_limit(LogdState& state, dgram::Context& context) {
+  if (state.rate_interval == 0) return;
+  std::string interval = std::to_string(state.rate_interval) + "s";
+  if (state.rate_burst < 1) {
+    throw dgram::Fatal(std::string("invalid ") + dgram::logd::kRateLimitBurst + " value " +
+                       std::to_string(state.rate_burst) + ": specify 1 or more when " +
+                       dgram::logd::kRateLimitInterval + " is set (it is " + interval + ")");
+  }
+  state.rate_limit.emplace(std::chrono::seconds(state.rate_interval), static_cast<std::uint32_t>(state.rate_burst),
+                           std::initializer_list<pid_t>{::getpid(), ::getppid()});
+  state.rate_sweep = context.events.every(std::chrono::seconds(1), [&state](dgram::Context& on_loop) {
+    log_notices(state, on_loop, state.rate_limit->sweep(steady_now()));
+  });
+  context.log.debug(1, "rate limit: %d records per %s per sending process", state.rate_burst, interval.c_str());
 }
 
 void open_destination(LogdState& state, dgram::Context& context) {
@@ -198,21 +277,29 @@ void reopen_destination(LogdState& state, dgram::Context& context) {
   context.log.info("reopened %s", path.c_str());
 }
 
+// The notices still owed, then the exit line (which counts the records
+// the rate limit dropped when it is on).
 void say_goodbye(LogdState& state, dgram::Context& context) {
+  std::string rate_limited;
+  if (state.rate_limit) {
+    state.rate_sweep.cancel();
+    log_notices(state, context, state.rate_limit->flush());
+    rate_limited = ", " + std::to_string(state.rate_dropped) + " dropped by the rate limit";
+  }
   if (!state.file) {
-    context.log.info("%llu log records forwarded to syslog, %llu truncated",
-                     static_cast<unsigned long long>(state.received),
-                     static_cast<unsigned long long>(state.truncated));
+    context.log.info("%llu log records forwarded to syslog, %llu truncated%s",
+                     static_cast<unsigned long long>(state.received - state.rate_dropped),
+                     static_cast<unsigned long long>(state.truncated), rate_limited.c_str());
     return;
   }
   auto written = static_cast<unsigned long long>(state.written);
   auto lost = static_cast<unsigned long long>(state.file->lost());
   auto truncated = static_cast<unsigned long long>(state.truncated);
   if (lost > 0) {
-    context.log.warn("%llu log records written, %llu lost (not written to %s), %llu truncated", written, lost,
-                     state.file->path().c_str(), truncated);
+    context.log.warn("%llu log records written, %llu lost (not written to %s), %llu truncated%s", written, lost,
+                     state.file->path().c_str(), truncated, rate_limited.c_str());
   } else {
-    context.log.info("%llu log records written, 0 lost, %llu truncated", written, truncated);
+    context.log.info("%llu log records written, 0 lost, %llu truncated%s", written, truncated, rate_limited.c_str());
   }
 }
 
@@ -227,12 +314,19 @@ int main(int argc, char** argv) {
                                  std::string(dgram::logd::kDefaultMaillogFilePermissions), &state.permissions, 1});
   service.params.times.push_back({"postlogd_watchdog_timeout", "10s", &state.watchdog_timeout, 1});
   service.flags.watchdog_parameter = "postlogd_watchdog_timeout";
+  service.params.times.push_back({dgram::logd::kRateLimitInterval, "0s", &state.rate_interval});
+  service.params.ints.push_back({dgram::logd::kRateLimitBurst, 0, &state.rate_burst});
+  service.receive.credentials = true;  // the rate limit's pids
+  service.receive.timestamp = true;    // time in the queue, for dgram-stat
   service.hooks.pre_init = [&state](dgram::Context& context) {
     if (!context.args.empty()) throw dgram::Fatal("unexpected command-line argument: " + context.args.front());
+    start_rate_limit(state, context);
     open_destination(state, context);
   };
   service.receive_buffer = kRecordSlot;
-  service.on_batch = [&state](std::span<const dgram::Datagram> batch, dgram::Context&) { serve(state, batch); };
+  service.on_batch = [&state](std::span<const dgram::Datagram> batch, dgram::Context& context) {
+    serve(state, batch, context);
+  };
   service.hooks.reload = [&state](dgram::Context& context) { reopen_destination(state, context); };
   service.hooks.on_exit = [&state](dgram::Context& context) { say_goodbye(state, context); };
   return dgram::run(service, argc, argv);

@@ -300,5 +300,35 @@ TEST(BatchReceiver, DescriptorsASenderPassesAreNotKept) {
   EXPECT_EQ(count_fds(), before);
 }
 
+// Options someone else set on the socket bring messages nobody made room
+// for: they are cut (MSG_CTRUNC, counted), what was asked for is still read
+// right, and no descriptor is left open.
+TEST(BatchReceiver, MessagesNotAskedForAreCutCountedAndLeaveNothingOpen) {
+  if (!kernel_has_pidfds()) GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";
+  Pair pair = socket_pair();
+  int fd = pair.receiver.get();
+  apply_receive_options(std::span<const int>(&fd, 1), ReceiveOptions{false, true, true, true});
+  ReceiveOptions asked;
+  asked.timestamp = true;
+  int held = open_pidfds();
+  {
+    BatchReceiver receiver(64, 4, asked);
+    auto before = std::chrono::system_clock::now();
+    for (int i = 0; i < 4; ++i) send_text(pair.sender.get(), "cut");
+    ASSERT_EQ(receiver.receive(fd, 4), 4);
+    auto after = std::chrono::system_clock::now();
+    for (std::size_t i = 0; i < 4; ++i) {
+      Datagram datagram = receiver.datagram(i);
+      EXPECT_EQ(datagram.data, "cut");
+      EXPECT_EQ(datagram.credentials, nullptr);
+      EXPECT_GE(datagram.received_at, before);
+      EXPECT_LE(datagram.received_at, after);
+    }
+    EXPECT_EQ(receiver.control_truncated(), 4u);
+    EXPECT_EQ(open_pidfds(), held);
+  }
+  EXPECT_EQ(open_pidfds(), held);
+}
+
 }  // namespace
 }  // namespace dgram

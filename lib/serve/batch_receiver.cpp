@@ -31,9 +31,14 @@ bool holds(const cmsghdr& cmsg, int type, std::size_t size) {
   return cmsg.cmsg_level == SOL_SOCKET && cmsg.cmsg_type == type && cmsg.cmsg_len >= CMSG_LEN(size);
 }
 
-// close_passed_descriptors - closes what a sender passed with SCM_RIGHTS.
+// close_passed_descriptors - closes the descriptors in a message not asked
+// for: what a sender passed (SCM_RIGHTS), or a pidfd someone else's
+// SO_PASSPIDFD on the socket brought.
 void close_passed_descriptors(const cmsghdr& cmsg) {
-  if (cmsg.cmsg_level != SOL_SOCKET || cmsg.cmsg_type != SCM_RIGHTS || cmsg.cmsg_len < CMSG_LEN(0)) return;
+  if (cmsg.cmsg_level != SOL_SOCKET || (cmsg.cmsg_type != SCM_RIGHTS && cmsg.cmsg_type != kScmPidfd) ||
+      cmsg.cmsg_len < CMSG_LEN(0)) {
+    return;
+  }
   std::size_t count = (cmsg.cmsg_len - CMSG_LEN(0)) / sizeof(int);
   const unsigned char* data = CMSG_DATA(&cmsg);
   for (std::size_t k = 0; k < count; ++k) {

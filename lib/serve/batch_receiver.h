@@ -28,7 +28,8 @@
 //   destructor closes them) and not when datagram(i) is never asked for.
 //   Between two wake-ups at most batch_limit() of them are open.
 //   A descriptor a sender passed itself (SCM_RIGHTS, which can land in room
-//   left by a missing message) is closed at once, unread.
+//   left by a missing message), or a pidfd that was not asked for, is
+//   closed at once, unread.
 //
 // DIAGNOSTICS
 //   receive() returns -1 with errno as recvmmsg() left it. A datagram whose

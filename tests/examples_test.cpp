@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/socket_constants.h"
 #include "support/postfix_instance.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
@@ -162,6 +163,25 @@ void expect_senders_logged(const std::string& service_path, const TempDir& dir, 
   }
 }
 
+
+// How many pidfds process pid holds (its /proc/PID/fd; the test runs as root
+// or as the service's user).
+int pidfds_held_by(pid_t pid) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code error;
+    auto target = std::filesystem::read_symlink(entry.path(), error);
+    if (!error && target.string().find("pidfd") != std::string::npos) ++count;
+  }
+  return count;
+}
+
+// SO_PASSPIDFD (receive.pidfd) needs Linux 6.5.
+bool kernel_has_pidfds() {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  int on = 1;
+  return fd && ::setsockopt(fd.get(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) == 0;
+}
 
 // The processes whose parent is pid.
 std::vector<pid_t> children_of(pid_t parent) {
@@ -671,6 +691,54 @@ TEST_F(Standalone, WhosentLogsTheSendersPidUidGidAndAddressFromTheFirstDatagramO
   EXPECT_EQ(count_lines(err(), "pid=unknown"), 0) << err();
   EXPECT_EQ(stop(), 0) << err();
   EXPECT_FALSE(is_socket(socket_)) << "the socket file outlived the service";
+}
+
+// With whosent_pidfd = yes the line also names the sender through its
+// pidfd: a sender still alive shows its own pid and alive=yes. Over many
+// wake-ups the service holds no more pidfds than its last batch brought.
+TEST_F(Standalone, WhosentWithPidfdNamesTheSenderAndKeepsNoPidfdPastTheNextWakeUp) {
+  if (!kernel_has_pidfds()) GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";
+  ASSERT_NO_FATAL_FAILURE(start(program("DGRAM_WHOSENT"), {"-V", "-o", "whosent_pidfd=yes"}));
+  // A sender that stays alive until the test has seen its line.
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  UniqueFd go_read(go[0]), go_write(go[1]);
+  auto target = unix_address(socket_);
+  UniqueFd fd = client_socket("");
+  pid_t sender = ::fork();
+  ASSERT_GE(sender, 0);
+  if (sender == 0) {
+    go_write.reset();
+    if (::sendto(fd.get(), "alive", 5, 0, reinterpret_cast<const sockaddr*>(&target.address), target.length) != 5)
+      ::_exit(1);
+    char byte;
+    (void)::read(go_read.get(), &byte, 1);  // until the test closes its end
+    ::_exit(0);
+  }
+  go_read.reset();
+  std::string who = std::to_string(sender);
+  std::string line = "]: pid=" + who + " uid=" + std::to_string(::getuid()) + " gid=" + std::to_string(::getgid()) +
+                     " address=unnamed pidfd_pid=" + who + " alive=yes\n";
+  bool seen = logged(line);
+  go_write.reset();
+  auto status = launch::wait_for_exit(sender, 10s);
+  ASSERT_TRUE(seen) << line << "\nnot in:\n" << err();
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
+
+  // Many wake-ups from this process; each waits until its datagrams were logged.
+  std::string mine = " pidfd_pid=" + std::to_string(::getpid()) + " alive=yes";
+  for (int round = 1; round <= 20; ++round) {
+    for (int i = 0; i < 3; ++i) send_once(socket_, "again");
+    ASSERT_TRUE(eventually([&] { return count_lines(err(), mine) == 3 * round; })) << err();
+    ASSERT_LE(pidfds_held_by(service_.pid), 3) << "round " << round;
+  }
+  // Each receive closed the pidfds of the batch before it (a draining loop's
+  // last, empty receive too): at most the last datagram's is left.
+  send_once(socket_, "last");
+  ASSERT_TRUE(eventually([&] { return count_lines(err(), mine) == 61; })) << err();
+  EXPECT_LE(pidfds_held_by(service_.pid), 1);
+  EXPECT_EQ(count_lines(err(), "pidfd=none"), 0) << err();
+  EXPECT_EQ(stop(), 0) << err();
 }
 
 TEST_F(UnderSocketActivation, WhosentLogsTheSendersPidUidGidAndAddress) {

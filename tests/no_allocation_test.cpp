@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // no_allocation_test - serving allocates nothing per datagram: between one
-// batch and the next (receive, sender addresses, credentials, the batch
-// span, status records, the loop's turn) the heap is not touched.
+// batch and the next (receive, sender addresses, credentials, pidfds,
+// timestamps, the batch span, status records, the loop's turn) the heap is
+// not touched.
 //
 // The test binary counts every operator new; the service writes down the
 // count when each batch starts, into storage that exists beforehand.
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/socket_constants.h"
 #include "dgram/embedding.h"
 #include "dgram/unique_fd.h"
 #include "support/datagram_socket.h"
@@ -47,6 +49,8 @@ struct Form {
   bool batch;
   bool sender;
   bool credentials;
+  bool pidfd = false;      // with credentials: SO_PASSPIDFD (skipped before Linux 6.5)
+  bool timestamp = false;
 };
 
 class NoAllocation : public ::testing::TestWithParam<Form> {};
@@ -68,13 +72,30 @@ TEST_P(NoAllocation, BetweenOneBatchAndTheNext) {
   Service service;
   service.receive.sender = GetParam().sender;
   service.receive.credentials = GetParam().credentials;
+  service.receive.pidfd = GetParam().pidfd;
+  service.receive.timestamp = GetParam().timestamp;
+  if (GetParam().pidfd) {
+    // Asked for before the datagrams below are queued, so they carry pidfds
+    // (the skeleton sets the same options again at start-up).
+    int on = 1;
+    if (::setsockopt(socket.listen_fd(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) < 0) {
+      GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";
+    }
+    ASSERT_EQ(::setsockopt(socket.listen_fd(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+  }
+  std::size_t with_pidfd = 0;
+  auto count_pidfd = [&](const Datagram& d) {
+    if (d.credentials != nullptr && d.credentials->pidfd >= 0) ++with_pidfd;
+  };
   if (GetParam().batch) {
-    service.on_batch = [&](std::span<const Datagram>, Context&) {
+    service.on_batch = [&](std::span<const Datagram> batch, Context&) {
       at_batch.push_back(allocations.load(std::memory_order_relaxed));
+      for (const Datagram& d : batch) count_pidfd(d);
     };
   } else {
-    service.on_datagram = [&](const Datagram&, Context&) {
+    service.on_datagram = [&](const Datagram& d, Context&) {
       if (seen_in_batch++ % 3 == 0) at_batch.push_back(allocations.load(std::memory_order_relaxed));
+      count_pidfd(d);
     };
   }
   for (int i = 0; i < 9; ++i) socket.send("datagram " + std::to_string(i));
@@ -102,13 +123,16 @@ TEST_P(NoAllocation, BetweenOneBatchAndTheNext) {
   // The first batch may warm things up (libevent, first receive); after
   // that, a whole turn and a whole batch allocate nothing.
   EXPECT_EQ(at_batch[2] - at_batch[1], 0u) << GetParam().name;
+  EXPECT_EQ(with_pidfd, GetParam().pidfd ? 9u : 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, NoAllocation,
                          ::testing::Values(Form{"datagram", false, false, false},
                                            Form{"batch", true, false, false},
                                            Form{"datagram_with_sender_and_credentials", false, true, true},
-                                           Form{"batch_with_sender_and_credentials", true, true, true}),
+                                           Form{"batch_with_sender_and_credentials", true, true, true},
+                                           Form{"datagram_with_every_option", false, true, true, true, true},
+                                           Form{"batch_with_every_option", true, true, true, true, true}),
                          [](const ::testing::TestParamInfo<Form>& info) { return std::string(info.param.name); });
 
 }  // namespace

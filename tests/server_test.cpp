@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <filesystem>
 #include <fstream>
 #include <atomic>
 #include <functional>
@@ -32,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "base/socket_constants.h"
 #include "dgram/config.h"
 #include "serve/lock_file_gate.h"
 #include "start/master_protocol.h"
@@ -1884,6 +1886,127 @@ TEST_F(ServerTest, SigtermOrStopDuringPreAcceptTakesNothing) {
       EXPECT_EQ(socket_.drain(), 5);
       (void)records();
     }
+  }
+}
+
+
+// ---- receive.pidfd and receive.timestamp (issue 19) through the whole skeleton
+
+// The "Pid:" line of fd's fdinfo (-1 once that process is reaped; 0 if none).
+long pidfd_pid(int fd) {
+  std::ifstream info("/proc/self/fdinfo/" + std::to_string(fd));
+  std::string word;
+  long pid = 0;
+  while (info >> word) {
+    if (word == "Pid:" && (info >> pid)) return pid;
+  }
+  return 0;
+}
+
+// How many pidfds this process holds.
+int open_pidfds() {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    auto target = std::filesystem::read_symlink(entry.path(), error);
+    if (!error && target.string().find("pidfd") != std::string::npos) ++count;
+  }
+  return count;
+}
+
+bool kernel_has_pidfds() {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  int on = 1;
+  return fd && ::setsockopt(fd.get(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) == 0;
+}
+
+TEST_F(ServerTest, APidfdNamesTheSenderInTheCallbackAndNoneOutlivesTheRun) {
+  if (!kernel_has_pidfds()) GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";
+  int held = open_pidfds();
+  for (const char* form : {"datagram", "batch"}) {
+    std::vector<long> named;
+    int sent = 0;
+    Service service;
+    service.receive.pidfd = true;
+    // Five queued at a time (the queue is short): each one served sends the next.
+    auto look = [&](const Datagram& d) {
+      named.push_back(d.credentials == nullptr ? 0 : pidfd_pid(d.credentials->pidfd));
+      if (sent < 40) socket_.send(std::to_string(sent++));
+    };
+    if (std::string(form) == "batch") {
+      service.on_batch = [&](std::span<const Datagram> batch, Context&) {
+        for (const Datagram& d : batch) look(d);
+      };
+    } else {
+      service.on_datagram = [&](const Datagram& d, Context&) { look(d); };
+    }
+    service.hooks.post_init = [&](Context&) {
+      while (sent < 5) socket_.send(std::to_string(sent++));
+    };
+    ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "40", "-o", "dgram_receive_batch=7"}), 0)
+        << log_text();
+    EXPECT_EQ(named, std::vector<long>(40, ::getpid())) << form;
+    EXPECT_EQ(open_pidfds(), held) << form << ": pidfds left open after run()";
+  }
+}
+
+TEST_F(ServerTest, NoPidfdIsLeftOpenWhenACallbackThrows) {
+  if (!kernel_has_pidfds()) GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";
+  int held = open_pidfds();
+  for (const char* form : {"datagram", "batch"}) {
+    Service service;
+    service.receive.pidfd = true;
+    if (std::string(form) == "batch") {
+      service.on_batch = [](std::span<const Datagram>, Context&) { throw std::runtime_error("refused"); };
+    } else {
+      service.on_datagram = [](const Datagram& d, Context&) {
+        if (d.data == "2") throw std::runtime_error("refused");
+      };
+    }
+    service.hooks.post_init = [&](Context&) {
+      for (int i = 0; i < 5; ++i) socket_.send(std::to_string(i));
+    };
+    EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "5", "-o", "dgram_receive_batch=5"}), 1)
+        << log_text();
+    EXPECT_EQ(open_pidfds(), held) << form << ": pidfds left open after the fatal error";
+    (void)socket_.drain();
+  }
+}
+
+TEST_F(ServerTest, ReceivedAtIsWhenTheKernelQueuedTheDatagramAndTheEpochWhenNotAsked) {
+  for (bool asked : {true, false}) {
+    std::vector<std::chrono::system_clock::time_point> seen;
+    Service service;
+    service.receive.timestamp = asked;
+    service.on_datagram = [&](const Datagram& d, Context&) { seen.push_back(d.received_at); };
+    std::chrono::system_clock::time_point before;
+    service.hooks.post_init = [&](Context&) {
+      before = std::chrono::system_clock::now();
+      for (int i = 0; i < 3; ++i) socket_.send("t");
+    };
+    ASSERT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "3"}), 0) << log_text();
+    auto after = std::chrono::system_clock::now();
+    ASSERT_EQ(seen.size(), 3u);
+    for (auto when : seen) {
+      if (asked) {
+        EXPECT_GE(when, before);
+        EXPECT_LE(when, after);
+      } else {
+        EXPECT_EQ(when, std::chrono::system_clock::time_point{});
+      }
+    }
+  }
+}
+
+TEST_F(ServerTest, PidfdAndTimestampAreNotForOnSocket) {
+  for (bool pidfd : {true, false}) {
+    Service service;
+    service.receive.pidfd = pidfd;
+    service.receive.timestamp = !pidfd;
+    service.on_socket = [](const SocketReady&, Context&) -> std::size_t { return 0; };
+    EXPECT_EQ(run_with(service, {"-l", "-t", "unix-dgram", "-m", "1"}), 1);
+    EXPECT_NE(log_text().find("receive options are for on_datagram and on_batch"), std::string::npos)
+        << log_text();
   }
 }
 

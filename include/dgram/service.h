@@ -118,7 +118,9 @@ struct Credentials {
   gid_t gid = 0;
   // With receive.pidfd: a pidfd of the sending process (SCM_PIDFD), which
   // names that process and no later one that reuses its pid; open only until
-  // the callback returns (the skeleton closes it). -1 otherwise.
+  // the callback returns (the skeleton closes it, also when the callback
+  // throws; close-on-exec). -1 otherwise, and for a datagram queued before
+  // the skeleton asked for pidfds.
   int pidfd = -1;
 };
 
@@ -136,7 +138,8 @@ struct Datagram {
   // datagram that was queued before the skeleton asked for credentials.
   const Credentials* credentials = nullptr;
   // With receive.timestamp: when the kernel queued it on the socket
-  // (SO_TIMESTAMP_NEW, the realtime clock); the epoch otherwise.
+  // (SO_TIMESTAMPNS_NEW: the realtime clock in nanoseconds, 64-bit
+  // seconds); the epoch otherwise.
   std::chrono::system_clock::time_point received_at{};
 };
 
@@ -269,7 +272,7 @@ struct ReceiveOptions {
   // credentials). On an older kernel the process ends at start-up with a
   // fatal line saying so.
   bool pidfd = false;
-  // Datagram::received_at (SO_TIMESTAMP_NEW); the service's counters then
+  // Datagram::received_at (SO_TIMESTAMPNS_NEW); the service's counters then
   // keep how long datagrams waited in the socket (dgram-stat).
   bool timestamp = false;
 };

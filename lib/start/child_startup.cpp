@@ -19,6 +19,7 @@
 #include "start/debugger.h"
 #include "start/master_supervisor.h"
 #include "start/privileges.h"
+#include "start/receive_options.h"
 #include "start/systemd_supervisor.h"
 
 namespace dgram {
@@ -57,7 +58,8 @@ void check_service(const Service& service) {
   if (forms != 1) {
     throw Fatal("service definition error: set exactly one of on_datagram, on_batch and on_socket");
   }
-  if (service.on_socket && (service.receive.sender || service.receive.credentials)) {
+  if (service.on_socket && (service.receive.sender || service.receive.credentials || service.receive.pidfd ||
+                            service.receive.timestamp)) {
     throw Fatal("service definition error: receive options are for on_datagram and on_batch "
                 "(an on_socket service reads the socket itself)");
   }
@@ -351,16 +353,9 @@ void ChildStartup::pre_jail_init() {
   if (statistics_) context_->counters = &statistics_->counters();
   events_.set_context(&*context_);
   choose_supervisor();
-  // Credentials are attached to datagrams sent from now on (before pre_init,
-  // so that whatever the hooks cause to be sent carries them).
-  if (service_.receive.credentials) {
-    for (int fd : sockets_.fds) {
-      int on = 1;
-      if (::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0) {
-        throw_errno("SO_PASSCRED on the listen socket (fd " + std::to_string(fd) + ")");
-      }
-    }
-  }
+  // What datagrams carry is attached to those sent from now on (before
+  // pre_init, so that whatever the hooks cause to be sent carries it).
+  apply_receive_options(sockets_.fds, service_.receive);
   std::string work_directory = params_.queue_directory;
   if (!policy_.always_queue_directory && !queue_directory_named_ && !options_.chroot) work_directory = "/";
   if (::chdir(work_directory.c_str()) < 0) throw_errno("chdir(\"" + work_directory + "\")");

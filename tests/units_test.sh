@@ -63,11 +63,14 @@ done
 echo "systemd-analyze verify ($(systemd-analyze --version | head -1)): ${names[*]}"
 verify_units "$work/good" || fail "systemd-analyze verify complains about the units (above)"
 
-# exec_program VALUE - the program an ExecStart= value names: without the
-# quotes around a path with a blank, '%%' read as '%'.
+# exec_program VALUE - the program an ExecStart= value names: its first
+# word, or the quoted path of a program with a blank, '%%' read as '%'.
 exec_program() {
   local value=$1
-  case $value in \"*\") value=${value:1:${#value}-2} ;; esac
+  case $value in
+    \"*) value=${value#\"} value=${value%%\"*} ;;
+    *) value=${value%% *} ;;
+  esac
   printf '%s\n' "${value//%%/%}"
 }
 

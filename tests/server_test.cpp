@@ -415,7 +415,7 @@ TEST_F(ServerTest, UseLimitFromMainCfAndCommandLineOverride) {
 }
 
 TEST_F(ServerTest, MainCfWarningsAreLogged) {
-  dir_.write("main.cf", "  stray continuation at the top\nqueue_directory = " + dir_.path() + "\nmax_use = 1\n");
+  dir_.write("main.cf", "  stray continuation at the top\nqueue_directory = " + dir_.path() + "\ndata_directory = " + dir_.path() + "\nmax_use = 1\n");
   Recorder recorder;
   socket_.send("x");
   ASSERT_EQ(run_with(recorder.service(), {"-l", "-t", "unix-dgram"}), 0) << log_text();

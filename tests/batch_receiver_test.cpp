@@ -18,19 +18,21 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "base/socket_constants.h"
 #include "dgram/error.h"
 #include "dgram/unique_fd.h"
 #include "serve/batch_receiver.h"
 #include "start/receive_options.h"
+#include "support/pidfds.h"
 
 namespace dgram {
 namespace {
+
+using testing::kernel_has_pidfds;
+using testing::open_pidfds;
+using testing::pidfd_pid;
 
 // A datagram socket pair: receiver gets what sender sends.
 struct Pair {
@@ -57,39 +59,8 @@ bool readable(int fd) {
   return n == 1;
 }
 
-// The "Pid:" line of fd's fdinfo: the process a pidfd names (-1 once reaped).
-std::optional<long> pidfd_pid(int fd) {
-  std::ifstream info("/proc/self/fdinfo/" + std::to_string(fd));
-  std::string word;
-  while (info >> word) {
-    if (word == "Pid:") {
-      long pid;
-      if (info >> pid) return pid;
-    }
-  }
-  return std::nullopt;
-}
-
-// How many pidfds this process holds.
-int open_pidfds() {
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    std::error_code error;
-    auto target = std::filesystem::read_symlink(entry.path(), error);
-    if (!error && target.string().find("pidfd") != std::string::npos) ++count;
-  }
-  return count;
-}
-
 int pidfd_send_signal(int pidfd, int signal) {
   return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0));
-}
-
-// SO_PASSPIDFD needs Linux 6.5: skip where the kernel refuses it.
-bool kernel_has_pidfds() {
-  Pair pair = socket_pair();
-  int on = 1;
-  return ::setsockopt(pair.receiver.get(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) == 0;
 }
 
 ReceiveOptions with_pidfd() {

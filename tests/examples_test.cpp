@@ -30,13 +30,16 @@
 #include <thread>
 #include <vector>
 
-#include "base/socket_constants.h"
 #include "support/postfix_instance.h"
 #include "support/temp_dir.h"
 #include "tool_run.h"
+#include "support/pidfds.h"
 
 namespace dgram {
 namespace {
+
+using testing::kernel_has_pidfds;
+using testing::pidfds_held_by;
 
 using namespace std::chrono_literals;
 using testing::MasterCfLine;
@@ -163,25 +166,6 @@ void expect_senders_logged(const std::string& service_path, const TempDir& dir, 
   }
 }
 
-
-// How many pidfds process pid holds (its /proc/PID/fd; the test runs as root
-// or as the service's user).
-int pidfds_held_by(pid_t pid) {
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
-    std::error_code error;
-    auto target = std::filesystem::read_symlink(entry.path(), error);
-    if (!error && target.string().find("pidfd") != std::string::npos) ++count;
-  }
-  return count;
-}
-
-// SO_PASSPIDFD (receive.pidfd) needs Linux 6.5.
-bool kernel_has_pidfds() {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  int on = 1;
-  return fd && ::setsockopt(fd.get(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) == 0;
-}
 
 // The processes whose parent is pid.
 std::vector<pid_t> children_of(pid_t parent) {

@@ -14,9 +14,12 @@
 #include "dgram/error.h"
 #include "dgram/unique_fd.h"
 #include "start/receive_options.h"
+#include "support/pidfds.h"
 
 namespace dgram {
 namespace {
+
+using testing::kernel_has_pidfds;
 
 UniqueFd datagram_socket() {
   UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -30,11 +33,6 @@ int option_value(int fd, int option) {
   socklen_t length = sizeof(value);
   if (::getsockopt(fd, SOL_SOCKET, option, &value, &length) < 0) return -1;
   return value;
-}
-
-bool kernel_has_pidfds() {
-  UniqueFd fd = datagram_socket();
-  return option_value(fd.get(), kPassPidfd) >= 0;
 }
 
 TEST(ReceiveOptions, NothingAskedNothingSet) {

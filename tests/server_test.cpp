@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <thread>
-#include <filesystem>
 #include <fstream>
 #include <atomic>
 #include <functional>
@@ -33,16 +32,20 @@
 #include <string>
 #include <vector>
 
-#include "base/socket_constants.h"
 #include "dgram/config.h"
 #include "serve/lock_file_gate.h"
 #include "start/master_protocol.h"
 #include "dgram/unique_fd.h"
 #include "support/datagram_socket.h"
 #include "support/temp_dir.h"
+#include "support/pidfds.h"
 
 namespace dgram {
 namespace {
+
+using testing::kernel_has_pidfds;
+using testing::open_pidfds;
+using testing::pidfd_pid;
 
 using testing::DatagramSocket;
 using testing::TempDir;
@@ -1891,34 +1894,6 @@ TEST_F(ServerTest, SigtermOrStopDuringPreAcceptTakesNothing) {
 
 
 // ---- receive.pidfd and receive.timestamp (issue 19) through the whole skeleton
-
-// The "Pid:" line of fd's fdinfo (-1 once that process is reaped; 0 if none).
-long pidfd_pid(int fd) {
-  std::ifstream info("/proc/self/fdinfo/" + std::to_string(fd));
-  std::string word;
-  long pid = 0;
-  while (info >> word) {
-    if (word == "Pid:" && (info >> pid)) return pid;
-  }
-  return 0;
-}
-
-// How many pidfds this process holds.
-int open_pidfds() {
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    std::error_code error;
-    auto target = std::filesystem::read_symlink(entry.path(), error);
-    if (!error && target.string().find("pidfd") != std::string::npos) ++count;
-  }
-  return count;
-}
-
-bool kernel_has_pidfds() {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  int on = 1;
-  return fd && ::setsockopt(fd.get(), SOL_SOCKET, kPassPidfd, &on, sizeof(on)) == 0;
-}
 
 TEST_F(ServerTest, APidfdNamesTheSenderInTheCallbackAndNoneOutlivesTheRun) {
   if (!kernel_has_pidfds()) GTEST_SKIP() << "SO_PASSPIDFD needs Linux 6.5";

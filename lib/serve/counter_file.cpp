@@ -45,9 +45,7 @@ CounterHeader new_header(std::string_view service) {
   header.counter_count = kCounterCount;
   header.bucket_count = kQueueBuckets;
   header.file_size = kCounterFileSize;
-  header.created_unix_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  header.created_unix_ns = unix_now_ns();
   std::size_t kept = std::min(service.size(), sizeof(header.service) - 1);
   std::memcpy(header.service, service.data(), kept);
   return header;
@@ -89,6 +87,12 @@ void check_contents(const std::string& path, int fd, const struct stat& st) {
 }
 
 }  // namespace
+
+std::uint64_t unix_now_ns() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
 
 std::string_view counter_name(Counter counter) noexcept {
   auto index = static_cast<std::size_t>(counter);

@@ -66,6 +66,10 @@ inline constexpr std::size_t kCounterHeaderSize = 256;
 inline constexpr std::size_t kCounterFileSize = kCounterHeaderSize + 8 * (kCounterCount + kQueueBuckets);
 inline constexpr std::size_t kServiceNameSpace = 128;
 
+// The realtime clock in nanoseconds since the epoch: how the file keeps
+// times (created_unix_ns, stats_logged_ns).
+std::uint64_t unix_now_ns() noexcept;
+
 // The names dgram-stat prints, by Counter.
 std::string_view counter_name(Counter counter) noexcept;
 

@@ -15,12 +15,6 @@ namespace dgram {
 
 namespace {
 
-std::uint64_t unix_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 CounterFile open_file(const std::string& path, std::string_view service,
                       std::optional<std::pair<uid_t, gid_t>> owner, bool make_directory) {
   try {
@@ -72,7 +66,7 @@ ServiceStatistics::ServiceStatistics(const std::string& path, std::string_view s
 void ServiceStatistics::log_lines(ServiceEvents& events, Log& log, int interval_seconds) {
   auto interval = std::chrono::seconds(interval_seconds);
   auto interval_ns = static_cast<std::uint64_t>(std::chrono::nanoseconds(interval).count());
-  ticker_ = events.every(interval, [this, &log, interval_ns](Context&) { tick(log, unix_ns(), interval_ns); });
+  ticker_ = events.every(interval, [this, &log, interval_ns](Context&) { tick(log, unix_now_ns(), interval_ns); });
 }
 
 bool ServiceStatistics::tick(Log& log, std::uint64_t now_unix_ns, std::uint64_t interval_ns) {

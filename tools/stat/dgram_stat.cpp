@@ -51,6 +51,8 @@
 namespace {
 
 constexpr const char* kProgram = "dgram-stat";
+constexpr const char* kUsage =
+    "usage: dgram-stat [-c DIR] [-f FILE]... [--watch [-i SECONDS] [-n COUNT]] [--openmetrics] [SERVICE ...]\n";
 
 struct Arguments {
   std::string config_dir;
@@ -65,9 +67,7 @@ struct Arguments {
 
 [[noreturn]] void usage_error(const std::string& text) {
   std::fprintf(stderr, "%s: %s\n", kProgram, text.c_str());
-  std::fprintf(stderr,
-               "usage: %s [-c DIR] [-f FILE]... [--watch [-i SECONDS] [-n COUNT]] [--openmetrics] [SERVICE ...]\n",
-               kProgram);
+  std::fputs(kUsage, stderr);
   std::exit(2);
 }
 
@@ -103,8 +103,7 @@ Arguments parse(int argc, char** argv) {
       case 'w': arguments.watch = true; break;
       case 'm': arguments.openmetrics = true; break;
       case 'h':
-        std::printf("usage: %s [-c DIR] [-f FILE]... [--watch [-i SECONDS] [-n COUNT]] [--openmetrics] [SERVICE ...]\n",
-                    kProgram);
+        std::fputs(kUsage, stdout);
         std::exit(0);
       default:
         usage_error(std::string("unknown option or missing value: ") + argv[optind - 1]);
@@ -160,18 +159,13 @@ std::vector<std::string> counter_paths(const Arguments& arguments, bool& failed)
   return paths;
 }
 
-std::uint64_t unix_ns() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
 
 std::vector<dgram::Look> look_at(const std::vector<std::string>& paths, bool& failed) {
   std::vector<dgram::Look> looks;
   for (const std::string& path : paths) {
     try {
       dgram::CounterFile file = dgram::CounterFile::open_for_reading(path);
-      looks.push_back({path, file.snapshot(), unix_ns()});
+      looks.push_back({path, file.snapshot(), dgram::unix_now_ns()});
     } catch (const std::exception& error) {
       std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
       failed = true;
